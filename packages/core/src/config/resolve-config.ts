@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { CovetError } from '../errors/covet-error.js';
+import type { DatabaseConfig } from '../dialect/dialect.js';
+import { defaultExport, importModule } from '../loader/import-module.js';
+import type { CovetConfigInput } from './define-config.js';
+import { parseDatabaseUrl } from './database-url.js';
+
+/** Config file names looked for, in this order, when `--config` is not given. */
+export const CONFIG_FILE_NAMES: readonly string[] = Object.freeze([
+  'covet.config.ts',
+  'covet.config.mts',
+  'covet.config.js',
+  'covet.config.mjs',
+  'covet.config.cjs',
+  'covet.config.json',
+]);
+
+/** One app of a resolved configuration. */
+export interface ResolvedApp {
+  readonly name: string;
+  /** Absolute model paths or globs; empty when the app declares no models. */
+  readonly models: readonly string[];
+  readonly migrationsDir: string;
+}
+
+/** Configuration after every source is merged and every path made absolute. */
+export interface ResolvedConfig {
+  /** The config file used, if any. */
+  readonly configFile?: string;
+  /** Folder relative paths were resolved from. */
+  readonly rootDir: string;
+  readonly database: DatabaseConfig;
+  /** The apps; one (named by `app`) unless `apps` is configured. */
+  readonly apps: readonly ResolvedApp[];
+  /** The default app (the `app` key, or the first of `apps`). */
+  readonly app: string;
+  /** Plugins as given: objects, or package names the CLI imports. */
+  readonly plugins: readonly unknown[];
+  readonly lockTimeoutMs: number;
+}
+
+/** Command-line settings, the highest-priority source. */
+export interface ConfigOverrides {
+  readonly config?: string;
+  readonly databaseUrl?: string;
+  readonly migrationsDir?: string;
+  readonly app?: string;
+}
+
+const KNOWN_KEYS = new Set(['database', 'models', 'migrations', 'app', 'apps', 'plugins', 'lockTimeoutMs']);
+const DATABASE_KEYS = new Set(['engine', 'url', 'host', 'port', 'user', 'password', 'name', 'schema', 'options']);
+
+function invalid(message: string, file: string | undefined, hint?: string): never {
+  throw new CovetError('CONFIG_INVALID', `${message} (${file ?? 'configuration'})`, hint ? { hint } : {});
+}
+
+/** Reads the environment's database settings (`DATABASE_URL`, then `DB_*`). */
+export function databaseFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<DatabaseConfig> {
+  const fromUrl = env.DATABASE_URL ? parseDatabaseUrl(env.DATABASE_URL, 'DATABASE_URL') : {};
+  const fields: Record<string, unknown> = { ...fromUrl };
+  const map: [string, keyof DatabaseConfig][] = [
+    ['DB_ENGINE', 'engine'],
+    ['DB_NAME', 'name'],
+    ['DB_HOST', 'host'],
+    ['DB_USER', 'user'],
+    ['DB_PASSWORD', 'password'],
+  ];
+  for (const [variable, key] of map) if (env[variable]) fields[key] = env[variable];
+  if (env.DB_PORT) {
+    const port = Number(env.DB_PORT);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) invalid(`DB_PORT must be a port number, got "${env.DB_PORT}"`, 'environment');
+    fields.port = port;
+  }
+  return fields as Partial<DatabaseConfig>;
+}
+
+function checkDatabase(input: unknown, file: string | undefined): Partial<DatabaseConfig> {
+  if (input === undefined) return {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) invalid('"database" must be an object', file);
+  for (const key of Object.keys(input)) {
+    if (!DATABASE_KEYS.has(key)) invalid(`Unknown key "database.${key}"`, file, `Known keys: ${[...DATABASE_KEYS].join(', ')}.`);
+  }
+  const database = input as Record<string, unknown>;
+  for (const key of ['engine', 'url', 'host', 'user', 'password', 'name', 'schema']) {
+    if (database[key] !== undefined && typeof database[key] !== 'string') invalid(`"database.${key}" must be a string`, file);
+  }
+  if (database.port !== undefined && (typeof database.port !== 'number' || !Number.isInteger(database.port))) {
+    invalid('"database.port" must be an integer', file);
+  }
+  const fromUrl = typeof database.url === 'string' ? parseDatabaseUrl(database.url, `${file ?? 'config'} database.url`) : {};
+  return { ...fromUrl, ...(database as Partial<DatabaseConfig>) };
+}
+
+/** Validates a config object's shape; errors name the key and the file. */
+export function checkConfig(input: unknown, file?: string): CovetConfigInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    invalid('The config must export an object', file, 'export default defineConfig({ ... })');
+  }
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_KEYS.has(key)) invalid(`Unknown key "${key}"`, file, `Known keys: ${[...KNOWN_KEYS].join(', ')}.`);
+  }
+  const config = input as Record<string, unknown>;
+  const isPaths = (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+  if (config.models !== undefined && !isPaths(config.models)) invalid('"models" must be a path, a glob or a list of them', file);
+  if (config.migrations !== undefined && typeof config.migrations !== 'string') invalid('"migrations" must be a folder path', file);
+  if (config.app !== undefined && (typeof config.app !== 'string' || !/^[A-Za-z0-9_-]+$/.test(config.app))) {
+    invalid('"app" must be a name of letters, digits, "_" or "-"', file);
+  }
+  if (config.plugins !== undefined && !Array.isArray(config.plugins)) invalid('"plugins" must be a list', file);
+  if (config.lockTimeoutMs !== undefined && (typeof config.lockTimeoutMs !== 'number' || config.lockTimeoutMs < 0)) {
+    invalid('"lockTimeoutMs" must be a number of milliseconds', file);
+  }
+  if (config.apps !== undefined) {
+    if (typeof config.apps !== 'object' || config.apps === null || Array.isArray(config.apps)) invalid('"apps" must be an object', file);
+    for (const [name, app] of Object.entries(config.apps)) {
+      if (!/^[A-Za-z0-9_-]+$/.test(name)) invalid(`App name "${name}" must be letters, digits, "_" or "-"`, file);
+      if (typeof app !== 'object' || app === null) invalid(`"apps.${name}" must be an object`, file);
+      const models = (app as Record<string, unknown>).models;
+      if (models !== undefined && !isPaths(models)) invalid(`"apps.${name}.models" must be a path or a list`, file);
+    }
+  }
+  checkDatabase(config.database, file);
+  return config as CovetConfigInput;
+}
+
+/** Finds the config file: `--config`, else the first of {@link CONFIG_FILE_NAMES} in `cwd`. */
+export function findConfigFile(cwd: string, explicit?: string): string | undefined {
+  if (explicit !== undefined) {
+    const file = resolve(cwd, explicit);
+    if (!existsSync(file)) throw new CovetError('CONFIG_NOT_FOUND', `Config file not found (${file})`);
+    return file;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = resolve(cwd, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves the configuration from, highest priority first: command-line overrides, the
+ * config file, the environment (`DATABASE_URL`, `DB_ENGINE`, `DB_NAME`, `DB_HOST`,
+ * `DB_PORT`, `DB_USER`, `DB_PASSWORD`), then defaults (engine `sqlite`, database `:memory:`,
+ * migrations folder `migrations`, app `default`). Relative paths in the file are resolved
+ * from the file's folder.
+ */
+export async function resolveConfig(
+  options: { cwd?: string; overrides?: ConfigOverrides; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const overrides = options.overrides ?? {};
+  const env = options.env ?? process.env;
+  const configFile = findConfigFile(cwd, overrides.config);
+  let fileConfig: CovetConfigInput = {};
+  if (configFile) {
+    const namespace = await importModule(configFile);
+    fileConfig = checkConfig(defaultExport(namespace), configFile);
+  }
+  const rootDir = configFile ? dirname(configFile) : cwd;
+  const fromPath = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path));
+
+  const fileDatabase = checkDatabase(fileConfig.database, configFile);
+  const database: Record<string, unknown> = {
+    engine: 'sqlite',
+    name: ':memory:',
+    ...databaseFromEnv(env),
+    ...fileDatabase,
+    ...(overrides.databaseUrl ? parseDatabaseUrl(overrides.databaseUrl, '--database-url') : {}),
+  };
+  if (typeof database.engine !== 'string' || database.engine === '') invalid('"database.engine" is empty', configFile);
+  // A SQLite path in the config file is relative to the file, like every other path.
+  if (database.engine === 'sqlite' && typeof database.name === 'string' && database.name !== ':memory:' && !database.name.startsWith('file:')) {
+    database.name = resolve(overrides.databaseUrl || fileDatabase.name === undefined ? cwd : rootDir, database.name);
+  }
+
+  const migrationsRoot = overrides.migrationsDir ? resolve(cwd, overrides.migrationsDir) : fromPath(fileConfig.migrations ?? 'migrations');
+  const toPaths = (value: string | readonly string[] | undefined) =>
+    value === undefined ? [] : (typeof value === 'string' ? [value] : [...value]).map(fromPath);
+  let apps: ResolvedApp[];
+  if (fileConfig.apps && Object.keys(fileConfig.apps).length > 0) {
+    apps = Object.entries(fileConfig.apps).map(([name, app]) => ({
+      name,
+      models: toPaths(app.models),
+      migrationsDir: resolve(migrationsRoot, name),
+    }));
+  } else {
+    apps = [{ name: fileConfig.app ?? 'default', models: toPaths(fileConfig.models), migrationsDir: migrationsRoot }];
+  }
+  const app = overrides.app ?? fileConfig.app ?? apps[0]!.name;
+  if (!apps.some((a) => a.name === app)) {
+    throw new CovetError('CONFIG_INVALID', `Unknown app "${app}" (--app)`, { hint: `Apps: ${apps.map((a) => a.name).join(', ')}.` });
+  }
+  return {
+    ...(configFile ? { configFile } : {}),
+    rootDir,
+    database: database as unknown as DatabaseConfig,
+    apps,
+    app,
+    plugins: fileConfig.plugins ?? [],
+    lockTimeoutMs: fileConfig.lockTimeoutMs ?? 60_000,
+  };
+}

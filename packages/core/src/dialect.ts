@@ -1,0 +1,43 @@
+// `@covet/core/dialect`: what a dialect author needs, and nothing a model author does.
+export { DIALECT_SPECIFICATION_VERSION } from './dialect/dialect.js';
+export type {
+  Dialect,
+  DialectCapabilities,
+  DialectConnection,
+  DatabaseConfig,
+  MigrationLockOptions,
+  SchemaIntrospector,
+} from './dialect/dialect.js';
+export type { CompileContext, Operation, SqlRenderer } from './operations/define-operation.js';
+export type {
+  ColumnState,
+  ColumnType,
+  ColumnDefault,
+  IndexState,
+  ForeignKeyState,
+  PrimaryKeyState,
+  TableState,
+  SchemaState,
+  UnmanagedObject,
+  SqlStatement,
+  ReferentialAction,
+} from './schema/types.js';
+export type {
+  CreateTableArgs,
+  DropTableArgs,
+  RenameTableArgs,
+  AddColumnArgs,
+  DropColumnArgs,
+  AlterColumnArgs,
+  RenameColumnArgs,
+  CreateIndexArgs,
+  DropIndexArgs,
+  AddForeignKeyArgs,
+  DropForeignKeyArgs,
+  RunSqlArgs,
+} from './operations/builtin/index.js';
+export { CovetError, isCovetError, redactSecrets } from './errors/covet-error.js';
+export { validateIdentifier, constraintName } from './schema/identifiers.js';
+export { normalizeTable } from './schema/define-table.js';
+export { requireTable, stateFromTables, EMPTY_STATE } from './state/schema-state.js';
+export { parseDatabaseUrl } from './config/database-url.js';

@@ -1,0 +1,110 @@
+import type { CompileContext, Operation } from '../operations/define-operation.js';
+import type { ColumnState, SchemaState, SqlStatement } from '../schema/types.js';
+
+/**
+ * The version of the dialect contract below. A dialect states the version it implements so
+ * core can refuse (with a clear message) one written for an incompatible contract.
+ */
+export const DIALECT_SPECIFICATION_VERSION = 'v1' as const;
+
+/** What a database can do; core asks these instead of comparing dialect names. */
+export interface DialectCapabilities {
+  /** DDL runs inside a transaction and rolls back with it (PostgreSQL, SQLite; not MySQL). */
+  readonly transactionalDdl: boolean;
+  /** How a column's type, nullability or default changes: native ALTER, or a table rebuild. */
+  readonly alterColumn: 'native' | 'rebuild';
+  /** Longest identifier the database accepts, checked before any SQL is sent. */
+  readonly maxIdentifierLength: number;
+}
+
+/** Database settings after configuration is resolved. Every key but `engine` is optional. */
+export interface DatabaseConfig {
+  /** Dialect name: `sqlite`, `postgres`, `mysql`, or a third-party dialect's name. */
+  readonly engine: string;
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  /** Database name, or the file path for SQLite (`:memory:` for an in-memory database). */
+  readonly name?: string;
+  /** Schema (namespace) where the dialect has them; PostgreSQL's default is `public`. */
+  readonly schema?: string;
+  /** Driver options passed through as they are (SSL settings, timeouts, ...). */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link DialectConnection.withMigrationLock}. */
+export interface MigrationLockOptions {
+  /** Give up after this long (milliseconds) with a `LOCK_TIMEOUT` error. */
+  readonly timeoutMs: number;
+  /** Called once if the lock is busy and the run starts waiting. */
+  readonly onWait?: (message: string) => void;
+}
+
+/** Reads the live schema. */
+export interface SchemaIntrospector {
+  /**
+   * The whole schema as state, in a small constant number of queries. Covet's own tables
+   * (`covet_*`) are left out; views, triggers and other objects the state does not model are
+   * listed in `unmanaged`.
+   */
+  introspect(): Promise<SchemaState>;
+}
+
+/** One open connection of a dialect, used for one run. */
+export interface DialectConnection {
+  readonly dialect: Dialect;
+  /** Runs a read query with bound parameters and returns its rows. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs one statement with bound parameters. */
+  execute(statement: SqlStatement): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: commit when it resolves, roll back when it throws. A call
+   * inside another `transaction` or inside `withMigrationLock` (where a dialect may hold a
+   * transaction as its lock) uses a savepoint, so the inner work is still all-or-nothing.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Holds the dialect's migration lock while `fn` runs, so two runs never apply the same
+   * migration. Waits up to `timeoutMs`, calling `onWait` once; then fails with a CovetError
+   * whose code is `LOCK_TIMEOUT`. If `fn` throws, everything it did that is not yet
+   * committed is rolled back.
+   */
+  withMigrationLock<T>(fn: () => Promise<T>, options: MigrationLockOptions): Promise<T>;
+  /** Whether a table exists (used for the tracking table). */
+  tableExists(name: string): Promise<boolean>;
+  /** The introspector of this connection. */
+  readonly introspector: SchemaIntrospector;
+  close(): Promise<void>;
+}
+
+/**
+ * A database dialect: how Covet talks to one kind of database. First-party dialects and
+ * third-party ones (`covet-dialect-*`) implement the same interface, registered by a plugin
+ * through `covet.dialects.register(dialect)`. See `docs/writing-a-dialect.md`.
+ */
+export interface Dialect {
+  readonly specificationVersion: typeof DIALECT_SPECIFICATION_VERSION;
+  /** The engine name users put in `database.engine`, e.g. `sqlite`. */
+  readonly name: string;
+  readonly capabilities: DialectCapabilities;
+  /** Quotes an identifier (already validated) for this database. */
+  quoteIdentifier(name: string): string;
+  /** The placeholder for the `index`-th bound value (1-based): `?` or `$1`. */
+  placeholder(index: number): string;
+  /**
+   * The SQL for an operation, given the state before and after it. Returns `undefined` for a
+   * kind this dialect does not know (core then reports it before anything runs).
+   */
+  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined;
+  /**
+   * The column as this database would store and report it (e.g. SQLite has no bigserial),
+   * so the engine does not see a change where the database cannot tell two definitions apart.
+   */
+  normalizeColumn?(column: ColumnState): ColumnState;
+  /** Opens a connection. Errors must not contain the password. */
+  connect(config: DatabaseConfig): Promise<DialectConnection>;
+  /** A one-line description of where `config` points, without secrets (`sqlite ./app.db`). */
+  describeDatabase(config: DatabaseConfig): string;
+}

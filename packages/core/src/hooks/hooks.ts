@@ -1,0 +1,193 @@
+import {
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  SyncHook,
+  type HookInterceptor,
+} from 'tapable';
+import { CovetError, isCovetError } from '../errors/covet-error.js';
+import type { Dialect, DialectConnection } from '../dialect/dialect.js';
+import type { Operation, OperationRegistry } from '../operations/define-operation.js';
+import type { SchemaState, SqlStatement } from '../schema/types.js';
+import type { Migration } from '../migration/define-migration.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { CommandRegistry, DialectRegistry } from '../plugin/registries.js';
+
+/** Which way a run goes. */
+export type Direction = 'up' | 'down';
+
+/** Context of the run-level hooks. */
+export interface RunHookContext {
+  readonly direction: Direction;
+  readonly dialect: Dialect;
+  /** Absent when only printing (`--dry-run`). */
+  readonly connection?: DialectConnection;
+  readonly dryRun: boolean;
+  readonly fake: boolean;
+}
+
+/** What a run is about to do. */
+export interface RunPlan {
+  readonly direction: Direction;
+  readonly migrations: readonly Migration[];
+}
+
+/** What a run did. */
+export interface RunResult {
+  readonly direction: Direction;
+  readonly migrations: readonly { readonly migration: Migration; readonly durationMs: number }[];
+}
+
+/** Context of the per-migration hooks. */
+export interface MigrationHookContext extends RunHookContext {
+  /** The schema state before this migration. */
+  readonly stateBefore: SchemaState;
+}
+
+/** Context of the per-operation hooks. */
+export interface OperationHookContext extends MigrationHookContext {
+  readonly migration: Migration;
+  /** Position of the operation in its migration (0-based). */
+  readonly index: number;
+  readonly stateAfter: SchemaState;
+}
+
+/** Context of {@link CovetHooks.afterFailure}. */
+export interface FailureHookContext {
+  readonly migration?: Migration;
+  readonly operation?: Operation;
+  readonly index?: number;
+  readonly statement?: SqlStatement;
+}
+
+/** Context of {@link CovetHooks.processChanges}. */
+export interface ChangesHookContext {
+  readonly app: string;
+  readonly from: SchemaState;
+  readonly to: SchemaState;
+}
+
+/** A migration file about to be written. */
+export interface MigrationFile {
+  readonly path: string;
+  readonly source: string;
+}
+
+/** Context of {@link CovetHooks.processMigrationFile}. */
+export interface MigrationFileHookContext {
+  readonly app: string;
+  readonly name: string;
+  readonly operations: readonly Operation[];
+}
+
+/**
+ * Every extension point of Covet, in the order they fire. Plugins tap them in `apply`:
+ *
+ * - `processConfig` — configuration resolved; return it (possibly changed).
+ * - `registerOperations`, `registerDialects`, `registerCommands` — registries to add to.
+ * - `validateMigration`, `validateOperation` — policies; a tap that throws stops the run
+ *   before any SQL is sent.
+ * - `beforeRun` / `afterRun`, `beforeMigration` / `afterMigration`,
+ *   `beforeOperation` / `afterOperation` — moments of a run (`migrate` and `rollback`).
+ * - `processSql` — the statements of one operation about to run; return them (possibly rewritten).
+ * - `afterFailure` — a run failed; for reporting (the error is rethrown afterwards).
+ * - `processChanges` — operations `makemigrations` detected; add, remove or veto (throw).
+ * - `processMigrationFile` — a file `makemigrations` is about to write.
+ *
+ * See `docs/plugins.md` for a worked example.
+ */
+export interface CovetHooks {
+  readonly processConfig: AsyncSeriesWaterfallHook<[ResolvedConfig]>;
+  readonly registerOperations: SyncHook<[OperationRegistry]>;
+  readonly registerDialects: SyncHook<[DialectRegistry]>;
+  readonly registerCommands: SyncHook<[CommandRegistry]>;
+  readonly validateMigration: AsyncSeriesHook<[Migration, MigrationHookContext]>;
+  readonly validateOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
+  readonly beforeRun: AsyncSeriesHook<[RunPlan, RunHookContext]>;
+  readonly afterRun: AsyncSeriesHook<[RunResult, RunHookContext]>;
+  readonly beforeMigration: AsyncSeriesHook<[Migration, MigrationHookContext]>;
+  readonly afterMigration: AsyncSeriesHook<[Migration, MigrationHookContext]>;
+  readonly beforeOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
+  readonly afterOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
+  readonly processSql: AsyncSeriesWaterfallHook<[readonly SqlStatement[], OperationHookContext]>;
+  readonly afterFailure: AsyncSeriesHook<[Error, FailureHookContext]>;
+  readonly processChanges: AsyncSeriesWaterfallHook<[readonly Operation[], ChangesHookContext]>;
+  readonly processMigrationFile: AsyncSeriesWaterfallHook<[MigrationFile, MigrationFileHookContext]>;
+  readonly resolveDialect: AsyncSeriesBailHook<[string], Dialect | undefined>;
+}
+
+/** Stage for taps that must run before the default ones (`hook.tap({ name, stage }, fn)`). */
+export const STAGE_EARLY = -100;
+/** The default stage. */
+export const STAGE_DEFAULT = 0;
+/** Stage for taps that must run after the default ones (reporting, auditing). */
+export const STAGE_LATE = 100;
+
+function wrapFailure(error: unknown, plugin: string, hook: string): CovetError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isCovetError(error) && error.code === 'PLUGIN_FAILED') return error;
+  return new CovetError('PLUGIN_FAILED', `${message} (plugin "${plugin}", hook ${hook})`, {
+    cause: error,
+    ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
+  });
+}
+
+/** Wraps every tap so its failure names the plugin and the hook. */
+function namingInterceptor(hook: string): HookInterceptor<any, any> {
+  return {
+    register(tap) {
+      const fn = tap.fn as (...args: unknown[]) => unknown;
+      if (tap.type === 'async') {
+        tap.fn = (...args: unknown[]) => {
+          const callback = args.pop() as (error?: unknown, result?: unknown) => void;
+          fn(...args, (error?: unknown, result?: unknown) =>
+            error ? callback(wrapFailure(error, tap.name, hook)) : callback(null, result),
+          );
+        };
+      } else {
+        tap.fn = (...args: unknown[]) => {
+          let result: unknown;
+          try {
+            result = fn(...args);
+          } catch (error) {
+            throw wrapFailure(error, tap.name, hook);
+          }
+          if (tap.type === 'promise' && result && typeof (result as Promise<unknown>).then === 'function') {
+            return (result as Promise<unknown>).catch((error: unknown) => {
+              throw wrapFailure(error, tap.name, hook);
+            });
+          }
+          return result;
+        };
+      }
+      return tap;
+    },
+  };
+}
+
+/** Creates the frozen hooks object of one `Covet` instance. */
+export function createHooks(): CovetHooks {
+  const hooks: CovetHooks = {
+    processConfig: new AsyncSeriesWaterfallHook(['config']),
+    registerOperations: new SyncHook(['registry']),
+    registerDialects: new SyncHook(['registry']),
+    registerCommands: new SyncHook(['registry']),
+    validateMigration: new AsyncSeriesHook(['migration', 'context']),
+    validateOperation: new AsyncSeriesHook(['operation', 'context']),
+    beforeRun: new AsyncSeriesHook(['plan', 'context']),
+    afterRun: new AsyncSeriesHook(['result', 'context']),
+    beforeMigration: new AsyncSeriesHook(['migration', 'context']),
+    afterMigration: new AsyncSeriesHook(['migration', 'context']),
+    beforeOperation: new AsyncSeriesHook(['operation', 'context']),
+    afterOperation: new AsyncSeriesHook(['operation', 'context']),
+    processSql: new AsyncSeriesWaterfallHook(['statements', 'context']),
+    afterFailure: new AsyncSeriesHook(['error', 'context']),
+    processChanges: new AsyncSeriesWaterfallHook(['operations', 'context']),
+    processMigrationFile: new AsyncSeriesWaterfallHook(['file', 'context']),
+    resolveDialect: new AsyncSeriesBailHook(['engine']),
+  };
+  for (const [name, hook] of Object.entries(hooks)) {
+    (hook as { intercept(interceptor: HookInterceptor<any, any>): void }).intercept(namingInterceptor(name));
+  }
+  return Object.freeze(hooks);
+}

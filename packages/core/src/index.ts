@@ -1,0 +1,110 @@
+// The user API of @covet/core. Dialect authors: see `@covet/core/dialect`.
+export { CovetError, isCovetError, describeError, redactSecrets, EXIT_LOCK_TIMEOUT, EXIT_CHECKSUM_MISMATCH } from './errors/covet-error.js';
+export type {
+  ColumnType,
+  ColumnTypeName,
+  SimpleColumnTypeName,
+  ColumnDefault,
+  ColumnState,
+  IndexState,
+  ForeignKeyState,
+  PrimaryKeyState,
+  TableState,
+  SchemaState,
+  UnmanagedObject,
+  SqlStatement,
+  ReferentialAction,
+} from './schema/types.js';
+export { REFERENTIAL_ACTIONS } from './schema/types.js';
+export { t, ColumnBuilder, isColumnBuilder, columnStateOf, toColumnDefault } from './schema/column-builder.js';
+export type { ColumnSpec, ColumnReference, ReferenceOptions } from './schema/column-builder.js';
+export { sql, isSqlExpression } from './schema/sql-tag.js';
+export type { SqlExpression } from './schema/sql-tag.js';
+export {
+  defineTable,
+  isTableDefinition,
+  buildTableState,
+  normalizeTable,
+  indexState,
+  foreignKeyState,
+} from './schema/define-table.js';
+export type {
+  TableDefinition,
+  TableOptions,
+  IndexOptions,
+  ForeignKeyOptions,
+  ColumnsShape,
+} from './schema/define-table.js';
+export { validateIdentifier, isValidIdentifier, constraintName, DEFAULT_MAX_IDENTIFIER_LENGTH } from './schema/identifiers.js';
+export { EMPTY_STATE, requireTable, withTable, sortedTables, stateFromTables } from './state/schema-state.js';
+export {
+  defineOperation,
+  createOperation,
+  isOperation,
+  OperationRegistry,
+  IRREVERSIBLE,
+} from './operations/define-operation.js';
+export type {
+  Operation,
+  OperationDefinition,
+  CompileContext,
+  SqlRenderer,
+  WrittenOperation,
+} from './operations/define-operation.js';
+export { op } from './operations/op.js';
+export { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
+export type {
+  CreateTableArgs,
+  DropTableArgs,
+  RenameTableArgs,
+  AddColumnArgs,
+  DropColumnArgs,
+  AlterColumnArgs,
+  RenameColumnArgs,
+  CreateIndexArgs,
+  DropIndexArgs,
+  AddForeignKeyArgs,
+  DropForeignKeyArgs,
+  RunSqlArgs,
+} from './operations/builtin/index.js';
+export { COLUMN_TYPE_NAMES } from './operations/builtin/validate-args.js';
+export {
+  defineMigration,
+  isMigrationDefinition,
+  createMigration,
+  computeChecksum,
+  migrationId,
+  resolveDependency,
+} from './migration/define-migration.js';
+export type { Migration, MigrationDefinition, MigrationCodeContext } from './migration/define-migration.js';
+export { canonicalJson } from './migration/canonical-json.js';
+export { createHooks, STAGE_EARLY, STAGE_DEFAULT, STAGE_LATE } from './hooks/hooks.js';
+export type {
+  CovetHooks,
+  Direction,
+  RunHookContext,
+  RunPlan,
+  RunResult,
+  MigrationHookContext,
+  OperationHookContext,
+  FailureHookContext,
+  ChangesHookContext,
+  MigrationFile,
+  MigrationFileHookContext,
+} from './hooks/hooks.js';
+export { Covet, createCovet, definePlugin, BUILTIN_OPERATIONS_PLUGIN } from './plugin/covet.js';
+export type { CovetPlugin } from './plugin/covet.js';
+export { DialectRegistry, CommandRegistry } from './plugin/registries.js';
+export type { CommandDefinition, CommandOption, CommandContext } from './plugin/registries.js';
+export { defineConfig } from './config/define-config.js';
+export type { CovetConfigInput, DatabaseConfigInput, AppConfigInput } from './config/define-config.js';
+export { parseDatabaseUrl, redactUrl } from './config/database-url.js';
+export { DIALECT_SPECIFICATION_VERSION } from './dialect/dialect.js';
+export type {
+  Dialect,
+  DialectCapabilities,
+  DialectConnection,
+  DatabaseConfig,
+  MigrationLockOptions,
+  SchemaIntrospector,
+} from './dialect/dialect.js';

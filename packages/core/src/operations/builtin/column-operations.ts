@@ -1,0 +1,146 @@
+import { CovetError } from '../../errors/covet-error.js';
+import { validateIdentifier } from '../../schema/identifiers.js';
+import type { ColumnState, SchemaState, TableState } from '../../schema/types.js';
+import { requireTable, withTable } from '../../state/schema-state.js';
+import { createOperation, defineOperation, type Operation } from '../define-operation.js';
+import { referencingForeignKeys, requireColumn, validateColumn } from './validate-args.js';
+
+/** Arguments of `addColumn`. */
+export interface AddColumnArgs { readonly table: string; readonly column: ColumnState }
+/** Arguments of `dropColumn`. */
+export interface DropColumnArgs { readonly table: string; readonly column: string }
+/** Arguments of `alterColumn`: the column's new definition (type, nullability, default). */
+export interface AlterColumnArgs { readonly table: string; readonly column: ColumnState }
+/** Arguments of `renameColumn`. */
+export interface RenameColumnArgs { readonly table: string; readonly from: string; readonly to: string }
+
+function replaceTable(state: SchemaState, table: TableState): SchemaState {
+  return withTable(state, table);
+}
+
+/** ALTER TABLE ... ADD COLUMN. */
+export const addColumn = defineOperation<AddColumnArgs>({
+  kind: 'addColumn',
+  validate(args, state) {
+    const table = requireTable(state, args.table, 'addColumn');
+    validateColumn(args.column, args.table);
+    if (table.columns.some((c) => c.name === args.column.name)) {
+      throw new CovetError('COLUMN_EXISTS', `Column "${args.table}.${args.column.name}" already exists (addColumn)`);
+    }
+  },
+  describe: (args) => `Add column ${args.table}.${args.column.name}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return replaceTable(state, { ...table, columns: [...table.columns, args.column] });
+  },
+  reverse: (args) => [createOperation('dropColumn', { table: args.table, column: args.column.name })],
+});
+
+/** ALTER TABLE ... DROP COLUMN; indexes and foreign keys on the column go with it. */
+export const dropColumn = defineOperation<DropColumnArgs>({
+  kind: 'dropColumn',
+  validate(args, state) {
+    validateIdentifier(args.column, `column of ${args.table} (dropColumn)`);
+    const table = requireTable(state, args.table, 'dropColumn');
+    requireColumn(table, args.column);
+    if (table.columns.length === 1) {
+      throw new CovetError('COLUMN_LAST', `Cannot drop ${args.table}.${args.column}, the table's only column`, {
+        hint: 'Drop the table instead.',
+      });
+    }
+    if (table.primaryKey?.columns.includes(args.column)) {
+      throw new CovetError('COLUMN_IN_PRIMARY_KEY', `Cannot drop ${args.table}.${args.column}: it is part of the primary key`);
+    }
+    const referencing = referencingForeignKeys(state, args.table, args.column);
+    if (referencing.length > 0) {
+      const first = referencing[0]!;
+      throw new CovetError(
+        'COLUMN_REFERENCED',
+        `Column "${args.table}.${args.column}" is referenced by foreign key ${first.foreignKey.name} of ${first.table} (dropColumn)`,
+        { hint: 'Drop that foreign key first (op.dropForeignKey).' },
+      );
+    }
+  },
+  describe: (args) => `Drop column ${args.table}.${args.column}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return replaceTable(state, {
+      ...table,
+      columns: table.columns.filter((c) => c.name !== args.column),
+      indexes: table.indexes.filter((i) => !i.columns.includes(args.column)),
+      foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.includes(args.column)),
+    });
+  },
+  reverse(args, state) {
+    const table = requireTable(state, args.table);
+    const operations: Operation[] = [createOperation('addColumn', { table: args.table, column: requireColumn(table, args.column) })];
+    for (const index of table.indexes.filter((i) => i.columns.includes(args.column))) {
+      operations.push(createOperation('createIndex', { table: args.table, index }));
+    }
+    for (const foreignKey of table.foreignKeys.filter((fk) => fk.columns.includes(args.column))) {
+      operations.push(createOperation('addForeignKey', { table: args.table, foreignKey }));
+    }
+    return operations;
+  },
+  destructive: true,
+});
+
+/** Changes a column's type, nullability or default. */
+export const alterColumn = defineOperation<AlterColumnArgs>({
+  kind: 'alterColumn',
+  validate(args, state) {
+    const table = requireTable(state, args.table, 'alterColumn');
+    validateColumn(args.column, args.table);
+    requireColumn(table, args.column.name);
+  },
+  describe: (args) => `Alter column ${args.table}.${args.column.name}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return replaceTable(state, {
+      ...table,
+      columns: table.columns.map((c) => (c.name === args.column.name ? args.column : c)),
+    });
+  },
+  reverse: (args, state) => [
+    createOperation('alterColumn', { table: args.table, column: requireColumn(requireTable(state, args.table), args.column.name) }),
+  ],
+  destructive: true,
+});
+
+/** ALTER TABLE ... RENAME COLUMN; keys, indexes and references follow the new name. */
+export const renameColumn = defineOperation<RenameColumnArgs>({
+  kind: 'renameColumn',
+  validate(args, state) {
+    validateIdentifier(args.from, `column of ${args.table} (renameColumn)`);
+    validateIdentifier(args.to, `new column name of ${args.table} (renameColumn)`);
+    const table = requireTable(state, args.table, 'renameColumn');
+    requireColumn(table, args.from);
+    if (table.columns.some((c) => c.name === args.to)) {
+      throw new CovetError('COLUMN_EXISTS', `Column "${args.table}.${args.to}" already exists (renameColumn)`);
+    }
+  },
+  describe: (args) => `Rename column ${args.table}.${args.from} to ${args.to}`,
+  applyToState(state, args) {
+    const rename = (columns: readonly string[]) => columns.map((c) => (c === args.from ? args.to : c));
+    let next = state;
+    for (const other of Object.values(state.tables)) {
+      const own = other.name === args.table;
+      const touched = own || other.foreignKeys.some((fk) => fk.references.table === args.table);
+      if (!touched) continue;
+      const updated: TableState = {
+        ...other,
+        columns: own ? other.columns.map((c) => (c.name === args.from ? { ...c, name: args.to } : c)) : other.columns,
+        indexes: own ? other.indexes.map((i) => ({ ...i, columns: rename(i.columns) })) : other.indexes,
+        foreignKeys: other.foreignKeys.map((fk) => ({
+          ...fk,
+          columns: own ? rename(fk.columns) : fk.columns,
+          references:
+            fk.references.table === args.table ? { ...fk.references, columns: rename(fk.references.columns) } : fk.references,
+        })),
+      };
+      next = withTable(next, own && other.primaryKey ? { ...updated, primaryKey: { ...other.primaryKey, columns: rename(other.primaryKey.columns) } } : updated);
+    }
+    return next;
+  },
+  reverse: (args) => [createOperation('renameColumn', { table: args.table, from: args.to, to: args.from })],
+});

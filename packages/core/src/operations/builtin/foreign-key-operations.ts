@@ -1,0 +1,52 @@
+import { CovetError } from '../../errors/covet-error.js';
+import { normalizeTable } from '../../schema/define-table.js';
+import { validateIdentifier } from '../../schema/identifiers.js';
+import type { ForeignKeyState } from '../../schema/types.js';
+import { requireTable, withTable } from '../../state/schema-state.js';
+import { createOperation, defineOperation } from '../define-operation.js';
+import { validateForeignKey } from './validate-args.js';
+
+/** Arguments of `addForeignKey`. */
+export interface AddForeignKeyArgs { readonly table: string; readonly foreignKey: ForeignKeyState }
+/** Arguments of `dropForeignKey`. */
+export interface DropForeignKeyArgs { readonly table: string; readonly name: string }
+
+/** ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY. */
+export const addForeignKey = defineOperation<AddForeignKeyArgs>({
+  kind: 'addForeignKey',
+  validate(args, state) {
+    const table = requireTable(state, args.table, 'addForeignKey');
+    validateForeignKey(args.foreignKey, table, state);
+    if (table.foreignKeys.some((fk) => fk.name === args.foreignKey.name) || table.indexes.some((i) => i.name === args.foreignKey.name)) {
+      throw new CovetError('FOREIGN_KEY_EXISTS', `Constraint "${args.foreignKey.name}" already exists on ${args.table} (addForeignKey)`);
+    }
+  },
+  describe: (args) =>
+    `Add foreign key ${args.foreignKey.name} on ${args.table} (${args.foreignKey.columns.join(', ')}) -> ${args.foreignKey.references.table}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return withTable(state, normalizeTable({ ...table, foreignKeys: [...table.foreignKeys, args.foreignKey] }));
+  },
+  reverse: (args) => [createOperation('dropForeignKey', { table: args.table, name: args.foreignKey.name })],
+});
+
+/** ALTER TABLE ... DROP CONSTRAINT; its reverse adds the foreign key back as it was. */
+export const dropForeignKey = defineOperation<DropForeignKeyArgs>({
+  kind: 'dropForeignKey',
+  validate(args, state) {
+    validateIdentifier(args.name, `foreign key of ${args.table} (dropForeignKey)`);
+    const table = requireTable(state, args.table, 'dropForeignKey');
+    if (!table.foreignKeys.some((fk) => fk.name === args.name)) {
+      throw new CovetError('FOREIGN_KEY_UNKNOWN', `Foreign key "${args.name}" does not exist on ${args.table} (dropForeignKey)`);
+    }
+  },
+  describe: (args) => `Drop foreign key ${args.name} on ${args.table}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return withTable(state, { ...table, foreignKeys: table.foreignKeys.filter((fk) => fk.name !== args.name) });
+  },
+  reverse(args, state) {
+    const foreignKey = requireTable(state, args.table).foreignKeys.find((fk) => fk.name === args.name)!;
+    return [createOperation('addForeignKey', { table: args.table, foreignKey })];
+  },
+});

@@ -1,0 +1,58 @@
+import { CovetError } from '../../errors/covet-error.js';
+import { normalizeTable } from '../../schema/define-table.js';
+import { validateIdentifier } from '../../schema/identifiers.js';
+import type { IndexState } from '../../schema/types.js';
+import { requireTable, withTable } from '../../state/schema-state.js';
+import { createOperation, defineOperation } from '../define-operation.js';
+import { validateIndex } from './validate-args.js';
+
+/** Arguments of `createIndex`. */
+export interface CreateIndexArgs { readonly table: string; readonly index: IndexState }
+/** Arguments of `dropIndex`. */
+export interface DropIndexArgs { readonly table: string; readonly name: string }
+
+function hasName(table: { indexes: readonly { name: string }[]; foreignKeys: readonly { name: string }[] }, name: string): boolean {
+  return table.indexes.some((i) => i.name === name) || table.foreignKeys.some((fk) => fk.name === name);
+}
+
+/** CREATE [UNIQUE] INDEX. Unique constraints of the models are unique indexes. */
+export const createIndex = defineOperation<CreateIndexArgs>({
+  kind: 'createIndex',
+  validate(args, state) {
+    const table = requireTable(state, args.table, 'createIndex');
+    validateIndex(args.index, table);
+    for (const other of Object.values(state.tables)) {
+      if (other.indexes.some((i) => i.name === args.index.name)) {
+        throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${other.name} (createIndex)`);
+      }
+    }
+    if (hasName(table, args.index.name)) throw new CovetError('INDEX_EXISTS', `Name "${args.index.name}" is taken on ${args.table}`);
+  },
+  describe: (args) => `Create ${args.index.unique ? 'unique ' : ''}index ${args.index.name} on ${args.table} (${args.index.columns.join(', ')})`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return withTable(state, normalizeTable({ ...table, indexes: [...table.indexes, args.index] }));
+  },
+  reverse: (args) => [createOperation('dropIndex', { table: args.table, name: args.index.name })],
+});
+
+/** DROP INDEX; its reverse recreates the index as it was. */
+export const dropIndex = defineOperation<DropIndexArgs>({
+  kind: 'dropIndex',
+  validate(args, state) {
+    validateIdentifier(args.name, `index of ${args.table} (dropIndex)`);
+    const table = requireTable(state, args.table, 'dropIndex');
+    if (!table.indexes.some((i) => i.name === args.name)) {
+      throw new CovetError('INDEX_UNKNOWN', `Index "${args.name}" does not exist on ${args.table} (dropIndex)`);
+    }
+  },
+  describe: (args) => `Drop index ${args.name} on ${args.table}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.table);
+    return withTable(state, { ...table, indexes: table.indexes.filter((i) => i.name !== args.name) });
+  },
+  reverse(args, state) {
+    const index = requireTable(state, args.table).indexes.find((i) => i.name === args.name)!;
+    return [createOperation('createIndex', { table: args.table, index })];
+  },
+});

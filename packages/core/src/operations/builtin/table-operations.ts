@@ -1,0 +1,77 @@
+import { CovetError } from '../../errors/covet-error.js';
+import { normalizeTable } from '../../schema/define-table.js';
+import { validateIdentifier } from '../../schema/identifiers.js';
+import type { SchemaState, TableState } from '../../schema/types.js';
+import { requireTable, withTable } from '../../state/schema-state.js';
+import { createOperation, defineOperation } from '../define-operation.js';
+import { referencingForeignKeys, validateTable } from './validate-args.js';
+
+/** Arguments of `createTable`: the whole table. */
+export type CreateTableArgs = TableState;
+/** Arguments of `dropTable`. */
+export interface DropTableArgs { readonly name: string }
+/** Arguments of `renameTable`. */
+export interface RenameTableArgs { readonly from: string; readonly to: string }
+
+/** CREATE TABLE with its primary key, indexes and foreign keys. */
+export const createTable = defineOperation<CreateTableArgs>({
+  kind: 'createTable',
+  validate(args, state) {
+    validateTable(args, state);
+    if (state.tables[args.name]) {
+      throw new CovetError('TABLE_EXISTS', `Table "${args.name}" already exists (createTable)`);
+    }
+  },
+  describe: (args) => `Create table ${args.name}`,
+  applyToState: (state, args) => withTable(state, normalizeTable(args)),
+  reverse: (args) => [createOperation('dropTable', { name: args.name })],
+});
+
+/** DROP TABLE; its reverse recreates the table as it was (without its rows). */
+export const dropTable = defineOperation<DropTableArgs>({
+  kind: 'dropTable',
+  validate(args, state) {
+    validateIdentifier(args.name, 'table (dropTable)');
+    requireTable(state, args.name, 'dropTable');
+    const referencing = referencingForeignKeys(state, args.name).filter((r) => r.table !== args.name);
+    if (referencing.length > 0) {
+      const first = referencing[0]!;
+      throw new CovetError(
+        'TABLE_REFERENCED',
+        `Table "${args.name}" is still referenced by foreign key ${first.foreignKey.name} of ${first.table} (dropTable)`,
+        { hint: 'Drop that foreign key first (op.dropForeignKey).' },
+      );
+    }
+  },
+  describe: (args) => `Drop table ${args.name}`,
+  applyToState: (state, args) => withTable(state, undefined, args.name),
+  reverse: (args, state) => [createOperation('createTable', requireTable(state, args.name, 'dropTable'))],
+  destructive: true,
+});
+
+/** ALTER TABLE ... RENAME TO; foreign keys that pointed at the old name follow. */
+export const renameTable = defineOperation<RenameTableArgs>({
+  kind: 'renameTable',
+  validate(args, state) {
+    validateIdentifier(args.from, 'table (renameTable)');
+    validateIdentifier(args.to, 'new table name (renameTable)');
+    requireTable(state, args.from, 'renameTable');
+    if (state.tables[args.to]) throw new CovetError('TABLE_EXISTS', `Table "${args.to}" already exists (renameTable)`);
+  },
+  describe: (args) => `Rename table ${args.from} to ${args.to}`,
+  applyToState(state, args) {
+    const table = requireTable(state, args.from);
+    let next: SchemaState = withTable(state, { ...table, name: args.to }, args.from);
+    for (const other of Object.values(next.tables)) {
+      if (!other.foreignKeys.some((fk) => fk.references.table === args.from)) continue;
+      next = withTable(next, {
+        ...other,
+        foreignKeys: other.foreignKeys.map((fk) =>
+          fk.references.table === args.from ? { ...fk, references: { ...fk.references, table: args.to } } : fk,
+        ),
+      });
+    }
+    return next;
+  },
+  reverse: (args) => [createOperation('renameTable', { from: args.to, to: args.from })],
+});

@@ -1,0 +1,133 @@
+import { CovetError } from '../../errors/covet-error.js';
+import { validateIdentifier } from '../../schema/identifiers.js';
+import type { ColumnState, ColumnType, ForeignKeyState, IndexState, SchemaState, TableState } from '../../schema/types.js';
+import { REFERENTIAL_ACTIONS } from '../../schema/types.js';
+
+const SIMPLE_TYPES = new Set([
+  'smallserial', 'serial', 'bigserial', 'smallint', 'integer', 'bigint', 'boolean', 'text',
+  'real', 'double', 'date', 'json', 'uuid', 'blob',
+]);
+
+/** Names every column type a state may hold (the portable set plus `custom`). */
+export const COLUMN_TYPE_NAMES: readonly string[] = Object.freeze([
+  ...SIMPLE_TYPES, 'varchar', 'char', 'decimal', 'time', 'timestamp', 'custom',
+]);
+
+function fail(message: string, hint?: string): never {
+  throw new CovetError('OPERATION_INVALID', message, hint ? { hint } : {});
+}
+
+/** Checks a column type's shape. */
+export function validateColumnType(type: ColumnType, where: string): void {
+  if (typeof type !== 'object' || type === null || typeof type.type !== 'string') fail(`Missing column type for ${where}`);
+  const isInteger = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
+  switch (type.type) {
+    case 'varchar':
+    case 'char':
+      if (!isInteger(type.length)) fail(`${type.type} length must be a positive integer for ${where}`);
+      return;
+    case 'decimal':
+      if (type.precision !== undefined && !isInteger(type.precision)) fail(`decimal precision must be a positive integer for ${where}`);
+      if (type.scale !== undefined && (type.precision === undefined || !Number.isInteger(type.scale) || type.scale < 0 || type.scale > type.precision)) {
+        fail(`decimal scale must be between 0 and the precision for ${where}`);
+      }
+      return;
+    case 'time':
+    case 'timestamp':
+      return;
+    case 'custom':
+      if (typeof type.sql !== 'string' || !/^[A-Za-z_][A-Za-z0-9_ (),.\[\]]*$/.test(type.sql)) fail(`Invalid custom type for ${where}`);
+      return;
+    default:
+      if (!SIMPLE_TYPES.has(type.type)) {
+        fail(`Unknown column type "${String(type.type)}" for ${where}`, `Known types: ${COLUMN_TYPE_NAMES.join(', ')}.`);
+      }
+  }
+}
+
+/** Checks a column's name, type and default. */
+export function validateColumn(column: ColumnState, table: string): void {
+  validateIdentifier(column?.name, `column of ${table}`);
+  const where = `${table}.${column.name}`;
+  validateColumnType(column.type, where);
+  if (typeof column.nullable !== 'boolean') fail(`Column ${where} must say whether it is nullable`);
+  const value = column.default;
+  if (value !== undefined) {
+    if (value.kind === 'sql') {
+      if (typeof value.sql !== 'string' || value.sql.trim() === '') fail(`Empty default expression for ${where}`);
+    } else if (value.kind === 'value') {
+      const v = value.value;
+      if (!(v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))) {
+        fail(`Invalid default value for ${where}`);
+      }
+    } else {
+      fail(`Invalid default for ${where}`);
+    }
+  }
+}
+
+/** Checks an index against its table. */
+export function validateIndex(index: IndexState, table: TableState): void {
+  validateIdentifier(index?.name, `index of ${table.name}`);
+  checkColumns(index.columns, table, `index ${index.name}`);
+}
+
+/** Checks a foreign key against its table and the state it will live in. */
+export function validateForeignKey(foreignKey: ForeignKeyState, table: TableState, state: SchemaState): void {
+  validateIdentifier(foreignKey?.name, `foreign key of ${table.name}`);
+  const where = `foreign key ${foreignKey.name} on ${table.name}`;
+  checkColumns(foreignKey.columns, table, where);
+  for (const action of [foreignKey.onDelete, foreignKey.onUpdate]) {
+    if (!REFERENTIAL_ACTIONS.includes(action)) fail(`Unknown referential action "${String(action)}" (${where})`);
+  }
+  const targetName = foreignKey.references?.table;
+  validateIdentifier(targetName, `referenced table of ${where}`);
+  const target = targetName === table.name ? table : state.tables[targetName];
+  if (!target) fail(`Table "${targetName}" referenced by ${where} does not exist`);
+  checkColumns(foreignKey.references.columns, target, where);
+  if (foreignKey.references.columns.length !== foreignKey.columns.length) {
+    fail(`${where} has ${foreignKey.columns.length} columns but references ${foreignKey.references.columns.length}`);
+  }
+}
+
+function checkColumns(columns: readonly string[], table: TableState, where: string): void {
+  if (!Array.isArray(columns) || columns.length === 0) fail(`No columns for ${where}`);
+  for (const column of columns) {
+    if (!table.columns.some((c) => c.name === column)) fail(`Column "${column}" of ${where} does not exist in ${table.name}`);
+  }
+}
+
+/** Checks a whole table definition. */
+export function validateTable(table: TableState, state: SchemaState): void {
+  validateIdentifier(table?.name, 'table');
+  if (!Array.isArray(table.columns) || table.columns.length === 0) fail(`Table "${table.name}" has no columns`);
+  const names = new Set<string>();
+  for (const column of table.columns) {
+    validateColumn(column, table.name);
+    if (names.has(column.name)) fail(`Column "${column.name}" appears twice in ${table.name}`);
+    names.add(column.name);
+  }
+  if (table.primaryKey) checkColumns(table.primaryKey.columns, table, `primary key of ${table.name}`);
+  for (const index of table.indexes ?? []) validateIndex(index, table);
+  for (const foreignKey of table.foreignKeys ?? []) validateForeignKey(foreignKey, table, state);
+}
+
+/** Throws unless `table.column` exists; returns the column. */
+export function requireColumn(table: TableState, column: string): ColumnState {
+  const found = table.columns.find((c) => c.name === column);
+  if (!found) throw new CovetError('COLUMN_UNKNOWN', `Column "${table.name}.${column}" does not exist`);
+  return found;
+}
+
+/** Foreign keys of other tables (or of the same) that reference `table`, optionally only `column`. */
+export function referencingForeignKeys(state: SchemaState, table: string, column?: string): { table: string; foreignKey: ForeignKeyState }[] {
+  const found: { table: string; foreignKey: ForeignKeyState }[] = [];
+  for (const other of Object.values(state.tables)) {
+    for (const foreignKey of other.foreignKeys) {
+      if (foreignKey.references.table !== table) continue;
+      if (column !== undefined && !foreignKey.references.columns.includes(column)) continue;
+      found.push({ table: other.name, foreignKey });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,158 @@
+import { CovetError } from '../errors/covet-error.js';
+import type { SchemaState, SqlStatement } from '../schema/types.js';
+import type { Dialect } from '../dialect/dialect.js';
+
+/** An operation: plain, frozen, serialisable data. `kind` names its {@link OperationDefinition}. */
+export interface Operation<Args = unknown> {
+  readonly kind: string;
+  readonly args: Args;
+}
+
+/** Returned by `reverse` when an operation cannot be undone. */
+export const IRREVERSIBLE: unique symbol = Symbol.for('covet.irreversible') as never;
+
+/** What a SQL renderer knows while it turns an operation into statements. */
+export interface CompileContext {
+  readonly dialect: Dialect;
+  /** The schema before this operation. */
+  readonly stateBefore: SchemaState;
+  /** The schema after this operation. */
+  readonly stateAfter: SchemaState;
+  /**
+   * Reads from the live database (for renderers that must look at what the state does not
+   * hold, such as SQLite's table rebuild). Absent when compiling offline.
+   */
+  readonly query?: <Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
+}
+
+/** Turns an operation's arguments into SQL for one dialect. */
+export type SqlRenderer<Args> = (args: Args, context: CompileContext) => readonly SqlStatement[] | Promise<readonly SqlStatement[]>;
+
+/** Code that a migration file uses to rebuild an operation: an expression and its imports. */
+export interface WrittenOperation {
+  /** A TypeScript expression that evaluates to the operation, e.g. `views.createView({ ... })`. */
+  readonly code: string;
+  /** Named imports the expression needs: `{ from: 'covet-plugin-views', names: ['views'] }`. */
+  readonly imports?: readonly { readonly from: string; readonly names: readonly string[] }[];
+}
+
+/**
+ * Everything Covet knows about one kind of operation. Built-in and plugin operations use the
+ * same contract and the same registry.
+ */
+export interface OperationDefinition<Args = any> {
+  /** camelCase kind, equal to the builder's name; plugin kinds are prefixed (`views.createView`). */
+  readonly kind: string;
+  /**
+   * Checks the arguments against the schema before the operation; throws a one-line
+   * {@link CovetError} naming what is wrong. Runs before any SQL is sent.
+   */
+  validate(args: Args, stateBefore: SchemaState): void;
+  /** One human line: `Add column users.nickname`. */
+  describe(args: Args): string;
+  /** The schema after the operation (pure: returns a new state). */
+  applyToState(state: SchemaState, args: Args): SchemaState;
+  /** The operations that undo this one, given the state before it, or {@link IRREVERSIBLE}. */
+  reverse(args: Args, stateBefore: SchemaState): readonly Operation[] | typeof IRREVERSIBLE;
+  /** Whether the operation can lose data (drop, narrowing change). Default false. */
+  destructive?: boolean | ((args: Args) => boolean);
+  /** False when it must run outside a transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
+  transactional?: boolean | ((args: Args) => boolean);
+  /**
+   * SQL per dialect name, with an optional `default`. Looked up before the dialect's own
+   * compiler, so a plugin can teach an existing dialect a new operation.
+   */
+  sql?: Readonly<Record<string, SqlRenderer<Args>>>;
+  /** How `@covet/writer-ts` writes this operation into a migration file. */
+  write?(args: Args): WrittenOperation;
+}
+
+/**
+ * Declares a kind of operation. The definition is frozen and must be registered on a
+ * `Covet` instance (`covet.operations.register(...)`, usually from a plugin's
+ * `registerOperations` tap) before migrations using it load.
+ *
+ * @example
+ * const createView = defineOperation<{ name: string; sql: string }>({
+ *   kind: 'views.createView',
+ *   validate: (args) => validateIdentifier(args.name, 'view'),
+ *   describe: (args) => `Create view ${args.name}`,
+ *   applyToState: (state) => state,
+ *   reverse: (args) => [{ kind: 'views.dropView', args: { name: args.name, sql: args.sql } }],
+ *   sql: { default: (args, { dialect }) => [{ sql: `CREATE VIEW ${dialect.quoteIdentifier(args.name)} AS ${args.sql}` }] },
+ * });
+ */
+export function defineOperation<Args>(definition: OperationDefinition<Args>): OperationDefinition<Args> {
+  if (typeof definition.kind !== 'string' || !/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)?$/.test(definition.kind)) {
+    throw new CovetError('OPERATION_DEFINITION_INVALID', `Invalid operation kind ${JSON.stringify(definition.kind)}`, {
+      hint: 'Kinds are camelCase; plugin kinds are prefixed with the plugin short name, e.g. "views.createView".',
+    });
+  }
+  for (const member of ['validate', 'describe', 'applyToState', 'reverse'] as const) {
+    if (typeof definition[member] !== 'function') {
+      throw new CovetError('OPERATION_DEFINITION_INVALID', `Operation "${definition.kind}" has no ${member}()`);
+    }
+  }
+  return Object.freeze({ ...definition });
+}
+
+/** Creates an operation value: frozen `{ kind, args }`. */
+export function createOperation<Args>(kind: string, args: Args): Operation<Args> {
+  return Object.freeze({ kind, args: deepFreeze(args) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** True when `value` has the shape of an operation. */
+export function isOperation(value: unknown): value is Operation {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Operation).kind === 'string' &&
+    typeof (value as Operation).args === 'object' &&
+    (value as Operation).args !== null
+  );
+}
+
+/**
+ * The operation kinds one `Covet` instance knows. Built-ins are registered through it exactly
+ * like a plugin's operations.
+ */
+export class OperationRegistry {
+  readonly #definitions = new Map<string, OperationDefinition>();
+
+  /** Adds a definition; a second definition of the same kind is an error. */
+  register(definition: OperationDefinition): this {
+    if (this.#definitions.has(definition.kind)) {
+      throw new CovetError('OPERATION_DUPLICATE', `Operation kind "${definition.kind}" is registered twice`);
+    }
+    this.#definitions.set(definition.kind, definition);
+    return this;
+  }
+
+  /** The definition of `kind`, or a one-line error naming it (and where it was used). */
+  get(kind: string, where?: string): OperationDefinition {
+    const definition = this.#definitions.get(kind);
+    if (!definition) {
+      throw new CovetError('OPERATION_UNKNOWN', `Unknown operation kind "${kind}"${where ? ` (${where})` : ''}`, {
+        hint: 'Add the plugin that provides it to the plugins of your covet config.',
+      });
+    }
+    return definition;
+  }
+
+  has(kind: string): boolean {
+    return this.#definitions.has(kind);
+  }
+
+  /** Every registered kind, sorted. */
+  kinds(): string[] {
+    return [...this.#definitions.keys()].sort();
+  }
+}

@@ -1,0 +1,75 @@
+import { CovetError } from '../errors/covet-error.js';
+import { columnStateOf, isColumnBuilder, type ColumnBuilder } from '../schema/column-builder.js';
+import {
+  buildTableState,
+  foreignKeyState,
+  indexState,
+  type ColumnsShape,
+  type ForeignKeyOptions,
+  type IndexOptions,
+  type TableOptions,
+} from '../schema/define-table.js';
+import { validateIdentifier } from '../schema/identifiers.js';
+import type { ColumnState } from '../schema/types.js';
+import type {
+  AddColumnArgs,
+  AddForeignKeyArgs,
+  AlterColumnArgs,
+  CreateIndexArgs,
+  CreateTableArgs,
+  DropColumnArgs,
+  DropForeignKeyArgs,
+  DropIndexArgs,
+  DropTableArgs,
+  RenameColumnArgs,
+  RenameTableArgs,
+  RunSqlArgs,
+} from './builtin/index.js';
+import { createOperation, type Operation } from './define-operation.js';
+
+function plainColumn(table: string, column: string, type: ColumnBuilder, builder: string): ColumnState {
+  validateIdentifier(column, `column of ${table} (${builder})`);
+  if (!isColumnBuilder(type)) {
+    throw new CovetError('COLUMN_TYPE_INVALID', `op.${builder}(${table}, ${column}) needs a column type made with t`);
+  }
+  const { primaryKey, unique, references } = type.spec;
+  if (primaryKey || unique !== false || references) {
+    const what = primaryKey ? 'primaryKey()' : unique !== false ? 'unique()' : 'references()';
+    throw new CovetError('OPERATION_INVALID', `op.${builder}(${table}, ${column}) cannot take .${what}`, {
+      hint: references ? 'Add it with op.addForeignKey.' : 'Add it with op.createIndex({ unique: true }).',
+    });
+  }
+  return columnStateOf(column, type);
+}
+
+/**
+ * Builders for the built-in operations, for migration files written by hand or by
+ * `@covet/writer-ts`. Each returns plain, frozen operation data.
+ *
+ * @example
+ * op.addColumn('users', 'nickname', t.varchar(50))
+ */
+export const op = Object.freeze({
+  createTable: (name: string, columns: ColumnsShape, options: TableOptions = {}): Operation<CreateTableArgs> =>
+    createOperation('createTable', buildTableState(name, columns, options)),
+  dropTable: (name: string): Operation<DropTableArgs> => createOperation('dropTable', { name }),
+  renameTable: (from: string, to: string): Operation<RenameTableArgs> => createOperation('renameTable', { from, to }),
+  addColumn: (table: string, column: string, type: ColumnBuilder): Operation<AddColumnArgs> =>
+    createOperation('addColumn', { table, column: plainColumn(table, column, type, 'addColumn') }),
+  dropColumn: (table: string, column: string): Operation<DropColumnArgs> => createOperation('dropColumn', { table, column }),
+  alterColumn: (table: string, column: string, type: ColumnBuilder): Operation<AlterColumnArgs> =>
+    createOperation('alterColumn', { table, column: plainColumn(table, column, type, 'alterColumn') }),
+  renameColumn: (table: string, from: string, to: string): Operation<RenameColumnArgs> =>
+    createOperation('renameColumn', { table, from, to }),
+  createIndex: (table: string, index: IndexOptions): Operation<CreateIndexArgs> =>
+    createOperation('createIndex', { table, index: indexState(table, index) }),
+  dropIndex: (table: string, name: string): Operation<DropIndexArgs> => createOperation('dropIndex', { table, name }),
+  addForeignKey: (table: string, foreignKey: ForeignKeyOptions): Operation<AddForeignKeyArgs> =>
+    createOperation('addForeignKey', { table, foreignKey: foreignKeyState(table, foreignKey) }),
+  dropForeignKey: (table: string, name: string): Operation<DropForeignKeyArgs> =>
+    createOperation('dropForeignKey', { table, name }),
+  runSql: (sql: string | readonly string[], reverseSql?: string | readonly string[]): Operation<RunSqlArgs> =>
+    createOperation('runSql', reverseSql === undefined ? { sql } : { sql, reverseSql }),
+  /** Any registered kind, by name: `op.custom('views.createView', { ... })`. */
+  custom: <Args extends object>(kind: string, args: Args): Operation<Args> => createOperation(kind, args),
+});

@@ -1,0 +1,115 @@
+/**
+ * The dialect-neutral schema model every part of Covet shares: the model DSL produces it, the
+ * operations transform it, the introspectors read it back from a live database and the
+ * engine diffs two of them. Everything here is plain, JSON-serialisable data.
+ */
+
+/** What happens to referencing rows when the referenced row is deleted or updated. */
+export type ReferentialAction = 'cascade' | 'set null' | 'set default' | 'restrict' | 'no action';
+
+/** Every referential action, in the order the docs list them. */
+export const REFERENTIAL_ACTIONS: readonly ReferentialAction[] = Object.freeze([
+  'cascade',
+  'set null',
+  'set default',
+  'restrict',
+  'no action',
+]);
+
+/** Column types without parameters. */
+export type SimpleColumnTypeName =
+  | 'smallserial'
+  | 'serial'
+  | 'bigserial'
+  | 'smallint'
+  | 'integer'
+  | 'bigint'
+  | 'boolean'
+  | 'text'
+  | 'real'
+  | 'double'
+  | 'date'
+  | 'json'
+  | 'uuid'
+  | 'blob';
+
+/**
+ * A column's type. `custom` carries a type the portable set does not name (an engine-specific
+ * type found by an introspector, or one a user wrote with `t.custom('citext')`); it is passed
+ * to the database as written, so only dialects that know it can run it.
+ */
+export type ColumnType =
+  | { readonly type: SimpleColumnTypeName }
+  | { readonly type: 'varchar' | 'char'; readonly length: number }
+  | { readonly type: 'decimal'; readonly precision?: number; readonly scale?: number }
+  | { readonly type: 'time' | 'timestamp'; readonly withTimeZone?: boolean }
+  | { readonly type: 'custom'; readonly sql: string };
+
+/** Every type name `ColumnType.type` can hold. */
+export type ColumnTypeName = ColumnType['type'];
+
+/** A column default: a literal value, or a SQL expression written with the `sql` tag. */
+export type ColumnDefault =
+  | { readonly kind: 'value'; readonly value: string | number | boolean | null }
+  | { readonly kind: 'sql'; readonly sql: string };
+
+/** One column as the schema state holds it. */
+export interface ColumnState {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+  readonly default?: ColumnDefault;
+}
+
+/** An index; `unique` indexes also carry the model's unique constraints. */
+export interface IndexState {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  /** Partial index predicate, as SQL. */
+  readonly where?: string;
+}
+
+/** A foreign key constraint. */
+export interface ForeignKeyState {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly references: { readonly table: string; readonly columns: readonly string[] };
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
+}
+
+/** A table's primary key. */
+export interface PrimaryKeyState {
+  readonly name?: string;
+  readonly columns: readonly string[];
+}
+
+/** One table as the schema state holds it. Column order is kept; the rest is sorted by name. */
+export interface TableState {
+  readonly name: string;
+  readonly columns: readonly ColumnState[];
+  readonly primaryKey?: PrimaryKeyState;
+  readonly indexes: readonly IndexState[];
+  readonly foreignKeys: readonly ForeignKeyState[];
+}
+
+/** Something in the database that Covet sees but does not manage (a view, a trigger, ...). */
+export interface UnmanagedObject {
+  readonly kind: string;
+  readonly name: string;
+  readonly table?: string;
+}
+
+/** The whole schema: tables by name. Immutable: operations return a new state. */
+export interface SchemaState {
+  readonly tables: Readonly<Record<string, TableState>>;
+  /** Objects an introspector found and reports but does not manage. */
+  readonly unmanaged?: readonly UnmanagedObject[];
+}
+
+/** A SQL statement with its bound values. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params?: readonly unknown[];
+}
