@@ -108,3 +108,26 @@ export type {
   MigrationLockOptions,
   SchemaIntrospector,
 } from './dialect/dialect.js';
+export { MigrationGraph } from './graph/migration-graph.js';
+export type { GraphNode } from './graph/migration-graph.js';
+export { loadMigrations, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';
+export type { MigrationEntry, MigrationSource, LoadMigrationsOptions } from './loader/migration-loader.js';
+export { MigrationCache } from './loader/migration-cache.js';
+export type { CachedMigration } from './loader/migration-cache.js';
+export { importModule, importModules, defaultExport } from './loader/import-module.js';
+export { loadModels } from './loader/load-models.js';
+export { MigrationEngine } from './diff/migration-engine.js';
+export type { MigrationEngineOptions } from './diff/migration-engine.js';
+export { MigrationRunner } from './runner/migration-runner.js';
+export type {
+  RunEvent,
+  MigrationRunnerOptions,
+  MigrationStatus,
+  RunSummary,
+  MigrateOptions,
+  RollbackOptions,
+} from './runner/migration-runner.js';
+export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE } from './runner/tracking-table.js';
+export type { TrackingRow } from './runner/tracking-table.js';
+export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
+export type { ResolvedConfig, ResolvedApp, ConfigOverrides } from './config/resolve-config.js';

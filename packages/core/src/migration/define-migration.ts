@@ -82,13 +82,14 @@ function codeText(code: ((...args: never[]) => unknown) | undefined): string | u
 }
 
 /**
- * The SHA-256 hex checksum of a migration's canonical content. It is computed from the
+ * The SHA-256 hex checksum of a migration's canonical content (dependencies resolved
+ * against `app`, so `NAME` and `app:NAME` are the same). It is computed from the
  * operations (data), not from the file's text, so formatting, comments, line endings and a
  * BOM do not change it, while any change to an operation does.
  */
-export function computeChecksum(definition: MigrationDefinition): string {
+export function computeChecksum(definition: MigrationDefinition, app: string): string {
   const content = canonicalJson({
-    dependencies: definition.dependencies ?? [],
+    dependencies: (definition.dependencies ?? []).map((dependency) => resolveDependency(app, dependency)),
     operations: definition.operations ?? [],
     atomic: definition.atomic === false ? false : undefined,
     up: codeText(definition.up),
@@ -129,7 +130,7 @@ export function createMigration(app: string, name: string, definition: unknown, 
     dependencies: dependencies.map((dependency) => resolveDependency(app, dependency)),
     operations,
     atomic: definition.atomic !== false,
-    checksum: computeChecksum(definition),
+    checksum: computeChecksum(definition, app),
     ...(file === undefined ? {} : { file }),
     ...(definition.up ? { up: definition.up } : {}),
     ...(definition.down ? { down: definition.down } : {}),

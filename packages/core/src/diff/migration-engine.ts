@@ -1,0 +1,216 @@
+import { CovetError } from '../errors/covet-error.js';
+import { canonicalJson } from '../migration/canonical-json.js';
+import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
+import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from '../schema/types.js';
+
+/** Options of {@link MigrationEngine}. */
+export interface MigrationEngineOptions {
+  /**
+   * Maps a column to the form the target database would report (a dialect's
+   * `normalizeColumn`), so definitions the database cannot tell apart are not changes.
+   */
+  readonly normalizeColumn?: (column: ColumnState) => ColumnState;
+  /** When given, the engine replays its operations and checks they reach the target state. */
+  readonly operations?: OperationRegistry;
+}
+
+const byName = <T extends { name: string }>(items: readonly T[]) => new Map(items.map((item) => [item.name, item]));
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+
+/**
+ * Compares two schema states and produces the operations that turn the first into the
+ * second, in a safe order:
+ *
+ * 1. foreign keys that go away or change are dropped, then indexes that go away or change;
+ * 2. new tables are created, each after the tables its foreign keys reference; a foreign key
+ *    that would need a table created later (a cycle) is left out and added at the end;
+ * 3. columns are added and altered, then dropped;
+ * 4. new and changed indexes, then foreign keys, are created;
+ * 5. tables that go away are dropped last, referencing tables first (a cycle among them is
+ *    broken by dropping one of its foreign keys).
+ *
+ * Renames are not guessed: a renamed table or column shows as a drop and an add, which a
+ * person can edit into `op.renameTable` / `op.renameColumn`.
+ */
+export class MigrationEngine {
+  readonly #options: MigrationEngineOptions;
+
+  constructor(options: MigrationEngineOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The operations from `from` to `to` (empty when nothing changed). */
+  detectChanges(from: SchemaState, to: SchemaState): Operation[] {
+    const normalize = this.#options.normalizeColumn ?? ((column: ColumnState) => column);
+    const sameColumn = (a: ColumnState, b: ColumnState) => same(normalize(a), normalize(b));
+    const fromTables = from.tables;
+    const toTables = to.tables;
+    const created = Object.keys(toTables).filter((name) => !fromTables[name]).sort();
+    const dropped = Object.keys(fromTables).filter((name) => !toTables[name]).sort();
+    const kept = Object.keys(toTables).filter((name) => fromTables[name]).sort();
+
+    const dropForeignKeys: Operation[] = [];
+    const dropIndexes: Operation[] = [];
+    const columnChanges: Operation[] = [];
+    const dropColumns: Operation[] = [];
+    const createIndexes: Operation[] = [];
+    const addForeignKeys: Operation[] = [];
+
+    for (const name of kept) {
+      const before = fromTables[name]!;
+      const after = toTables[name]!;
+      if (!same(before.primaryKey?.columns ?? [], after.primaryKey?.columns ?? [])) {
+        throw new CovetError('PRIMARY_KEY_CHANGE', `The primary key of ${name} changed, which no built-in operation can do (${name})`, {
+          hint: 'Write that migration by hand with op.runSql, or recreate the table.',
+        });
+      }
+      const beforeColumns = byName(before.columns);
+      const afterColumns = byName(after.columns);
+      const droppedColumns = new Set([...beforeColumns.keys()].filter((column) => !afterColumns.has(column)));
+      for (const column of after.columns) {
+        const old = beforeColumns.get(column.name);
+        if (!old) columnChanges.push(createOperation('addColumn', { table: name, column }));
+        else if (!sameColumn(old, column)) columnChanges.push(createOperation('alterColumn', { table: name, column }));
+      }
+      for (const column of droppedColumns) dropColumns.push(createOperation('dropColumn', { table: name, column }));
+
+      // Indexes and foreign keys on a dropped column go away with it (and come back with its reverse).
+      const onDroppedColumn = (item: { columns: readonly string[] }) => item.columns.some((column) => droppedColumns.has(column));
+      const beforeIndexes = byName(before.indexes);
+      const afterIndexes = byName(after.indexes);
+      for (const index of before.indexes) {
+        const next = afterIndexes.get(index.name);
+        if ((!next || !same(index, next)) && !onDroppedColumn(index)) {
+          dropIndexes.push(createOperation('dropIndex', { table: name, name: index.name }));
+        }
+      }
+      for (const index of after.indexes) {
+        const old = beforeIndexes.get(index.name);
+        if (!old || !same(index, old)) createIndexes.push(createOperation('createIndex', { table: name, index }));
+      }
+      const beforeKeys = byName(before.foreignKeys);
+      const afterKeys = byName(after.foreignKeys);
+      for (const foreignKey of before.foreignKeys) {
+        const next = afterKeys.get(foreignKey.name);
+        if ((!next || !same(foreignKey, next)) && !onDroppedColumn(foreignKey)) {
+          dropForeignKeys.push(createOperation('dropForeignKey', { table: name, name: foreignKey.name }));
+        }
+      }
+      for (const foreignKey of after.foreignKeys) {
+        const old = beforeKeys.get(foreignKey.name);
+        if (!old || !same(foreignKey, old)) addForeignKeys.push(createOperation('addForeignKey', { table: name, foreignKey }));
+      }
+    }
+
+    const createTables = this.#createTables(created.map((name) => toTables[name]!), new Set(kept), addForeignKeys);
+    const dropTables = this.#dropTables(dropped.map((name) => fromTables[name]!), dropForeignKeys);
+
+    const operations = [
+      ...dropForeignKeys,
+      ...dropIndexes,
+      ...createTables,
+      ...columnChanges,
+      ...dropColumns,
+      ...createIndexes,
+      ...addForeignKeys,
+      ...dropTables,
+    ];
+    if (this.#options.operations) this.#verify(from, to, operations, this.#options.operations, sameColumn);
+    return operations;
+  }
+
+  #createTables(tables: TableState[], existing: Set<string>, addForeignKeys: Operation[]): Operation[] {
+    const operations: Operation[] = [];
+    const available = new Set(existing);
+    const pending = new Map(tables.map((table) => [table.name, table]));
+    const deferred: { table: string; foreignKey: ForeignKeyState }[] = [];
+    const ready = (table: TableState) =>
+      table.foreignKeys.every((fk) => fk.references.table === table.name || available.has(fk.references.table) || !pending.has(fk.references.table));
+    while (pending.size > 0) {
+      let next = [...pending.values()].find(ready);
+      if (!next) {
+        // A cycle: create the first table without the foreign keys that point at tables still
+        // to come, and add those keys once every table exists.
+        next = [...pending.values()][0]!;
+        const keep: ForeignKeyState[] = [];
+        for (const foreignKey of next.foreignKeys) {
+          if (foreignKey.references.table === next.name || available.has(foreignKey.references.table)) keep.push(foreignKey);
+          else deferred.push({ table: next.name, foreignKey });
+        }
+        next = { ...next, foreignKeys: keep };
+      }
+      operations.push(createOperation('createTable', next));
+      available.add(next.name);
+      pending.delete(next.name);
+    }
+    for (const { table, foreignKey } of deferred) addForeignKeys.push(createOperation('addForeignKey', { table, foreignKey }));
+    return operations;
+  }
+
+  #dropTables(tables: TableState[], dropForeignKeys: Operation[]): Operation[] {
+    const operations: Operation[] = [];
+    const pending = new Map(tables.map((table) => [table.name, table]));
+    const referencedBy = (name: string) =>
+      [...pending.values()].flatMap((table) =>
+        table.name === name ? [] : table.foreignKeys.filter((fk) => fk.references.table === name).map((fk) => ({ table, fk })),
+      );
+    while (pending.size > 0) {
+      let next = [...pending.values()].find((table) => referencedBy(table.name).length === 0);
+      if (!next) {
+        next = [...pending.values()][0]!;
+        for (const { table, fk } of referencedBy(next.name)) {
+          dropForeignKeys.push(createOperation('dropForeignKey', { table: table.name, name: fk.name }));
+          pending.set(table.name, { ...table, foreignKeys: table.foreignKeys.filter((other) => other !== fk) });
+        }
+      }
+      operations.push(createOperation('dropTable', { name: next.name }));
+      pending.delete(next.name);
+    }
+    return operations;
+  }
+
+  #verify(
+    from: SchemaState,
+    to: SchemaState,
+    operations: Operation[],
+    registry: OperationRegistry,
+    sameColumn: (a: ColumnState, b: ColumnState) => boolean,
+  ): void {
+    let state = from;
+    operations.forEach((operation, index) => {
+      const definition = registry.get(operation.kind);
+      try {
+        definition.validate(operation.args, state);
+      } catch (error) {
+        throw new CovetError('ENGINE_INVALID_PLAN', `Detected change #${index + 1} is invalid: ${(error as Error).message}`, { cause: error });
+      }
+      state = definition.applyToState(state, operation.args);
+    });
+    const mismatch = findMismatch(state, to, sameColumn);
+    if (mismatch) {
+      throw new CovetError('ENGINE_INCOMPLETE', `The detected changes do not reach the models: ${mismatch}`, {
+        hint: 'This is a Covet bug; please report it with your models.',
+      });
+    }
+  }
+}
+
+function findMismatch(actual: SchemaState, expected: SchemaState, sameColumn: (a: ColumnState, b: ColumnState) => boolean): string | undefined {
+  const names = new Set([...Object.keys(actual.tables), ...Object.keys(expected.tables)]);
+  for (const name of names) {
+    const a = actual.tables[name];
+    const b = expected.tables[name];
+    if (!a || !b) return `table ${name}`;
+    if (a.columns.length !== b.columns.length) return `columns of ${name}`;
+    const columns = byName(a.columns);
+    for (const column of b.columns) {
+      const other = columns.get(column.name);
+      if (!other || !sameColumn(other, column)) return `column ${name}.${column.name}`;
+    }
+    const sortIndexes = (items: readonly IndexState[]) => [...items].sort((x, y) => (x.name < y.name ? -1 : 1));
+    const sortKeys = (items: readonly ForeignKeyState[]) => [...items].sort((x, y) => (x.name < y.name ? -1 : 1));
+    if (!same(sortIndexes(a.indexes), sortIndexes(b.indexes))) return `indexes of ${name}`;
+    if (!same(sortKeys(a.foreignKeys), sortKeys(b.foreignKeys))) return `foreign keys of ${name}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,145 @@
+import { CovetError } from '../errors/covet-error.js';
+
+/** What the graph needs to know of a migration. */
+export interface GraphNode {
+  readonly id: string;
+  readonly app: string;
+  readonly name: string;
+  readonly dependencies: readonly string[];
+  readonly file?: string;
+}
+
+function compareNodes(a: GraphNode, b: GraphNode): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.app < b.app ? -1 : a.app > b.app ? 1 : 0;
+}
+
+/**
+ * The dependency graph of all migrations of all apps. Its order is topological and, among
+ * migrations free to go next, by name (timestamps sort in creation order) then app, so the
+ * order is the same on every machine.
+ */
+export class MigrationGraph<Node extends GraphNode = GraphNode> {
+  readonly #nodes = new Map<string, Node>();
+  readonly #order: Node[];
+
+  /**
+   * Builds the graph; throws a one-line error naming a missing dependency (and the file
+   * that needs it) or the migrations of a cycle.
+   */
+  constructor(nodes: Iterable<Node>) {
+    for (const node of nodes) {
+      const existing = this.#nodes.get(node.id);
+      if (existing) {
+        throw new CovetError(
+          'MIGRATION_DUPLICATE',
+          `Migration ${node.id} is defined twice (${existing.file ?? '?'} and ${node.file ?? '?'})`,
+        );
+      }
+      this.#nodes.set(node.id, node);
+    }
+    for (const node of this.#nodes.values()) {
+      for (const dependency of node.dependencies) {
+        if (!this.#nodes.has(dependency)) {
+          throw new CovetError(
+            'DEPENDENCY_MISSING',
+            `Migration ${node.id} depends on ${dependency}, which does not exist (${node.file ?? node.id})`,
+          );
+        }
+      }
+    }
+    this.#order = this.#sort();
+  }
+
+  #sort(): Node[] {
+    const remaining = new Map<string, number>();
+    const dependents = new Map<string, Node[]>();
+    for (const node of this.#nodes.values()) {
+      remaining.set(node.id, new Set(node.dependencies).size);
+      for (const dependency of new Set(node.dependencies)) {
+        const list = dependents.get(dependency) ?? [];
+        list.push(node);
+        dependents.set(dependency, list);
+      }
+    }
+    const ready = [...this.#nodes.values()].filter((node) => remaining.get(node.id) === 0).sort(compareNodes);
+    const order: Node[] = [];
+    while (ready.length > 0) {
+      const node = ready.shift()!;
+      order.push(node);
+      for (const dependent of dependents.get(node.id) ?? []) {
+        const left = remaining.get(dependent.id)! - 1;
+        remaining.set(dependent.id, left);
+        if (left === 0) {
+          const at = ready.findIndex((other) => compareNodes(dependent, other) < 0);
+          ready.splice(at === -1 ? ready.length : at, 0, dependent);
+        }
+      }
+    }
+    if (order.length !== this.#nodes.size) throw this.#cycleError(remaining);
+    return order;
+  }
+
+  #cycleError(remaining: Map<string, number>): CovetError {
+    // Walk dependencies among the unsorted nodes until one repeats: that loop is a cycle.
+    const stuck = [...this.#nodes.values()].filter((node) => remaining.get(node.id)! > 0).sort(compareNodes);
+    const path: string[] = [];
+    let current: Node | undefined = stuck[0];
+    while (current && !path.includes(current.id)) {
+      path.push(current.id);
+      const next: string | undefined = current.dependencies.find((d) => remaining.get(d)! > 0);
+      current = next === undefined ? undefined : this.#nodes.get(next);
+    }
+    const cycle = current ? [...path.slice(path.indexOf(current.id)), current.id].reverse() : path;
+    const file = current?.file ?? stuck[0]?.file;
+    return new CovetError('DEPENDENCY_CYCLE', `Dependency cycle: ${cycle.join(' -> ')}${file ? ` (${file})` : ''}`);
+  }
+
+  /** Every migration, dependencies first. */
+  order(): readonly Node[] {
+    return this.#order;
+  }
+
+  get(id: string): Node | undefined {
+    return this.#nodes.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.#nodes.has(id);
+  }
+
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  /** Migrations of `app` that no other migration of the same app depends on. */
+  leaves(app: string): Node[] {
+    const depended = new Set<string>();
+    for (const node of this.#nodes.values()) {
+      if (node.app === app) for (const dependency of node.dependencies) depended.add(dependency);
+    }
+    return this.#order.filter((node) => node.app === app && !depended.has(node.id));
+  }
+
+  /** `id` and everything it depends on, transitively, in graph order. */
+  ancestors(id: string): Node[] {
+    const wanted = new Set<string>();
+    const visit = (current: string) => {
+      if (wanted.has(current)) return;
+      wanted.add(current);
+      for (const dependency of this.#nodes.get(current)?.dependencies ?? []) visit(dependency);
+    };
+    visit(id);
+    return this.#order.filter((node) => wanted.has(node.id));
+  }
+
+  /** Everything that depends on `id`, transitively (not `id` itself), in graph order. */
+  descendants(id: string): Node[] {
+    const found = new Set<string>([id]);
+    for (const node of this.#order) {
+      if (node.dependencies.some((dependency) => found.has(dependency))) found.add(node.id);
+    }
+    found.delete(id);
+    return this.#order.filter((node) => found.has(node.id));
+  }
+}

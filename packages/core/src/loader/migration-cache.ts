@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** What the cache remembers of one migration source text. */
+export interface CachedMigration {
+  readonly checksum: string;
+  readonly dependencies: readonly string[];
+  readonly atomic: boolean;
+  /** The operations as data; absent when the file has custom code and must be imported. */
+  readonly operations?: readonly unknown[];
+}
+
+/** Bump when the canonical form of operations changes, so old entries are ignored. */
+const CACHE_FORMAT = 1;
+
+/**
+ * Remembers, per migration source text (keyed by its SHA-256), the checksum, dependencies and
+ * operations found the last time the file was imported. A file whose text is unchanged and
+ * that has no custom code and no relative imports need not be compiled or evaluated again:
+ * this is what keeps a no-op `migrate` over hundreds of files fast. It is only an
+ * accelerator: any change to a file's text is a miss, and a missing or corrupt cache file is
+ * an empty cache.
+ */
+export class MigrationCache {
+  readonly file: string;
+  #entries: Record<string, CachedMigration>;
+  #dirty = false;
+
+  constructor(file: string) {
+    this.file = file;
+    this.#entries = MigrationCache.#read(file);
+  }
+
+  static #read(file: string): Record<string, CachedMigration> {
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; entries?: Record<string, CachedMigration> };
+      return data.format === CACHE_FORMAT && data.entries ? data.entries : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * The cache file for a migrations folder: under the nearest `node_modules/.cache/covet`,
+   * else the system temp folder. `fingerprint` covers what changes the meaning of a file
+   * (the registered operation kinds).
+   */
+  static forDirectory(directory: string, fingerprint: string): MigrationCache {
+    const key = createHash('sha256').update(`${CACHE_FORMAT}\0${directory}\0${fingerprint}`).digest('hex').slice(0, 16);
+    return new MigrationCache(join(findCacheRoot(directory), `migrations-${key}.json`));
+  }
+
+  get(sourceHash: string): CachedMigration | undefined {
+    return this.#entries[sourceHash];
+  }
+
+  set(sourceHash: string, entry: CachedMigration): void {
+    this.#entries[sourceHash] = entry;
+    this.#dirty = true;
+  }
+
+  /** Writes the cache if it changed, keeping only `keep` (the hashes seen this run). */
+  save(keep: ReadonlySet<string>): void {
+    const stale = Object.keys(this.#entries).filter((hash) => !keep.has(hash));
+    if (!this.#dirty && stale.length === 0) return;
+    for (const hash of stale) delete this.#entries[hash];
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const temporary = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ format: CACHE_FORMAT, entries: this.#entries }));
+      renameSync(temporary, this.file);
+      this.#dirty = false;
+    } catch {
+      // A read-only checkout still works, only without the cache.
+    }
+  }
+}
+
+function findCacheRoot(start: string): string {
+  let directory = start;
+  for (;;) {
+    const modules = join(directory, 'node_modules');
+    if (existsSync(modules)) return join(modules, '.cache', 'covet');
+    const parent = dirname(directory);
+    if (parent === directory) return join(tmpdir(), 'covet-cache');
+    directory = parent;
+  }
+}

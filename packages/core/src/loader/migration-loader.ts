@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { CovetError } from '../errors/covet-error.js';
+import { MigrationGraph } from '../graph/migration-graph.js';
+import { createMigration, migrationId, resolveDependency, type Migration } from '../migration/define-migration.js';
+import { createOperation, type OperationRegistry } from '../operations/define-operation.js';
+import { defaultExport, importModules } from './import-module.js';
+import { MigrationCache, type CachedMigration } from './migration-cache.js';
+
+/** Extensions of migration files, in order of preference. */
+export const MIGRATION_EXTENSIONS: readonly string[] = Object.freeze(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+
+const MIGRATION_FILE = /^[A-Za-z0-9][A-Za-z0-9_]*$/;
+// A relative import means the file's meaning can change without its text changing.
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s*)['"]\.{1,2}[/'"]/m;
+
+/** A migration the loader found: its identity, dependencies and checksum, loaded on demand. */
+export interface MigrationEntry {
+  readonly id: string;
+  readonly app: string;
+  readonly name: string;
+  readonly file: string;
+  /** Resolved `app:name` ids. */
+  readonly dependencies: readonly string[];
+  readonly checksum: string;
+  /** The whole migration (operations and custom code), importing the file if needed. */
+  load(): Promise<Migration>;
+}
+
+/** An app's migrations folder. */
+export interface MigrationSource {
+  readonly app: string;
+  readonly directory: string;
+}
+
+/** Options of {@link loadMigrations}. */
+export interface LoadMigrationsOptions {
+  readonly sources: readonly MigrationSource[];
+  /** Operation kinds migrations may use; unknown kinds are an error naming the file. */
+  readonly operations: OperationRegistry;
+  /** Set false to always import every file (no cache). */
+  readonly cache?: boolean;
+}
+
+interface FoundFile {
+  readonly app: string;
+  readonly name: string;
+  readonly file: string;
+  readonly source: string;
+  readonly hash: string;
+  readonly cacheable: boolean;
+}
+
+/**
+ * Finds the migration files of every app (`.ts`, `.mts`, `.cts`, `.js`, `.mjs`, `.cjs`), and
+ * returns them as a {@link MigrationGraph}. TypeScript is compiled without a build step (one
+ * esbuild transform for all files that need it) and files unchanged since they were last
+ * verified are taken from the cache without being imported. A file that fails to load, two
+ * files with the same name in one app, an unknown operation, a missing dependency or a cycle
+ * stop here, before anything touches the database, with an error naming the file.
+ */
+export async function loadMigrations(options: LoadMigrationsOptions): Promise<MigrationGraph<MigrationEntry>> {
+  const fingerprint = options.operations.kinds().join(',');
+  const found: FoundFile[] = [];
+  const caches = new Map<string, MigrationCache>();
+  for (const { app, directory } of options.sources) {
+    found.push(...discover(app, directory));
+    if (options.cache !== false) caches.set(app, MigrationCache.forDirectory(directory, fingerprint));
+  }
+  const toImport = found.filter((file) => !file.cacheable || caches.get(file.app)?.get(file.hash) === undefined);
+  const imported = new Map<FoundFile, Migration>();
+  if (toImport.length > 0) {
+    const namespaces = await importModules(
+      toImport.map((file) => file.file),
+      process.cwd(),
+    );
+    toImport.forEach((file, index) => {
+      const migration = createMigration(file.app, file.name, defaultExport(namespaces[index]), file.file);
+      checkKinds(migration, options.operations);
+      imported.set(file, migration);
+      if (file.cacheable) {
+        const hasCode = migration.up !== undefined || migration.down !== undefined;
+        caches.get(file.app)?.set(file.hash, {
+          checksum: migration.checksum,
+          dependencies: migration.dependencies,
+          atomic: migration.atomic,
+          ...(hasCode ? {} : { operations: migration.operations }),
+        });
+      }
+    });
+  }
+  for (const [app, cache] of caches) {
+    cache.save(new Set(found.filter((file) => file.app === app).map((file) => file.hash)));
+  }
+  const entries = found.map((file) => {
+    const migration = imported.get(file);
+    if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration);
+    const cached = caches.get(file.app)!.get(file.hash)!;
+    return entry(file, cached.dependencies, cached.checksum, () => fromCache(file, cached, options.operations));
+  });
+  return new MigrationGraph(entries);
+}
+
+function entry(file: FoundFile, dependencies: readonly string[], checksum: string, load: () => Promise<Migration>): MigrationEntry {
+  let loading: Promise<Migration> | undefined;
+  return {
+    id: migrationId(file.app, file.name),
+    app: file.app,
+    name: file.name,
+    file: file.file,
+    dependencies: dependencies.map((dependency) => resolveDependency(file.app, dependency)),
+    checksum,
+    load: () => (loading ??= load()),
+  };
+}
+
+async function fromCache(file: FoundFile, cached: CachedMigration, registry: OperationRegistry): Promise<Migration> {
+  if (cached.operations === undefined) {
+    const [namespace] = await importModules([file.file], process.cwd());
+    const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
+    checkKinds(migration, registry);
+    return migration;
+  }
+  const operations = (cached.operations as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args));
+  return createMigration(file.app, file.name, { dependencies: cached.dependencies, operations, atomic: cached.atomic }, file.file);
+}
+
+function checkKinds(migration: Migration, registry: OperationRegistry): void {
+  migration.operations.forEach((operation, index) => {
+    registry.get(operation.kind, `operation #${index + 1} of ${migration.file ?? migration.id}`);
+  });
+}
+
+function discover(app: string, directory: string): FoundFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new CovetError('MIGRATIONS_UNREADABLE', `Cannot read the migrations folder (${directory})`, { cause: error });
+  }
+  const byName = new Map<string, string>();
+  const files: FoundFile[] = [];
+  for (const fileName of names.sort()) {
+    const extension = extname(fileName);
+    if (!MIGRATION_EXTENSIONS.includes(extension) || fileName.endsWith(`.d${extension}`)) continue;
+    const name = fileName.slice(0, -extension.length);
+    if (!MIGRATION_FILE.test(name) || name === 'index') continue;
+    const file = join(directory, fileName);
+    const previous = byName.get(name);
+    if (previous) {
+      throw new CovetError('MIGRATION_DUPLICATE', `Two files define migration ${app}:${name} (${previous} and ${file})`, {
+        hint: 'Keep one of them.',
+      });
+    }
+    byName.set(name, file);
+    const source = readFileSync(file, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+    files.push({
+      app,
+      name,
+      file,
+      source,
+      hash: createHash('sha256').update(source).digest('hex'),
+      cacheable: !RELATIVE_IMPORT.test(source),
+    });
+  }
+  return files;
+}

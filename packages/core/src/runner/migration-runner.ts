@@ -1,0 +1,535 @@
+import { CovetError, EXIT_CHECKSUM_MISMATCH, isCovetError } from '../errors/covet-error.js';
+import type { Dialect, DialectConnection } from '../dialect/dialect.js';
+import type { MigrationGraph } from '../graph/migration-graph.js';
+import type { Direction, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
+import type { MigrationEntry } from '../loader/migration-loader.js';
+import type { Migration, MigrationCodeContext } from '../migration/define-migration.js';
+import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
+import type { Covet } from '../plugin/covet.js';
+import type { SchemaState, SqlStatement } from '../schema/types.js';
+import { EMPTY_STATE } from '../state/schema-state.js';
+import { TrackingTable, type TrackingRow } from './tracking-table.js';
+
+/** Something a run reports while it goes, for the CLI to print. */
+export type RunEvent =
+  | { readonly type: 'lockWait'; readonly message: string }
+  | { readonly type: 'migrationStart'; readonly direction: Direction; readonly migration: Migration; readonly atomic: boolean }
+  | {
+      readonly type: 'migrationDone';
+      readonly direction: Direction;
+      readonly migration: Migration;
+      readonly durationMs: number;
+      readonly fake: boolean;
+    }
+  | { readonly type: 'sql'; readonly direction: Direction; readonly migration: Migration; readonly statement: SqlStatement }
+  | { readonly type: 'warning'; readonly message: string };
+
+/** Options of {@link MigrationRunner}. */
+export interface MigrationRunnerOptions {
+  readonly covet: Covet;
+  readonly dialect: Dialect;
+  readonly connection: DialectConnection;
+  readonly migrations: MigrationGraph<MigrationEntry>;
+  /** How long to wait for the migration lock (ms). Default 60 s. */
+  readonly lockTimeoutMs?: number;
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+/** One line of `showmigrations`. */
+export interface MigrationStatus {
+  readonly app: string;
+  readonly name: string;
+  readonly applied: boolean;
+  readonly appliedAt: string | null;
+  /** True when the file changed since the migration was applied. */
+  readonly edited: boolean;
+  /** True when the migration is recorded as applied but its file is gone. */
+  readonly missingFile: boolean;
+}
+
+/** What a run did. */
+export interface RunSummary {
+  readonly direction: Direction;
+  readonly migrations: readonly Migration[];
+}
+
+/** Options of {@link MigrationRunner.migrate}. */
+export interface MigrateOptions {
+  /** Apply only up to this migration (`name` of the default app, or `app:name`), with its dependencies. */
+  readonly target?: string;
+  /** Record migrations as applied without running them. */
+  readonly fake?: boolean;
+  /** Print the SQL (as `sql` events) instead of running it. */
+  readonly dryRun?: boolean;
+  /** The app a bare `target` name belongs to. */
+  readonly app?: string;
+}
+
+/** Options of {@link MigrationRunner.rollback}. Without `steps` or `to`, the last migration. */
+export interface RollbackOptions {
+  /** Roll back the last N applied migrations. */
+  readonly steps?: number;
+  /** Roll back every migration applied after this one (which stays applied). */
+  readonly to?: string;
+  readonly dryRun?: boolean;
+  readonly fake?: boolean;
+  readonly app?: string;
+}
+
+interface Step {
+  readonly operation: Operation;
+  readonly index: number;
+  readonly stateBefore: SchemaState;
+  readonly stateAfter: SchemaState;
+}
+
+interface PlannedMigration {
+  readonly migration: Migration;
+  readonly stateBefore: SchemaState;
+  readonly steps: readonly Step[];
+}
+
+/**
+ * Applies and rolls back migrations. Every run holds the dialect's migration lock and reads
+ * the tracking table only once it holds it, so concurrent runs never apply a migration
+ * twice. Each migration runs in one transaction together with its tracking row (where the
+ * dialect has transactional DDL). Everything is checked before the first statement: edited
+ * migrations, unknown operations, policies (`validateMigration` / `validateOperation`),
+ * operations a dialect has no SQL for, and irreversible rollbacks.
+ */
+export class MigrationRunner {
+  readonly #options: MigrationRunnerOptions;
+  readonly #tracking: TrackingTable;
+
+  constructor(options: MigrationRunnerOptions) {
+    this.#options = options;
+    this.#tracking = new TrackingTable(options.connection);
+  }
+
+  #emit(event: RunEvent): void {
+    this.#options.onEvent?.(event);
+  }
+
+  #lock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#options.connection.withMigrationLock(fn, {
+      timeoutMs: this.#options.lockTimeoutMs ?? 60_000,
+      onWait: (message) => this.#emit({ type: 'lockWait', message }),
+    });
+  }
+
+  /** Every migration of every app with whether (and when) it is applied, in graph order. */
+  async status(): Promise<MigrationStatus[]> {
+    const rows = await this.#tracking.read();
+    const applied = new Map(rows.map((row) => [`${row.app}:${row.name}`, row]));
+    const result: MigrationStatus[] = this.#options.migrations.order().map((entry) => {
+      const row = applied.get(entry.id);
+      return {
+        app: entry.app,
+        name: entry.name,
+        applied: row !== undefined,
+        appliedAt: row?.appliedAt ?? null,
+        edited: row !== undefined && row.checksum !== entry.checksum,
+        missingFile: false,
+      };
+    });
+    for (const row of rows) {
+      if (!this.#options.migrations.has(`${row.app}:${row.name}`)) {
+        result.push({ app: row.app, name: row.name, applied: true, appliedAt: row.appliedAt, edited: false, missingFile: true });
+      }
+    }
+    return result;
+  }
+
+  /** Applies pending migrations (all, or up to `target`). */
+  async migrate(options: MigrateOptions = {}): Promise<RunSummary> {
+    if (options.dryRun) return this.#migrate(await this.#tracking.read(), options);
+    let failure: unknown;
+    const summary = await this.#lock(async () => {
+      const rows = await this.#tracking.read();
+      try {
+        return await this.#migrate(rows, options, () => this.#tracking.ensure());
+      } catch (error) {
+        // Migrations applied before the failure stay committed: only the failed one is undone.
+        failure = error;
+        return undefined;
+      }
+    });
+    if (failure !== undefined) throw failure;
+    return summary!;
+  }
+
+  async #migrate(rows: TrackingRow[], options: MigrateOptions, prepare?: () => Promise<void>): Promise<RunSummary> {
+    const graph = this.#options.migrations;
+    this.#checkApplied(rows);
+    const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
+    let candidates = graph.order();
+    if (options.target !== undefined) {
+      const target = this.#resolve(options.target, options.app);
+      candidates = graph.ancestors(target.id);
+    }
+    const pending = candidates.filter((entry) => !applied.has(entry.id));
+    const context = this.#runContext('up', options);
+    if (pending.length === 0) return { direction: 'up', migrations: [] };
+
+    const planned = await this.#planUp(pending, applied);
+    await this.#validate(planned, context);
+    // The tracking table is created only once every check passed: a refused run changes nothing.
+    await prepare?.();
+    await this.#options.covet.hooks.beforeRun.promise({ direction: 'up', migrations: planned.map((p) => p.migration) }, context);
+    const done: { migration: Migration; durationMs: number }[] = [];
+    for (const plan of planned) {
+      const started = performance.now();
+      await this.#runMigration(plan, 'up', context, options.fake === true);
+      done.push({ migration: plan.migration, durationMs: performance.now() - started });
+    }
+    await this.#options.covet.hooks.afterRun.promise({ direction: 'up', migrations: done }, context);
+    return { direction: 'up', migrations: done.map((d) => d.migration) };
+  }
+
+  /** Rolls back the last migration, the last `steps`, or everything after `to`. */
+  async rollback(options: RollbackOptions = {}): Promise<RunSummary> {
+    if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
+      throw new CovetError('ROLLBACK_INVALID', `--steps must be a positive integer, got ${String(options.steps)}`);
+    }
+    if (options.dryRun) return this.#rollback(await this.#tracking.read(), options);
+    let failure: unknown;
+    const summary = await this.#lock(async () => {
+      const rows = await this.#tracking.read();
+      try {
+        return await this.#rollback(rows, options);
+      } catch (error) {
+        failure = error;
+        return undefined;
+      }
+    });
+    if (failure !== undefined) throw failure;
+    return summary!;
+  }
+
+  async #rollback(rows: TrackingRow[], options: RollbackOptions): Promise<RunSummary> {
+    const graph = this.#options.migrations;
+    let chosen: TrackingRow[];
+    if (options.to !== undefined) {
+      const target = this.#resolve(options.to, options.app);
+      const at = rows.findIndex((row) => `${row.app}:${row.name}` === target.id);
+      if (at === -1) throw new CovetError('ROLLBACK_INVALID', `Migration ${target.id} is not applied (--to)`);
+      chosen = rows.slice(at + 1).reverse();
+    } else {
+      chosen = rows.slice(-(options.steps ?? 1)).reverse();
+    }
+    if (chosen.length === 0) return { direction: 'down', migrations: [] };
+    for (const row of chosen) {
+      const id = `${row.app}:${row.name}`;
+      if (!graph.has(id)) {
+        throw new CovetError('MIGRATION_FILE_MISSING', `Cannot roll back ${id}: its migration file is missing`, {
+          hint: 'Restore the file from version control.',
+        });
+      }
+    }
+    this.#checkApplied(rows);
+    const context = this.#runContext('down', options);
+    const planned = await this.#planDown(chosen, rows);
+    await this.#validate(planned, context);
+    await this.#options.covet.hooks.beforeRun.promise({ direction: 'down', migrations: planned.map((p) => p.migration) }, context);
+    const done: { migration: Migration; durationMs: number }[] = [];
+    for (const plan of planned) {
+      const started = performance.now();
+      await this.#runMigration(plan, 'down', context, options.fake === true);
+      done.push({ migration: plan.migration, durationMs: performance.now() - started });
+    }
+    await this.#options.covet.hooks.afterRun.promise({ direction: 'down', migrations: done }, context);
+    return { direction: 'down', migrations: done.map((d) => d.migration) };
+  }
+
+  #runContext(direction: Direction, options: { dryRun?: boolean; fake?: boolean }): RunHookContext {
+    return {
+      direction,
+      dialect: this.#options.dialect,
+      ...(options.dryRun ? {} : { connection: this.#options.connection }),
+      dryRun: options.dryRun === true,
+      fake: options.fake === true,
+    };
+  }
+
+  #resolve(name: string, app: string | undefined): MigrationEntry {
+    const graph = this.#options.migrations;
+    const id = name.includes(':') ? name : `${app ?? 'default'}:${name}`;
+    const exact = graph.get(id);
+    if (exact) return exact;
+    // Accept a unique prefix (`0002` or the timestamp) like Django does.
+    const [appName, prefix] = id.split(':') as [string, string];
+    const matches = graph.order().filter((entry) => entry.app === appName && entry.name.startsWith(prefix));
+    if (matches.length === 1) return matches[0]!;
+    throw new CovetError(
+      'MIGRATION_UNKNOWN',
+      matches.length === 0 ? `No migration named ${id}` : `${id} matches ${matches.length} migrations: ${matches.map((m) => m.name).join(', ')}`,
+    );
+  }
+
+  /** Refuses to go on when an applied migration was edited. */
+  #checkApplied(rows: TrackingRow[]): void {
+    const graph = this.#options.migrations;
+    const edited = rows.filter((row) => {
+      const entry = graph.get(`${row.app}:${row.name}`);
+      return entry !== undefined && entry.checksum !== row.checksum;
+    });
+    if (edited.length > 0) {
+      const first = graph.get(`${edited[0]!.app}:${edited[0]!.name}`)!;
+      const others = edited.length > 1 ? ` and ${edited.length - 1} more` : '';
+      throw new CovetError(
+        'CHECKSUM_MISMATCH',
+        `Applied migration ${first.id} was edited after it was applied${others} (${first.file})`,
+        {
+          hint: 'Restore the file as it was applied (git checkout), and put the change in a new migration.',
+          exitCode: EXIT_CHECKSUM_MISMATCH,
+        },
+      );
+    }
+    for (const row of rows) {
+      if (!graph.has(`${row.app}:${row.name}`)) {
+        this.#emit({ type: 'warning', message: `Migration ${row.app}:${row.name} is applied but its file is missing` });
+      }
+    }
+  }
+
+  /** Loads migrations and computes the schema state before each step, replaying `applied` ones. */
+  async #planUp(pending: readonly MigrationEntry[], applied: ReadonlySet<string>): Promise<PlannedMigration[]> {
+    const registry = this.#options.covet.operations;
+    const wanted = new Set(pending.map((entry) => entry.id));
+    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
+    const migrations = await Promise.all(entries.map((entry) => entry.load()));
+    const planned: PlannedMigration[] = [];
+    let state = EMPTY_STATE;
+    for (const migration of migrations) {
+      const stateBefore = state;
+      const steps: Step[] = [];
+      migration.operations.forEach((operation, index) => {
+        const definition = registry.get(operation.kind, `operation #${index + 1} of ${migration.file ?? migration.id}`);
+        const before = state;
+        if (wanted.has(migration.id)) {
+          try {
+            definition.validate(operation.args, before);
+          } catch (error) {
+            throw operationError(migration, index, operation, error, 'is invalid');
+          }
+        }
+        try {
+          state = definition.applyToState(before, operation.args);
+        } catch (error) {
+          throw operationError(migration, index, operation, error, 'cannot be replayed');
+        }
+        steps.push({ operation, index, stateBefore: before, stateAfter: state });
+      });
+      if (wanted.has(migration.id)) planned.push({ migration, stateBefore, steps });
+    }
+    return planned;
+  }
+
+  /** Computes the reverse steps of `chosen` (latest first), refusing irreversible ones up front. */
+  async #planDown(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): Promise<PlannedMigration[]> {
+    const registry = this.#options.covet.operations;
+    const graph = this.#options.migrations;
+    const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
+    const entries = graph.order().filter((entry) => applied.has(entry.id));
+    const migrations = await Promise.all(entries.map((entry) => entry.load()));
+    const after = new Map<string, { before: SchemaState; steps: Step[] }>();
+    let state = EMPTY_STATE;
+    for (const migration of migrations) {
+      const before = state;
+      const steps: Step[] = [];
+      migration.operations.forEach((operation, index) => {
+        const definition = registry.get(operation.kind, `operation #${index + 1} of ${migration.file ?? migration.id}`);
+        const stateBefore = state;
+        state = definition.applyToState(state, operation.args);
+        steps.push({ operation, index, stateBefore, stateAfter: state });
+      });
+      after.set(migration.id, { before, steps });
+    }
+    const planned: PlannedMigration[] = [];
+    for (const row of chosen) {
+      const id = `${row.app}:${row.name}`;
+      const migration = migrations.find((m) => m.id === id)!;
+      const forward = after.get(id)!;
+      if (migration.up && !migration.down) {
+        throw new CovetError('IRREVERSIBLE', `Cannot roll back ${id}: it has custom up code and no down (${migration.file})`);
+      }
+      const stateAfterMigration = forward.steps.at(-1)?.stateAfter ?? forward.before;
+      let current = stateAfterMigration;
+      const steps: Step[] = [];
+      for (const step of [...forward.steps].reverse()) {
+        const definition = registry.get(step.operation.kind);
+        const reverse = definition.reverse(step.operation.args, step.stateBefore);
+        if (reverse === IRREVERSIBLE) {
+          throw new CovetError(
+            'IRREVERSIBLE',
+            `Cannot roll back ${id}: operation #${step.index + 1} (${definition.describe(step.operation.args)}) is irreversible (${migration.file})`,
+            { hint: 'Nothing was rolled back. Give the operation a reverse (e.g. runSql with reverseSql), or write a new migration.' },
+          );
+        }
+        for (const operation of reverse) {
+          const reverseDefinition = registry.get(operation.kind);
+          const before = current;
+          current = reverseDefinition.applyToState(before, operation.args);
+          steps.push({ operation, index: step.index, stateBefore: before, stateAfter: current });
+        }
+      }
+      planned.push({ migration, stateBefore: stateAfterMigration, steps });
+    }
+    return planned;
+  }
+
+  async #validate(planned: readonly PlannedMigration[], context: RunHookContext): Promise<void> {
+    const { covet, dialect } = this.#options;
+    for (const plan of planned) {
+      const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
+      await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
+      for (const step of plan.steps) {
+        const operationContext = this.#operationContext(plan, step, migrationContext);
+        try {
+          if (context.direction === 'down') covet.operations.get(step.operation.kind).validate(step.operation.args, step.stateBefore);
+          this.#checkIdentifiers(step.operation);
+        } catch (error) {
+          throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
+        }
+        await covet.hooks.validateOperation.promise(step.operation, operationContext);
+        const statements = await this.#compile(step, undefined);
+        if (statements === undefined) {
+          throw new CovetError(
+            'OPERATION_UNSUPPORTED',
+            `Operation "${step.operation.kind}" has no SQL for dialect ${dialect.name} (operation #${step.index + 1} of ${plan.migration.file ?? plan.migration.id})`,
+            { hint: 'Use a plugin that provides it for this dialect, or op.runSql.' },
+          );
+        }
+      }
+    }
+  }
+
+  #checkIdentifiers(operation: Operation): void {
+    // Dialect limits (e.g. identifier length) are checked here, before any SQL is sent.
+    const { dialect } = this.#options;
+    const max = dialect.capabilities.maxIdentifierLength;
+    const visit = (value: unknown, key: string | undefined): void => {
+      if (typeof value === 'string') {
+        if (key !== undefined && ['name', 'table', 'from', 'to', 'column'].includes(key) && value.length > max) {
+          throw new CovetError('IDENTIFIER_TOO_LONG', `Identifier "${value}" is longer than ${max} characters, the limit of ${dialect.name}`);
+        }
+        return;
+      }
+      if (Array.isArray(value)) {
+        for (const item of value) visit(item, key === 'columns' ? 'column' : undefined);
+        return;
+      }
+      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) visit(v, k);
+    };
+    if (operation.kind !== 'runSql') visit(operation.args, undefined);
+  }
+
+  async #compile(step: Step, connection: DialectConnection | undefined): Promise<readonly SqlStatement[] | undefined> {
+    const { covet, dialect } = this.#options;
+    const definition = covet.operations.get(step.operation.kind);
+    const context: CompileContext = {
+      dialect,
+      stateBefore: step.stateBefore,
+      stateAfter: step.stateAfter,
+      ...(connection ? { query: (sql: string, params?: readonly unknown[]) => connection.query(sql, params) } : {}),
+    };
+    const own = definition.sql?.[dialect.name];
+    if (own) return own(step.operation.args, context);
+    const compiled = await dialect.compileOperation(step.operation, context);
+    if (compiled !== undefined) return compiled;
+    const fallback = definition.sql?.default;
+    return fallback ? fallback(step.operation.args, context) : undefined;
+  }
+
+  #operationContext(plan: PlannedMigration, step: Step, context: MigrationHookContext): OperationHookContext {
+    return { ...context, migration: plan.migration, index: step.index, stateBefore: step.stateBefore, stateAfter: step.stateAfter };
+  }
+
+  async #runMigration(plan: PlannedMigration, direction: Direction, context: RunHookContext, fake: boolean): Promise<void> {
+    const { covet, connection } = this.#options;
+    const { migration } = plan;
+    const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
+    const trackingStatement =
+      direction === 'up'
+        ? this.#tracking.insert(migration.app, migration.name, migration.checksum)
+        : this.#tracking.delete(migration.app, migration.name);
+    this.#emit({ type: 'migrationStart', direction, migration, atomic: migration.atomic });
+    const started = performance.now();
+    const codeContext: MigrationCodeContext = {
+      query: (sql, params) => connection.query(sql, params),
+      execute: (sql, params) => connection.execute(params === undefined ? { sql } : { sql, params }),
+    };
+    const body = async () => {
+      await covet.hooks.beforeMigration.promise(migration, migrationContext);
+      if (!fake) {
+        if (direction === 'down' && migration.down) await runCode(migration, 'down', codeContext, context.dryRun);
+        for (const step of plan.steps) await this.#runStep(plan, step, migrationContext);
+        if (direction === 'up' && migration.up) await runCode(migration, 'up', codeContext, context.dryRun);
+      }
+      if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
+      else await connection.execute(trackingStatement);
+      await covet.hooks.afterMigration.promise(migration, migrationContext);
+    };
+    try {
+      if (context.dryRun || !migration.atomic) await body();
+      else await connection.transaction(body);
+    } catch (error) {
+      await covet.hooks.afterFailure.promise(error as Error, { migration }).catch(() => undefined);
+      throw error;
+    }
+    this.#emit({ type: 'migrationDone', direction, migration, durationMs: performance.now() - started, fake });
+  }
+
+  async #runStep(plan: PlannedMigration, step: Step, migrationContext: MigrationHookContext): Promise<void> {
+    const { covet, connection } = this.#options;
+    const context = this.#operationContext(plan, step, migrationContext);
+    await covet.hooks.beforeOperation.promise(step.operation, context);
+    const compiled = (await this.#compile(step, connection)) ?? [];
+    const statements = await covet.hooks.processSql.promise(compiled, context);
+    for (const statement of statements) {
+      if (migrationContext.dryRun) {
+        this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
+        continue;
+      }
+      try {
+        await connection.execute(statement);
+      } catch (error) {
+        const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
+        await covet.hooks.afterFailure.promise(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement }).catch(() => undefined);
+        throw failure;
+      }
+    }
+    await covet.hooks.afterOperation.promise(step.operation, context);
+  }
+}
+
+async function runCode(migration: Migration, which: 'up' | 'down', context: MigrationCodeContext, dryRun: boolean): Promise<void> {
+  if (dryRun) return;
+  try {
+    await migration[which]!(context);
+  } catch (error) {
+    throw new CovetError('MIGRATION_CODE_FAILED', `Custom ${which} code of ${migration.id} failed: ${(error as Error).message} (${migration.file ?? migration.id})`, {
+      cause: error,
+    });
+  }
+}
+
+function operationError(
+  migration: Migration,
+  index: number,
+  operation: Operation,
+  error: unknown,
+  verb: string,
+  statement?: SqlStatement,
+): CovetError {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const sqlState = (error as { code?: unknown }).code;
+  const code = typeof sqlState === 'string' && !isCovetError(error) ? ` [${sqlState}]` : '';
+  const where = migration.file ?? migration.id;
+  const hint = statement ? `SQL: ${statement.sql.length > 500 ? `${statement.sql.slice(0, 497)}...` : statement.sql}` : isCovetError(error) ? error.hint : undefined;
+  return new CovetError(
+    isCovetError(error) && verb === 'is invalid' ? error.code : 'MIGRATION_FAILED',
+    `Migration ${migration.id} ${verb} at operation #${index + 1} (${operation.kind}): ${message}${code} (${where})`,
+    { cause: error, ...(hint ? { hint } : {}) },
+  );
+}
