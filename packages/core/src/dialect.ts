@@ -36,7 +36,7 @@ export type {
   DropForeignKeyArgs,
   RunSqlArgs,
 } from './operations/builtin/index.js';
-export { CovetError, isCovetError, redactSecrets } from './errors/covet-error.js';
+export { CovetError, isCovetError, redactSecrets, EXIT_LOCK_TIMEOUT } from './errors/covet-error.js';
 export { validateIdentifier, constraintName } from './schema/identifiers.js';
 export { normalizeTable } from './schema/define-table.js';
 export { requireTable, stateFromTables, EMPTY_STATE } from './state/schema-state.js';

@@ -131,3 +131,5 @@ export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE } from './runner/tr
 export type { TrackingRow } from './runner/tracking-table.js';
 export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
 export type { ResolvedConfig, ResolvedApp, ConfigOverrides } from './config/resolve-config.js';
+export { replayMigrations, targetState } from './state/replay.js';
+export type { ReplayedState } from './state/replay.js';

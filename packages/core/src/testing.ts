@@ -1,1 +1,353 @@
-export {};
+// `@covet/core/testing`: the conformance suite every dialect, first-party or third-party, runs
+// against itself on a real database. It registers vitest `describe`/`it` blocks.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
+import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
+import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';
+import { buildTableState } from './schema/define-table.js';
+import { t } from './schema/column-builder.js';
+import type { ColumnState, SchemaState, SqlStatement, TableState } from './schema/types.js';
+
+/** A database made for one test, and how to remove it. */
+export interface ConformanceDatabase {
+  readonly config: DatabaseConfig;
+  drop(): Promise<void>;
+}
+
+/** Options of {@link runDialectConformance}. */
+export interface DialectConformanceOptions {
+  /** The suite's name in the test report, e.g. `sqlite`. */
+  readonly name: string;
+  /** The dialect under test. */
+  readonly dialect: Dialect;
+  /** Creates an empty database for one test (a temp file, a fresh PostgreSQL database, ...). */
+  createDatabase(): Promise<ConformanceDatabase>;
+}
+
+const definitions = new Map<string, OperationDefinition>(BUILTIN_OPERATIONS.map((d) => [d.kind, d]));
+
+function definitionOf(kind: string): OperationDefinition {
+  const definition = definitions.get(kind);
+  if (!definition) throw new Error(`Unknown operation kind ${kind}`);
+  return definition;
+}
+
+/** The state after `operation`, and its SQL for `dialect` (the definition's own SQL first). */
+async function compile(
+  dialect: Dialect,
+  connection: DialectConnection | undefined,
+  operation: Operation,
+  stateBefore: SchemaState,
+): Promise<{ statements: readonly SqlStatement[]; stateAfter: SchemaState }> {
+  const definition = definitionOf(operation.kind);
+  definition.validate(operation.args, stateBefore);
+  const stateAfter = definition.applyToState(stateBefore, operation.args);
+  const context = {
+    dialect,
+    stateBefore,
+    stateAfter,
+    ...(connection ? { query: connection.query.bind(connection) } : {}),
+  };
+  const renderer = definition.sql?.[dialect.name] ?? definition.sql?.default;
+  const statements = await (renderer ? renderer(operation.args, context) : dialect.compileOperation(operation, context));
+  if (!statements) throw new Error(`Dialect ${dialect.name} has no SQL for ${operation.kind}`);
+  return { statements, stateAfter };
+}
+
+/** Compiles and runs operations one by one (each compiled against the live database), in one transaction. */
+async function apply(dialect: Dialect, connection: DialectConnection, operations: readonly Operation[], state: SchemaState): Promise<SchemaState> {
+  let current = state;
+  await connection.transaction(async () => {
+    for (const operation of operations) {
+      const { statements, stateAfter } = await compile(dialect, connection, operation, current);
+      for (const statement of statements) await connection.execute(statement);
+      current = stateAfter;
+    }
+  });
+  return current;
+}
+
+function withoutUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * A state as the dialect reports it, for comparison: columns through `normalizeColumn`,
+ * indexes and foreign keys by name, unmanaged objects left out. A primary key name is only
+ * compared when `expected` has one (databases that always name primary keys report a name the
+ * portable state may not hold).
+ */
+function comparable(dialect: Dialect, state: SchemaState, expected?: SchemaState, anyColumnOrder = false): unknown {
+  const normalizeColumn = (column: ColumnState) => (dialect.normalizeColumn ? dialect.normalizeColumn(column) : column);
+  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const tables: Record<string, unknown> = {};
+  for (const name of Object.keys(state.tables).sort()) {
+    const table = state.tables[name]!;
+    const expectedKey = expected?.tables[name]?.primaryKey;
+    const primaryKey = table.primaryKey
+      ? expected && !expectedKey?.name
+        ? { columns: table.primaryKey.columns }
+        : table.primaryKey
+      : undefined;
+    tables[name] = withoutUndefined({
+      name: table.name,
+      columns: anyColumnOrder ? table.columns.map(normalizeColumn).sort(byName) : table.columns.map(normalizeColumn),
+      primaryKey,
+      indexes: [...table.indexes].sort(byName),
+      foreignKeys: [...table.foreignKeys].sort(byName),
+    });
+  }
+  return tables;
+}
+
+function expectSameState(dialect: Dialect, actual: SchemaState, expected: SchemaState, anyColumnOrder = false): void {
+  expect(comparable(dialect, actual, expected, anyColumnOrder)).toEqual(comparable(dialect, expected, expected, anyColumnOrder));
+}
+
+const authors = buildTableState('authors', {
+  id: t.serial().primaryKey(),
+  name: t.varchar(100).notNull(),
+  email: t.varchar(255).unique(),
+});
+const posts = buildTableState(
+  'posts',
+  {
+    id: t.serial().primaryKey(),
+    author_id: t.integer().notNull().references('authors', 'id', { onDelete: 'cascade' }),
+    reviewer_id: t.integer(),
+    title: t.varchar(200).notNull().default('untitled'),
+    body: t.text(),
+    published: t.boolean().notNull().default(false),
+    score: t.decimal(10, 2),
+  },
+  { indexes: [{ name: 'posts_title_idx', columns: ['title'] }] },
+);
+const tags = buildTableState('tags', { id: t.integer().primaryKey(), label: t.text() });
+
+/** The 12 built-in operations as the suite exercises them, each on the base schema. */
+function conformanceOperations(quote: (name: string) => string): { name: string; operation: Operation }[] {
+  const comments = buildTableState('comments', {
+    id: t.serial().primaryKey(),
+    post_id: t.integer().notNull().references('posts', 'id', { onDelete: 'cascade', name: 'comments_post_fk' }),
+    body: t.text().notNull(),
+    slug: t.varchar(50).unique(),
+  });
+  return [
+    { name: 'createTable', operation: createOperation('createTable', comments) },
+    { name: 'dropTable', operation: createOperation('dropTable', { name: 'tags' }) },
+    { name: 'renameTable (a referenced table)', operation: createOperation('renameTable', { from: 'authors', to: 'writers' }) },
+    {
+      name: 'addColumn',
+      operation: createOperation('addColumn', { table: 'posts', column: { name: 'subtitle', type: { type: 'varchar', length: 100 }, nullable: true, default: { kind: 'value', value: "it's" } } }),
+    },
+    {
+      name: 'addColumn (NOT NULL with a default)',
+      operation: createOperation('addColumn', { table: 'posts', column: { name: 'views', type: { type: 'bigint' }, nullable: false, default: { kind: 'value', value: 0 } } }),
+    },
+    { name: 'dropColumn', operation: createOperation('dropColumn', { table: 'posts', column: 'body' }) },
+    { name: 'dropColumn (indexed)', operation: createOperation('dropColumn', { table: 'posts', column: 'title' }) },
+    {
+      name: 'alterColumn',
+      operation: createOperation('alterColumn', { table: 'posts', column: { name: 'title', type: { type: 'varchar', length: 300 }, nullable: true, default: { kind: 'value', value: 'none' } } }),
+    },
+    {
+      name: 'alterColumn (a referenced table)',
+      operation: createOperation('alterColumn', { table: 'authors', column: { name: 'name', type: { type: 'text' }, nullable: true } }),
+    },
+    { name: 'renameColumn', operation: createOperation('renameColumn', { table: 'posts', from: 'title', to: 'headline' }) },
+    {
+      name: 'createIndex',
+      operation: createOperation('createIndex', { table: 'posts', index: { name: 'posts_author_title_key', columns: ['author_id', 'title'], unique: true } }),
+    },
+    { name: 'dropIndex', operation: createOperation('dropIndex', { table: 'posts', name: 'posts_title_idx' }) },
+    {
+      name: 'addForeignKey',
+      operation: createOperation('addForeignKey', {
+        table: 'posts',
+        foreignKey: { name: 'posts_reviewer_fk', columns: ['reviewer_id'], references: { table: 'authors', columns: ['id'] }, onDelete: 'set null', onUpdate: 'no action' },
+      }),
+    },
+    { name: 'dropForeignKey', operation: createOperation('dropForeignKey', { table: 'posts', name: 'posts_author_id_fkey' }) },
+    {
+      name: 'runSql',
+      operation: createOperation('runSql', {
+        sql: `INSERT INTO ${quote('tags')} (${quote('id')}, ${quote('label')}) VALUES (100, 'from runSql')`,
+        reverseSql: `DELETE FROM ${quote('tags')} WHERE ${quote('id')} = 100`,
+      }),
+    },
+  ];
+}
+
+async function countRows(connection: DialectConnection, quote: (name: string) => string, table: string): Promise<number> {
+  const rows = await connection.query<{ count: number | string }>(`SELECT COUNT(*) AS ${quote('count')} FROM ${quote(table)}`);
+  return Number(rows[0]!.count);
+}
+
+/**
+ * Registers the dialect conformance suite: each built-in operation applied to a small schema
+ * with rows and reversed, with the introspected schema checked after each step; identifiers
+ * that are reserved words or mixed case; injection attempts; and transactional rollback.
+ *
+ * @example
+ * // packages/dialect-foo/test/conformance.test.ts
+ * import { runDialectConformance } from '@covet/core/testing';
+ * runDialectConformance({
+ *   name: 'foo',
+ *   dialect: createFooDialect(),
+ *   async createDatabase() {
+ *     const name = await createTemporaryFooDatabase();
+ *     return { config: { engine: 'foo', name }, drop: () => dropFooDatabase(name) };
+ *   },
+ * });
+ */
+export function runDialectConformance(options: DialectConformanceOptions): void {
+  const { dialect } = options;
+  const quote = (name: string) => dialect.quoteIdentifier(name);
+  const placeholders = (count: number) => Array.from({ length: count }, (_, i) => dialect.placeholder(i + 1)).join(', ');
+
+  describe(`dialect conformance: ${options.name}`, () => {
+    let database: ConformanceDatabase;
+    let connection: DialectConnection;
+
+    beforeEach(async () => {
+      database = await options.createDatabase();
+      connection = await dialect.connect(database.config);
+    });
+    afterEach(async () => {
+      await connection?.close();
+      await database?.drop();
+    });
+
+    async function createBaseSchema(): Promise<SchemaState> {
+      const operations = [authors, posts, tags].map((table) => createOperation('createTable', table));
+      await apply(dialect, connection, operations, { tables: {} });
+      await connection.transaction(async () => {
+        for (const [id, name, email] of [[1, 'Ada', 'ada@example.com'], [2, 'Grace', null]] as const) {
+          await connection.execute({ sql: `INSERT INTO ${quote('authors')} (${['id', 'name', 'email'].map(quote).join(', ')}) VALUES (${placeholders(3)})`, params: [id, name, email] });
+        }
+        for (const [id, author, title, published] of [[1, 1, 'First', true], [2, 1, 'Second', false], [3, 2, 'Third', true]] as const) {
+          await connection.execute({
+            sql: `INSERT INTO ${quote('posts')} (${['id', 'author_id', 'title', 'published', 'score'].map(quote).join(', ')}) VALUES (${placeholders(5)})`,
+            params: [id, author, title, published, '1.50'],
+          });
+        }
+      });
+      return connection.introspector.introspect();
+    }
+
+    it('introspects the state it created', async () => {
+      const state = await createBaseSchema();
+      expectSameState(dialect, state, { tables: { authors, posts, tags } });
+    });
+
+    for (const { name, operation } of conformanceOperations(quote)) {
+      it(`${name}: applies, introspects as its state, and reverses`, async () => {
+        const initial = await createBaseSchema();
+        const counts = { authors: await countRows(connection, quote, 'authors'), posts: await countRows(connection, quote, 'posts') };
+
+        const expected = await apply(dialect, connection, [operation], initial);
+        const after = await connection.introspector.introspect();
+        expectSameState(dialect, after, expected);
+        for (const table of ['authors', 'posts'] as const) {
+          if (after.tables[table]) expect(await countRows(connection, quote, table), `rows of ${table}`).toBe(counts[table]);
+        }
+
+        const reverse = definitionOf(operation.kind).reverse(operation.args, initial);
+        expect(reverse).not.toBe(IRREVERSIBLE);
+        await apply(dialect, connection, reverse as readonly Operation[], after);
+        const restored = await connection.introspector.introspect();
+        // A dropped column comes back at the end of the table: no database adds one in place.
+        expectSameState(dialect, restored, initial, true);
+        for (const table of ['authors', 'posts'] as const) {
+          expect(await countRows(connection, quote, table), `rows of ${table} after the reverse`).toBe(counts[table]);
+        }
+      });
+    }
+
+    it('runSql changes rows and its reverse restores them', async () => {
+      await createBaseSchema();
+      const operation = conformanceOperations(quote).find((o) => o.name === 'runSql')!.operation;
+      const state = await connection.introspector.introspect();
+      await apply(dialect, connection, [operation], state);
+      expect(await countRows(connection, quote, 'tags')).toBe(1);
+      await apply(dialect, connection, definitionOf('runSql').reverse(operation.args, state) as Operation[], state);
+      expect(await countRows(connection, quote, 'tags')).toBe(0);
+    });
+
+    it('handles reserved words and mixed case as identifiers', async () => {
+      const group = buildTableState('Group', { id: t.integer().primaryKey(), Name: t.text().notNull() });
+      const order = buildTableState(
+        'order',
+        {
+          id: t.serial().primaryKey(),
+          select: t.varchar(20).default('from'),
+          group_id: t.integer().references('Group', 'id', { name: 'order_Group_fk' }),
+        },
+        { indexes: [{ name: 'Order_Select_idx', columns: ['select'] }] },
+      );
+      let state = await apply(dialect, connection, [createOperation('createTable', group), createOperation('createTable', order)], { tables: {} });
+      await connection.execute({ sql: `INSERT INTO ${quote('Group')} (${quote('id')}, ${quote('Name')}) VALUES (${placeholders(2)})`, params: [1, 'g'] });
+      await connection.execute({ sql: `INSERT INTO ${quote('order')} (${quote('select')}, ${quote('group_id')}) VALUES (${placeholders(2)})`, params: ['x', 1] });
+      expectSameState(dialect, await connection.introspector.introspect(), state);
+
+      const operations = [
+        createOperation('addColumn', { table: 'order', column: { name: 'Where', type: { type: 'integer' }, nullable: true } }),
+        createOperation('alterColumn', { table: 'order', column: { name: 'select', type: { type: 'text' }, nullable: false, default: { kind: 'value', value: 'from' } } }),
+        createOperation('renameColumn', { table: 'order', from: 'select', to: 'From' }),
+        createOperation('renameTable', { from: 'Group', to: 'Table' }),
+      ];
+      state = await apply(dialect, connection, operations, state);
+      expectSameState(dialect, await connection.introspector.introspect(), state);
+      expect(await countRows(connection, quote, 'order')).toBe(1);
+    });
+
+    it('rejects an injection attempt in an identifier before any SQL runs', async () => {
+      const initial = await createBaseSchema();
+      const hostile = 'users"; DROP TABLE posts; --';
+      expect(() => dialect.quoteIdentifier(hostile)).toThrow();
+      const attempts = [
+        createOperation('dropTable', { name: hostile }),
+        createOperation('createTable', { name: hostile, columns: [{ name: 'id', type: { type: 'integer' }, nullable: false }], indexes: [], foreignKeys: [] }),
+        createOperation('addColumn', { table: 'posts', column: { name: hostile, type: { type: 'integer' }, nullable: true } }),
+        createOperation('createIndex', { table: 'posts', index: { name: hostile, columns: ['title'], unique: false } }),
+      ];
+      for (const operation of attempts) {
+        await expect(compile(dialect, connection, operation, initial)).rejects.toThrow();
+        await expect(
+          Promise.resolve().then(() =>
+            dialect.compileOperation(operation, { dialect, stateBefore: initial, stateAfter: initial, query: connection.query.bind(connection) }),
+          ),
+        ).rejects.toThrow();
+      }
+      expectSameState(dialect, await connection.introspector.introspect(), initial);
+    });
+
+    it('leaves the schema unchanged when a statement in a transaction fails', async () => {
+      const initial = await createBaseSchema();
+      const extra = buildTableState('extra', { id: t.integer().primaryKey() });
+      await expect(
+        connection.transaction(async () => {
+          const { statements } = await compile(dialect, connection, createOperation('createTable', extra), initial);
+          for (const statement of statements) await connection.execute(statement);
+          await connection.execute({ sql: `INSERT INTO ${quote('posts')} (${quote('nope')}) VALUES (1)` });
+        }),
+      ).rejects.toThrow();
+      expectSameState(dialect, await connection.introspector.introspect(), initial);
+      expect(await connection.tableExists('extra')).toBe(false);
+    });
+
+    it('nested transactions roll back only the inner work', async () => {
+      await createBaseSchema();
+      await connection.transaction(async () => {
+        await connection.execute({ sql: `INSERT INTO ${quote('tags')} (${quote('id')}) VALUES (1)` });
+        await expect(
+          connection.transaction(async () => {
+            await connection.execute({ sql: `INSERT INTO ${quote('tags')} (${quote('id')}) VALUES (2)` });
+            throw new Error('inner failure');
+          }),
+        ).rejects.toThrow('inner failure');
+      });
+      expect(await countRows(connection, quote, 'tags')).toBe(1);
+    });
+  });
+}

@@ -275,3 +275,56 @@ export function mentions(tokens: readonly SqlToken[], name: string): boolean {
   const lower = name.toLowerCase();
   return tokens.some((t) => (t.kind === 'word' || t.kind === 'identifier') && t.value.toLowerCase() === lower);
 }
+
+/** A foreign key or unique constraint found in a table's SQL, with the name Covet gives it. */
+export interface NamedConstraint {
+  readonly type: 'FOREIGN' | 'UNIQUE' | 'PRIMARY';
+  /** The `CONSTRAINT name`, or the deterministic name Covet derives for an unnamed one. */
+  readonly name: string;
+  readonly explicitName: boolean;
+  readonly columns: readonly string[];
+  /** The column definition that holds it, for column constraints. */
+  readonly column?: string;
+  readonly tokens: readonly SqlToken[];
+}
+
+/**
+ * The foreign keys, unique constraints and primary key written in a table's SQL, table-level
+ * and column-level. SQLite's pragmas do not report constraint names, so they come from here;
+ * unnamed ones get `constraintName(table, columns, 'fkey' | 'key')`.
+ */
+export function namedConstraints(
+  parsed: ParsedTable,
+  table: string,
+  nameFor: (table: string, columns: readonly string[], suffix: 'fkey' | 'key' | 'pkey') => string,
+): NamedConstraint[] {
+  const found: NamedConstraint[] = [];
+  const suffix = { FOREIGN: 'fkey', UNIQUE: 'key', PRIMARY: 'pkey' } as const;
+  for (const definition of parsed.definitions) {
+    if (definition.kind === 'constraint') {
+      if (definition.type !== 'FOREIGN' && definition.type !== 'UNIQUE' && definition.type !== 'PRIMARY') continue;
+      const type = definition.type;
+      found.push({
+        type,
+        name: definition.name ?? nameFor(table, definition.columns, suffix[type]),
+        explicitName: definition.name !== undefined,
+        columns: definition.columns,
+        tokens: definition.tokens,
+      });
+      continue;
+    }
+    for (const constraint of definition.constraints) {
+      const type = constraint.kind === 'REFERENCES' ? 'FOREIGN' : constraint.kind;
+      if (type !== 'FOREIGN' && type !== 'UNIQUE' && type !== 'PRIMARY') continue;
+      found.push({
+        type,
+        name: constraint.name ?? nameFor(table, [definition.name], suffix[type]),
+        explicitName: constraint.name !== undefined,
+        columns: [definition.name],
+        column: definition.name,
+        tokens: constraint.tokens,
+      });
+    }
+  }
+  return found;
+}

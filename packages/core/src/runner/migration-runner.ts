@@ -484,7 +484,8 @@ export class MigrationRunner {
     const { covet, connection } = this.#options;
     const context = this.#operationContext(plan, step, migrationContext);
     await covet.hooks.beforeOperation.promise(step.operation, context);
-    const compiled = (await this.#compile(step, connection)) ?? [];
+    // A dry run compiles from the state alone: the live database has not seen the earlier steps.
+    const compiled = (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
     const statements = await covet.hooks.processSql.promise(compiled, context);
     for (const statement of statements) {
       if (migrationContext.dryRun) {

@@ -1,0 +1,71 @@
+import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
+import type {
+  ColumnState,
+  CompileContext,
+  DatabaseConfig,
+  Dialect,
+  DialectCapabilities,
+  DialectConnection,
+  Operation,
+  SqlStatement,
+} from '@covet/core/dialect';
+import { SqliteCompiler } from './sqlite-compiler.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import { normalizeSqliteColumn } from './sqlite-types.js';
+
+/**
+ * Covet's SQLite dialect, on better-sqlite3.
+ *
+ * DDL is transactional, so every migration is all-or-nothing. Column changes and foreign keys,
+ * which SQLite cannot ALTER, rebuild the table inside the migration's transaction, keeping every
+ * row, index, trigger and view. The migration lock is SQLite's write lock (`BEGIN IMMEDIATE`).
+ */
+export class SqliteDialect implements Dialect {
+  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+  readonly name = 'sqlite';
+  readonly capabilities: DialectCapabilities = Object.freeze({
+    transactionalDdl: true,
+    alterColumn: 'rebuild',
+    // SQLite has no limit; 63 (PostgreSQL's) keeps names portable between dialects.
+    maxIdentifierLength: 63,
+  });
+  readonly #compiler = new SqliteCompiler((name) => this.quoteIdentifier(name));
+
+  /** `"name"`, after checking the name is a valid identifier; embedded quotes are doubled. */
+  quoteIdentifier(name: string): string {
+    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  placeholder(): string {
+    return '?';
+  }
+
+  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+    return this.#compiler.compile(operation, context);
+  }
+
+  normalizeColumn(column: ColumnState): ColumnState {
+    return normalizeSqliteColumn(column);
+  }
+
+  async connect(config: DatabaseConfig): Promise<DialectConnection> {
+    return openSqliteConnection(this, config.name ?? ':memory:', config.options ?? {});
+  }
+
+  describeDatabase(config: DatabaseConfig): string {
+    return `sqlite ${config.name ?? ':memory:'}`;
+  }
+}
+
+/**
+ * Creates the SQLite dialect. Most projects do not call it: the package's default export is a
+ * plugin that registers it, and the CLI loads it for `engine: 'sqlite'`.
+ *
+ * @example
+ * const dialect = createSqliteDialect();
+ * const connection = await dialect.connect({ engine: 'sqlite', name: './app.db' });
+ */
+export function createSqliteDialect(): SqliteDialect {
+  return new SqliteDialect();
+}

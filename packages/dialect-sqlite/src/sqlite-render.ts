@@ -1,0 +1,63 @@
+import type { ColumnState, ForeignKeyState, IndexState, TableState } from '@covet/core/dialect';
+import { declaredType, isSerial, renderDefault } from './sqlite-types.js';
+
+/** Quotes an identifier: double quotes, embedded quotes doubled (https://www.sqlite.org/lang_keywords.html). */
+export type Quote = (name: string) => string;
+
+/** True when `column` is the table's only primary-key column and a serial: SQLite's AUTOINCREMENT. */
+export function isAutoincrement(table: TableState, column: ColumnState): boolean {
+  const key = table.primaryKey?.columns;
+  return key !== undefined && key.length === 1 && key[0] === column.name && isSerial(column.type);
+}
+
+/** `"name" type [PRIMARY KEY AUTOINCREMENT] [NOT NULL] [DEFAULT ...]`. */
+export function renderColumn(quote: Quote, table: TableState, column: ColumnState): string {
+  const parts = [quote(column.name)];
+  if (isAutoincrement(table, column)) {
+    // AUTOINCREMENT is only accepted on a column declared exactly `INTEGER PRIMARY KEY`.
+    const name = table.primaryKey?.name;
+    parts.push('INTEGER', ...(name ? [`CONSTRAINT ${quote(name)}`] : []), 'PRIMARY KEY AUTOINCREMENT');
+  } else {
+    parts.push(declaredType(column.type));
+  }
+  if (!column.nullable) parts.push('NOT NULL');
+  if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
+  return parts.join(' ');
+}
+
+const ACTIONS: Record<string, string> = {
+  cascade: 'CASCADE',
+  'set null': 'SET NULL',
+  'set default': 'SET DEFAULT',
+  restrict: 'RESTRICT',
+  'no action': 'NO ACTION',
+};
+
+/** A table-level, named foreign key, so the name round-trips through `sqlite_master`. */
+export function renderForeignKey(quote: Quote, foreignKey: ForeignKeyState): string {
+  return (
+    `CONSTRAINT ${quote(foreignKey.name)} FOREIGN KEY (${foreignKey.columns.map(quote).join(', ')}) ` +
+    `REFERENCES ${quote(foreignKey.references.table)} (${foreignKey.references.columns.map(quote).join(', ')}) ` +
+    `ON DELETE ${ACTIONS[foreignKey.onDelete] ?? 'NO ACTION'} ON UPDATE ${ACTIONS[foreignKey.onUpdate] ?? 'NO ACTION'}`
+  );
+}
+
+/** CREATE TABLE from the state, under `name` (the rebuild uses a temporary name). */
+export function renderCreateTable(quote: Quote, table: TableState, name: string = table.name): string {
+  const definitions = table.columns.map((column) => renderColumn(quote, table, column));
+  const key = table.primaryKey;
+  const inline = table.columns.some((column) => isAutoincrement(table, column));
+  if (key && !inline) {
+    definitions.push(`${key.name ? `CONSTRAINT ${quote(key.name)} ` : ''}PRIMARY KEY (${key.columns.map(quote).join(', ')})`);
+  }
+  for (const foreignKey of table.foreignKeys) definitions.push(renderForeignKey(quote, foreignKey));
+  return `CREATE TABLE ${quote(name)} (\n  ${definitions.join(',\n  ')}\n)`;
+}
+
+/** CREATE [UNIQUE] INDEX, partial when the index has a `where`. */
+export function renderCreateIndex(quote: Quote, table: string, index: IndexState): string {
+  return (
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quote(index.name)} ON ${quote(table)} (${index.columns.map(quote).join(', ')})` +
+    (index.where ? ` WHERE ${index.where}` : '')
+  );
+}
