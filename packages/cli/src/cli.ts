@@ -1,0 +1,172 @@
+import { cac } from 'cac';
+import { CovetError, type CommandDefinition, type ConfigOverrides } from '@covet/core';
+import { makeMigrations } from './commands/makemigrations.js';
+import { migrate } from './commands/migrate.js';
+import { rollback } from './commands/rollback.js';
+import { showMigrations } from './commands/showmigrations.js';
+import { createOutput, reportError, type Output } from './output.js';
+import { openProject, type Project } from './project.js';
+import { VERSION } from './version.js';
+
+const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations']);
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+}
+
+interface GlobalOptions {
+  config?: string;
+  databaseUrl?: string;
+  migrationsDir?: string;
+  app?: string;
+  verbose?: boolean;
+}
+
+function overridesOf(options: GlobalOptions): ConfigOverrides {
+  return {
+    ...(options.config ? { config: String(options.config) } : {}),
+    ...(options.databaseUrl ? { databaseUrl: String(options.databaseUrl) } : {}),
+    ...(options.migrationsDir ? { migrationsDir: String(options.migrationsDir) } : {}),
+    ...(options.app ? { app: String(options.app) } : {}),
+  };
+}
+
+/** Finds the value of a global option in raw arguments (`--config x` or `--config=x`). */
+function rawOption(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    if (argument === name) return argv[i + 1];
+    if (argument.startsWith(`${name}=`)) return argument.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/**
+ * Runs the `covet` command line with `argv` (without the node and script paths) and returns
+ * the exit code: 0 on success, non-zero with a one-line `error:` on failure.
+ */
+export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const output = createOutput({ verbose, ...(options.stdout ? { stdout: options.stdout } : {}), ...(options.stderr ? { stderr: options.stderr } : {}) });
+  let project: Project | undefined;
+  const open = async (global: GlobalOptions): Promise<Project> => {
+    project ??= await openProject({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}), overrides: overridesOf(global) });
+    output.debug(`database: ${project.describeDatabase()}`);
+    return project;
+  };
+  try {
+    const cli = cac('covet');
+    cli
+      .option('--config <path>', 'Config file (default: covet.config.ts, .js, .mjs or .json in the current folder)')
+      .option('--database-url <url>', 'Database URL, overriding the config (postgres://, mysql://, sqlite:)')
+      .option('--migrations-dir <dir>', 'Migrations folder, overriding the config')
+      .option('--app <name>', 'App to work on (default: the config\'s app)')
+      .option('--verbose', 'Print debugging details and stacks');
+
+    cli
+      .command('makemigrations', 'Compare the models with the migrations and write a new migration file')
+      .option('--name <label>', 'Label of the migration name (default: derived from the changes)')
+      .option('--empty', 'Write an empty migration to fill in by hand')
+      .option('--dry-run', 'Print the detected operations without writing a file')
+      .option('--from <source>', 'Compare with "migrations" (default) or the live "database"', { default: 'migrations' })
+      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string }) => {
+        if (flags.from !== 'migrations' && flags.from !== 'database') {
+          throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
+        }
+        await makeMigrations(
+          await open(flags),
+          {
+            ...(flags.name !== undefined ? { name: String(flags.name) } : {}),
+            empty: flags.empty === true,
+            dryRun: flags.dryRun === true,
+            from: flags.from,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+          },
+          output,
+        );
+      });
+
+    cli
+      .command('migrate [target]', 'Apply pending migrations (all, or up to TARGET with its dependencies)')
+      .option('--fake', 'Record migrations as applied without running them')
+      .option('--dry-run', 'Print the SQL that would run, without running it')
+      .action(async (target: string | undefined, flags: GlobalOptions & { fake?: boolean; dryRun?: boolean }) => {
+        await migrate(
+          await open(flags),
+          { ...(target ? { target: String(target) } : {}), fake: flags.fake === true, dryRun: flags.dryRun === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          output,
+        );
+      });
+
+    cli
+      .command('rollback', 'Roll back the last migration, the last N, or down to a named one')
+      .option('--steps <n>', 'Roll back the last N applied migrations')
+      .option('--to <name>', 'Roll back every migration applied after NAME (NAME stays applied)')
+      .option('--dry-run', 'Print the SQL that would run, without running it')
+      .option('--fake', 'Forget migrations without running their reverse')
+      .action(async (flags: GlobalOptions & { steps?: string; to?: string; dryRun?: boolean; fake?: boolean }) => {
+        await rollback(
+          await open(flags),
+          {
+            ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+            ...(flags.to !== undefined ? { to: String(flags.to) } : {}),
+            dryRun: flags.dryRun === true,
+            fake: flags.fake === true,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+          },
+          output,
+        );
+      });
+
+    cli
+      .command('showmigrations', 'List the migrations of each app: [X] applied, [ ] pending')
+      .option('--json', 'Print JSON: [{ app, name, applied, appliedAt }]')
+      .action(async (flags: GlobalOptions & { json?: boolean }) => {
+        await showMigrations(await open(flags), { json: flags.json === true, ...(flags.app ? { app: String(flags.app) } : {}) }, output);
+      });
+
+    const commandName = argv.find((argument, index) => !argument.startsWith('-') && (index === 0 || !['--config', '--database-url', '--migrations-dir', '--app'].includes(argv[index - 1]!)));
+    if (commandName !== undefined && !BUILTIN_COMMANDS.has(commandName)) {
+      // Not a built-in: it may be a plugin's command, so load the project to see them.
+      const global: GlobalOptions = {};
+      for (const [flag, key] of [['--config', 'config'], ['--database-url', 'databaseUrl'], ['--migrations-dir', 'migrationsDir'], ['--app', 'app']] as const) {
+        const value = rawOption(argv, flag);
+        if (value !== undefined) global[key] = value;
+      }
+      const opened = await open(global);
+      for (const command of opened.covet.commands.list()) registerPluginCommand(cli, command, output);
+      if (!opened.covet.commands.list().some((command) => command.name.split(' ')[0] === commandName)) {
+        throw new CovetError('COMMAND_UNKNOWN', `Unknown command "${commandName}"`, { hint: 'Run covet --help to list the commands.' });
+      }
+    }
+
+    cli.help();
+    cli.version(VERSION);
+    cli.parse(['node', 'covet', ...argv], { run: false });
+    if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+      cli.outputHelp();
+      return commandName === undefined ? 0 : 1;
+    }
+    await cli.runMatchedCommand();
+    return 0;
+  } catch (error) {
+    return reportError(output, error);
+  } finally {
+    await project?.close().catch(() => undefined);
+  }
+}
+
+function registerPluginCommand(cli: ReturnType<typeof cac>, command: CommandDefinition, output: Output): void {
+  const registered = cli.command(command.name, command.description);
+  for (const option of command.options ?? []) {
+    registered.option(option.flags, option.description, option.default === undefined ? undefined : { default: option.default });
+  }
+  registered.action(async (...args: unknown[]) => {
+    const flags = args.pop() as Record<string, unknown>;
+    await command.action(args.map(String), flags, { print: (line) => output.line(line) });
+  });
+}

@@ -1,0 +1,31 @@
+import { CovetError } from '@covet/core';
+import type { Output } from '../output.js';
+import type { Project } from '../project.js';
+import { createRunner, reportSummary } from './run.js';
+
+/** Options of `covet rollback`. */
+export interface RollbackCommandOptions {
+  readonly steps?: number | string;
+  readonly to?: string;
+  readonly dryRun?: boolean;
+  readonly fake?: boolean;
+  readonly app?: string;
+}
+
+/** Rolls back the last migration, the last N (`--steps`), or everything after one (`--to`). */
+export async function rollback(project: Project, options: RollbackCommandOptions, output: Output): Promise<void> {
+  if (options.steps !== undefined && options.to !== undefined) {
+    throw new CovetError('ROLLBACK_INVALID', 'Give either --steps or --to, not both');
+  }
+  const steps = options.steps === undefined ? undefined : Number(options.steps);
+  const runner = await createRunner(project, output, { dryRun: options.dryRun === true });
+  if (!options.dryRun) output.line(`Rolling back ${project.describeDatabase()}`);
+  const summary = await runner.rollback({
+    ...(steps !== undefined ? { steps } : {}),
+    ...(options.to !== undefined ? { to: String(options.to) } : {}),
+    dryRun: options.dryRun === true,
+    fake: options.fake === true,
+    app: options.app ?? project.config.app,
+  });
+  reportSummary(summary, output, options.dryRun === true);
+}

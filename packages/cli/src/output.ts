@@ -1,0 +1,51 @@
+import pc from 'picocolors';
+import { describeError, isCovetError, redactSecrets } from '@covet/core';
+
+/** Colours only when writing to a terminal (picocolors also honours NO_COLOR / FORCE_COLOR). */
+const colors = pc.createColors(pc.isColorSupported && process.stdout.isTTY === true);
+
+/** Where commands print: plain text when piped, colour on a terminal; secrets always redacted. */
+export interface Output {
+  readonly colors: typeof colors;
+  readonly verbose: boolean;
+  line(text?: string): void;
+  error(text: string): void;
+  debug(text: string): void;
+}
+
+export function createOutput(options: { verbose?: boolean; stdout?: (text: string) => void; stderr?: (text: string) => void } = {}): Output {
+  const stdout = options.stdout ?? ((text: string) => process.stdout.write(text));
+  const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
+  const verbose = options.verbose === true;
+  return {
+    colors,
+    verbose,
+    line: (text = '') => stdout(`${redactSecrets(text)}\n`),
+    error: (text) => stderr(`${redactSecrets(text)}\n`),
+    debug: (text) => {
+      if (verbose) stderr(`${colors.dim(redactSecrets(text))}\n`);
+    },
+  };
+}
+
+/** Prints an error as `error: ...` and `hint: ...`; the stack only with `--verbose`. Returns the exit code. */
+export function reportError(output: Output, error: unknown): number {
+  const { colors: c } = output;
+  output.error(`${c.red('error:')} ${describeError(error)}`);
+  if (isCovetError(error) && error.hint) output.error(`${c.yellow('hint:')} ${redactSecrets(error.hint)}`);
+  if (output.verbose && error instanceof Error && error.stack) {
+    output.error(c.dim(redactSecrets(error.stack)));
+    let cause = (error as { cause?: unknown }).cause;
+    while (cause instanceof Error) {
+      output.error(c.dim(`caused by: ${redactSecrets(cause.stack ?? cause.message)}`));
+      cause = (cause as { cause?: unknown }).cause;
+    }
+  }
+  if (isCovetError(error)) return error.exitCode;
+  return 1;
+}
+
+/** `12 ms`, `1.4 s`. */
+export function formatDuration(milliseconds: number): string {
+  return milliseconds < 1000 ? `${Math.max(0, Math.round(milliseconds))} ms` : `${(milliseconds / 1000).toFixed(1)} s`;
+}

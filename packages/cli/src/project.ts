@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CovetError,
+  createCovet,
+  loadMigrations,
+  resolveConfig,
+  type ConfigOverrides,
+  type Covet,
+  type CovetPlugin,
+  type Dialect,
+  type DialectConnection,
+  type MigrationEntry,
+  type MigrationGraph,
+  type ResolvedConfig,
+} from '@covet/core';
+
+/** The package that provides a built-in engine's dialect. */
+export function dialectPackageName(engine: string): string {
+  return `@covet/dialect-${engine}`;
+}
+
+function isPlugin(value: unknown): value is CovetPlugin {
+  return typeof value === 'object' && value !== null && typeof (value as CovetPlugin).apply === 'function' && typeof (value as CovetPlugin).name === 'string';
+}
+
+/**
+ * Imports a package by name as the project would (resolved from the project's folder first,
+ * then from the CLI's own) and returns its plugin: the default export, unwrapped across
+ * ESM/CJS interop.
+ */
+export async function importPlugin(name: string, fromDirectory: string, missing: () => CovetError): Promise<CovetPlugin> {
+  let resolved: string | undefined;
+  for (const base of [join(fromDirectory, 'package.json'), import.meta.url ?? __filename]) {
+    try {
+      resolved = createRequire(base).resolve(name);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    }
+  }
+  if (resolved === undefined) throw missing();
+  let value: unknown = await import(pathToFileURL(resolved).href);
+  for (let depth = 0; depth < 3 && !isPlugin(value) && typeof value === 'object' && value !== null && 'default' in value; depth++) {
+    value = (value as { default: unknown }).default;
+  }
+  if (!isPlugin(value)) {
+    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${resolved})`);
+  }
+  return value;
+}
+
+/** Everything a command needs: configuration, the Covet instance, its dialect and a connection on demand. */
+export class Project {
+  readonly config: ResolvedConfig;
+  readonly covet: Covet;
+  readonly dialect: Dialect;
+  #connection: Promise<DialectConnection> | undefined;
+  #migrations: Promise<MigrationGraph<MigrationEntry>> | undefined;
+
+  constructor(config: ResolvedConfig, covet: Covet, dialect: Dialect) {
+    this.config = config;
+    this.covet = covet;
+    this.dialect = dialect;
+  }
+
+  /** Where the database is, without secrets. */
+  describeDatabase(): string {
+    return this.dialect.describeDatabase(this.config.database);
+  }
+
+  /** Opens the connection once. */
+  connect(): Promise<DialectConnection> {
+    this.#connection ??= this.dialect.connect(this.config.database).catch((error: unknown) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    return this.#connection;
+  }
+
+  /** Loads (once) the migration graph of every app. */
+  migrations(): Promise<MigrationGraph<MigrationEntry>> {
+    this.#migrations ??= loadMigrations({
+      sources: this.config.apps.map((app) => ({ app: app.name, directory: app.migrationsDir })),
+      operations: this.covet.operations,
+    });
+    return this.#migrations;
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection) await (await connection).close();
+  }
+}
+
+/**
+ * Resolves the configuration, applies the plugins it names (objects, or packages imported by
+ * name) and finds the dialect for `database.engine`: one a plugin registered, one a
+ * `resolveDialect` tap returns, or the `@covet/dialect-<engine>` package imported now.
+ */
+export async function openProject(options: { cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {}): Promise<Project> {
+  const config = await resolveConfig(options);
+  const plugins: CovetPlugin[] = [];
+  for (const plugin of config.plugins) {
+    if (typeof plugin === 'string') {
+      plugins.push(
+        await importPlugin(plugin, config.rootDir, () =>
+          new CovetError('PLUGIN_MISSING', `Plugin package ${plugin} is not installed (${config.configFile ?? 'plugins'})`, {
+            hint: `Install it: npm install ${plugin}`,
+          }),
+        ),
+      );
+    } else {
+      plugins.push(plugin as CovetPlugin);
+    }
+  }
+  const engine = config.database.engine;
+  let covet = createCovet({ plugins });
+  let dialect = covet.dialects.get(engine) ?? (await covet.hooks.resolveDialect.promise(engine));
+  if (!dialect) {
+    const packageName = dialectPackageName(engine);
+    const dialectPlugin = await importPlugin(packageName, config.rootDir, () =>
+      new CovetError('DIALECT_MISSING', `No dialect for engine "${engine}": package ${packageName} is not installed`, {
+        hint: `Install it: npm install ${packageName}`,
+      }),
+    );
+    covet = createCovet({ plugins: [dialectPlugin, ...plugins] });
+    dialect = covet.dialects.get(engine);
+    if (!dialect) {
+      throw new CovetError('DIALECT_MISSING', `Package ${packageName} did not register a dialect named "${engine}"`);
+    }
+  }
+  const processed = await covet.hooks.processConfig.promise(config);
+  return new Project(processed, covet, dialect);
+}
