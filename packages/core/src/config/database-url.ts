@@ -20,7 +20,7 @@ export function parseDatabaseUrl(url: string, where = 'DATABASE_URL'): DatabaseC
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   const engine = scheme === undefined ? undefined : ENGINE_BY_SCHEME[scheme] ?? scheme;
   if (engine === undefined) {
-    throw new CovetError('CONFIG_INVALID', `Database URL has no scheme: "${redactSecrets(url)}" (${where})`, {
+    throw new CovetError('CONFIG_INVALID', `Database URL has no scheme (${where})`, {
       hint: 'Start it with postgres://, mysql:// or sqlite:',
     });
   }
@@ -35,7 +35,10 @@ export function parseDatabaseUrl(url: string, where = 'DATABASE_URL'): DatabaseC
   try {
     parsed = new URL(url);
   } catch {
-    throw new CovetError('CONFIG_INVALID', `Malformed database URL "${redactSecrets(url)}" (${where})`);
+    // The URL itself stays out of the message: a malformed one may not redact cleanly.
+    throw new CovetError('CONFIG_INVALID', `Malformed database URL (${where})`, {
+      hint: 'Expected scheme://user:password@host:port/database; percent-encode special characters.',
+    });
   }
   const port = parsed.port ? Number(parsed.port) : undefined;
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));

@@ -143,7 +143,9 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
  * config file, the environment (`DATABASE_URL`, `DB_ENGINE`, `DB_NAME`, `DB_HOST`,
  * `DB_PORT`, `DB_USER`, `DB_PASSWORD`), then defaults (engine `sqlite`, database `:memory:`,
  * migrations folder `migrations`, app `default`). Relative paths in the file are resolved
- * from the file's folder.
+ * from the file's folder. Database settings are taken whole from the highest source that
+ * has any (`--database-url`, else the file's `database`, else the environment), never
+ * mixed field by field.
  */
 export async function resolveConfig(
   options: { cwd?: string; overrides?: ConfigOverrides; env?: Readonly<Record<string, string | undefined>> } = {},
@@ -161,17 +163,24 @@ export async function resolveConfig(
   const fromPath = (path: string) => (isAbsolute(path) ? path : resolve(rootDir, path));
 
   const fileDatabase = checkDatabase(fileConfig.database, configFile);
-  const database: Record<string, unknown> = {
-    engine: 'sqlite',
-    name: ':memory:',
-    ...databaseFromEnv(env),
-    ...fileDatabase,
-    ...(overrides.databaseUrl ? parseDatabaseUrl(overrides.databaseUrl, '--database-url') : {}),
-  };
+  const envDatabase = databaseFromEnv(env);
+  // The highest-priority source that says anything about the database wins as a whole: mixing
+  // fields could send one source's password to another source's host.
+  const chosen = overrides.databaseUrl
+    ? parseDatabaseUrl(overrides.databaseUrl, '--database-url')
+    : Object.keys(fileDatabase).length > 0
+      ? fileDatabase
+      : envDatabase;
+  if (chosen.engine === undefined && ['host', 'port', 'user', 'password'].some((key) => key in chosen)) {
+    const source = chosen === fileDatabase ? configFile : 'environment: set DB_ENGINE or DATABASE_URL';
+    invalid('"database.engine" is missing', source, 'Name the engine (postgres, mysql, sqlite) or give a url.');
+  }
+  const database: Record<string, unknown> = { engine: 'sqlite', ...chosen };
+  if (database.engine === 'sqlite' && database.name === undefined) database.name = ':memory:';
   if (typeof database.engine !== 'string' || database.engine === '') invalid('"database.engine" is empty', configFile);
   // A SQLite path in the config file is relative to the file, like every other path.
   if (database.engine === 'sqlite' && typeof database.name === 'string' && database.name !== ':memory:' && !database.name.startsWith('file:')) {
-    database.name = resolve(overrides.databaseUrl || fileDatabase.name === undefined ? cwd : rootDir, database.name);
+    database.name = resolve(chosen === fileDatabase ? rootDir : cwd, database.name);
   }
 
   const migrationsRoot = overrides.migrationsDir ? resolve(cwd, overrides.migrationsDir) : fromPath(fileConfig.migrations ?? 'migrations');

@@ -102,28 +102,46 @@ export class MigrationEngine {
       }
     }
 
-    const createTables = this.#createTables(created.map((name) => toTables[name]!), new Set(kept), addForeignKeys);
+    const createTables = this.#createTables(created.map((name) => toTables[name]!), from, addForeignKeys);
     const dropTables = this.#dropTables(dropped.map((name) => fromTables[name]!), dropForeignKeys);
 
     const operations = [
       ...dropForeignKeys,
       ...dropIndexes,
+      ...dropTables,
       ...createTables,
       ...columnChanges,
       ...dropColumns,
       ...createIndexes,
       ...addForeignKeys,
-      ...dropTables,
     ];
     if (this.#options.operations) this.#verify(from, to, operations, this.#options.operations, sameColumn);
     return operations;
   }
 
-  #createTables(tables: TableState[], existing: Set<string>, addForeignKeys: Operation[]): Operation[] {
+  #createTables(tables: TableState[], from: SchemaState, addForeignKeys: Operation[]): Operation[] {
     const operations: Operation[] = [];
-    const available = new Set(existing);
+    const available = new Set<string>();
     const pending = new Map(tables.map((table) => [table.name, table]));
     const deferred: { table: string; foreignKey: ForeignKeyState }[] = [];
+    // A key to an existing table can go inline only if the referenced columns and the unique
+    // key on them exist already; otherwise (they come with this migration) it is added last.
+    const existingTargetReady = (fk: ForeignKeyState) => {
+      const target = from.tables[fk.references.table];
+      if (!target) return false;
+      const columns = fk.references.columns;
+      if (!columns.every((column) => target.columns.some((c) => c.name === column))) return false;
+      const sameColumns = (other: readonly string[]) => other.length === columns.length && other.every((c, i) => c === columns[i]);
+      return (target.primaryKey !== undefined && sameColumns(target.primaryKey.columns)) || target.indexes.some((i) => i.unique && !i.where && sameColumns(i.columns));
+    };
+    const inlineFirst = tables.map((table) => {
+      const inline = table.foreignKeys.filter((fk) => fk.references.table === table.name || pending.has(fk.references.table) || existingTargetReady(fk));
+      for (const foreignKey of table.foreignKeys) {
+        if (!inline.includes(foreignKey)) deferred.push({ table: table.name, foreignKey });
+      }
+      return inline.length === table.foreignKeys.length ? table : { ...table, foreignKeys: inline };
+    });
+    for (const table of inlineFirst) pending.set(table.name, table);
     const ready = (table: TableState) =>
       table.foreignKeys.every((fk) => fk.references.table === table.name || available.has(fk.references.table) || !pending.has(fk.references.table));
     while (pending.size > 0) {

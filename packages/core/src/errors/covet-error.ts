@@ -49,7 +49,8 @@ export function describeError(error: unknown): string {
   return redactSecrets(message.split('\n')[0] ?? message);
 }
 
-const URL_WITH_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@\s/]*)@/gi;
+// `//user:password@` anywhere (with or without a scheme); the password may hold anything but `@`.
+const URL_WITH_PASSWORD = /(\/\/[^:/?#\s@]*:)([^@\s]*)@/g;
 
 /**
  * Replaces the password of every `scheme://user:password@host` in a text with `***`.

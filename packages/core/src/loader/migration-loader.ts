@@ -66,7 +66,7 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   const caches = new Map<string, MigrationCache>();
   for (const { app, directory } of options.sources) {
     found.push(...discover(app, directory));
-    if (options.cache !== false) caches.set(app, MigrationCache.forDirectory(directory, fingerprint));
+    if (options.cache !== false) caches.set(app, MigrationCache.forDirectory(directory, `${app}\0${fingerprint}`));
   }
   const toImport = found.filter((file) => !file.cacheable || caches.get(file.app)?.get(file.hash) === undefined);
   const imported = new Map<FoundFile, Migration>();

@@ -21,9 +21,9 @@ export const createIndex = defineOperation<CreateIndexArgs>({
   validate(args, state) {
     const table = requireTable(state, args.table, 'createIndex');
     validateIndex(args.index, table);
-    for (const other of Object.values(state.tables)) {
-      if (other.indexes.some((i) => i.name === args.index.name)) {
-        throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${other.name} (createIndex)`);
+    for (const name in state.tables) {
+      if (state.tables[name]!.indexes.some((i) => i.name === args.index.name)) {
+        throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${name} (createIndex)`);
       }
     }
     if (hasName(table, args.index.name)) throw new CovetError('INDEX_EXISTS', `Name "${args.index.name}" is taken on ${args.table}`);

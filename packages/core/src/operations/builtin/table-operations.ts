@@ -4,7 +4,7 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { SchemaState, TableState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
-import { referencingForeignKeys, validateTable } from './validate-args.js';
+import { indexNames, referencingForeignKeys, validateTable } from './validate-args.js';
 
 /** Arguments of `createTable`: the whole table. */
 export type CreateTableArgs = TableState;
@@ -20,6 +20,14 @@ export const createTable = defineOperation<CreateTableArgs>({
     validateTable(args, state);
     if (state.tables[args.name]) {
       throw new CovetError('TABLE_EXISTS', `Table "${args.name}" already exists (createTable)`);
+    }
+    // Index names are global to a schema (PostgreSQL, SQLite), so check them across tables.
+    const taken = indexNames(state);
+    for (const index of args.indexes ?? []) {
+      const owner = taken.get(index.name);
+      if (owner !== undefined) {
+        throw new CovetError('INDEX_EXISTS', `Index "${index.name}" already exists on ${owner} (createTable ${args.name})`);
+      }
     }
   },
   describe: (args) => `Create table ${args.name}`,

@@ -131,3 +131,12 @@ export function referencingForeignKeys(state: SchemaState, table: string, column
   }
   return found;
 }
+
+/** Every index name of the state, with the table it belongs to. */
+export function indexNames(state: SchemaState): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const name in state.tables) {
+    for (const index of state.tables[name]!.indexes) names.set(index.name, name);
+  }
+  return names;
+}

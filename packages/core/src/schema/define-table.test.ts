@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import { covetErrorOf } from '../../test/helpers.js';
+import { t } from './column-builder.js';
+import { buildTableState, defineTable, isTableDefinition, normalizeTable } from './define-table.js';
+import { sql } from './sql-tag.js';
+import type { TableState } from './types.js';
+
+const users = defineTable(
+  'users',
+  {
+    id: t.serial().primaryKey(),
+    email: t.varchar(255).notNull().unique(),
+    bio: t.text(),
+    created_at: t.timestamp().notNull().default(sql`CURRENT_TIMESTAMP`),
+  },
+  { indexes: [{ name: 'users_bio_idx', columns: ['bio'] }] },
+);
+
+describe('defineTable', () => {
+  it('builds the TableState of the architecture example (users)', () => {
+    expect(isTableDefinition(users)).toBe(true);
+    expect(users.name).toBe('users');
+    expect(users.state).toStrictEqual<TableState>({
+      name: 'users',
+      columns: [
+        { name: 'id', type: { type: 'serial' }, nullable: false },
+        { name: 'email', type: { type: 'varchar', length: 255 }, nullable: false },
+        { name: 'bio', type: { type: 'text' }, nullable: true },
+        { name: 'created_at', type: { type: 'timestamp' }, nullable: false, default: { kind: 'sql', sql: 'CURRENT_TIMESTAMP' } },
+      ],
+      primaryKey: { columns: ['id'] },
+      // Sorted by name: the explicit index, then the one `.unique()` made.
+      indexes: [
+        { name: 'users_bio_idx', columns: ['bio'], unique: false },
+        { name: 'users_email_key', columns: ['email'], unique: true },
+      ],
+      foreignKeys: [],
+    });
+  });
+
+  it('turns .references(table, column, { onDelete }) into a <table>_<col>_fkey foreign key with onUpdate "no action"', () => {
+    const posts = defineTable(
+      'posts',
+      {
+        id: t.serial().primaryKey(),
+        author_id: t.integer().notNull().references(users, 'id', { onDelete: 'cascade' }),
+        title: t.varchar(200).notNull(),
+      },
+      { uniques: [['author_id', 'title']] },
+    );
+    expect(posts.state).toStrictEqual<TableState>({
+      name: 'posts',
+      columns: [
+        { name: 'id', type: { type: 'serial' }, nullable: false },
+        { name: 'author_id', type: { type: 'integer' }, nullable: false },
+        { name: 'title', type: { type: 'varchar', length: 200 }, nullable: false },
+      ],
+      primaryKey: { columns: ['id'] },
+      indexes: [{ name: 'posts_author_id_title_key', columns: ['author_id', 'title'], unique: true }],
+      foreignKeys: [
+        {
+          name: 'posts_author_id_fkey',
+          columns: ['author_id'],
+          references: { table: 'users', columns: ['id'] },
+          onDelete: 'cascade',
+          onUpdate: 'no action',
+        },
+      ],
+    });
+  });
+
+  it('serial columns are NOT NULL, other columns nullable unless .notNull(), and a primary key column is NOT NULL', () => {
+    const table = defineTable('things', {
+      a: t.smallserial(),
+      b: t.bigserial(),
+      c: t.integer(),
+      d: t.integer().notNull(),
+      e: t.uuid().primaryKey(),
+    }).state;
+    expect(table.columns.map((column) => [column.name, column.nullable])).toStrictEqual([
+      ['a', false],
+      ['b', false],
+      ['c', true],
+      ['d', false],
+      ['e', false],
+    ]);
+  });
+
+  it('builds composite primary keys, named and unnamed uniques, composite foreign keys and a partial index', () => {
+    const state = defineTable(
+      'memberships',
+      {
+        org_id: t.integer(),
+        user_id: t.integer(),
+        role: t.varchar(20).notNull().default('member'),
+        active: t.boolean().notNull().default(true),
+        weight: t.decimal(10, 2).default(1.5),
+        note: t.text().default(null),
+        owner: t.integer().unique('memberships_one_owner'),
+      },
+      {
+        primaryKey: { name: 'memberships_pk', columns: ['org_id', 'user_id'] },
+        uniques: [['user_id', 'role'], { name: 'memberships_role_org', columns: ['role', 'org_id'] }],
+        indexes: [{ columns: ['org_id'], where: sql`active = true` }, { name: 'memberships_role_uq', columns: ['role'], unique: true }],
+        foreignKeys: [
+          {
+            columns: ['org_id', 'user_id'],
+            references: { table: 'org_users', columns: ['org_id', 'user_id'] },
+            onDelete: 'set null',
+            onUpdate: 'restrict',
+          },
+          { name: 'memberships_owner_fk', columns: ['owner'], references: { table: users, columns: ['id'] } },
+        ],
+      },
+    ).state;
+    expect(state).toStrictEqual<TableState>({
+      name: 'memberships',
+      columns: [
+        // Primary key columns become NOT NULL even without .notNull().
+        { name: 'org_id', type: { type: 'integer' }, nullable: false },
+        { name: 'user_id', type: { type: 'integer' }, nullable: false },
+        { name: 'role', type: { type: 'varchar', length: 20 }, nullable: false, default: { kind: 'value', value: 'member' } },
+        { name: 'active', type: { type: 'boolean' }, nullable: false, default: { kind: 'value', value: true } },
+        { name: 'weight', type: { type: 'decimal', precision: 10, scale: 2 }, nullable: true, default: { kind: 'value', value: 1.5 } },
+        { name: 'note', type: { type: 'text' }, nullable: true, default: { kind: 'value', value: null } },
+        { name: 'owner', type: { type: 'integer' }, nullable: true },
+      ],
+      primaryKey: { name: 'memberships_pk', columns: ['org_id', 'user_id'] },
+      indexes: [
+        { name: 'memberships_one_owner', columns: ['owner'], unique: true },
+        { name: 'memberships_org_id_idx', columns: ['org_id'], unique: false, where: 'active = true' },
+        { name: 'memberships_role_org', columns: ['role', 'org_id'], unique: true },
+        { name: 'memberships_role_uq', columns: ['role'], unique: true },
+        { name: 'memberships_user_id_role_key', columns: ['user_id', 'role'], unique: true },
+      ],
+      foreignKeys: [
+        {
+          name: 'memberships_org_id_user_id_fkey',
+          columns: ['org_id', 'user_id'],
+          references: { table: 'org_users', columns: ['org_id', 'user_id'] },
+          onDelete: 'set null',
+          onUpdate: 'restrict',
+        },
+        {
+          name: 'memberships_owner_fk',
+          columns: ['owner'],
+          references: { table: 'users', columns: ['id'] },
+          onDelete: 'no action',
+          onUpdate: 'no action',
+        },
+      ],
+    });
+  });
+
+  it('keeps the text of a sql default, with CRLF normalised, and refuses interpolation', () => {
+    const column = defineTable('x', { at: t.timestamp({ withTimeZone: true }).default(sql('now()\r\n  at time zone \'utc\'')) }).state
+      .columns[0];
+    expect(column).toStrictEqual({
+      name: 'at',
+      type: { type: 'timestamp', withTimeZone: true },
+      nullable: true,
+      default: { kind: 'sql', sql: "now()\n  at time zone 'utc'" },
+    });
+    const value = 'x';
+    expect(covetErrorOf(() => sql`lower(${value})`).code).toBe('SQL_INTERPOLATION');
+  });
+
+  it('gives long default names a stable hashed form within 63 characters', () => {
+    const longColumn = 'a_very_long_column_name_that_goes_on_and_on_for_ever';
+    const state = defineTable('a_rather_long_table_name', { [longColumn]: t.integer().unique() }).state;
+    const name = state.indexes[0]!.name;
+    expect(name).toHaveLength(63);
+    expect(name).toBe('a_rather_long_table_name_a_very_long_column_name_t_697f1804_key');
+    expect(defineTable('a_rather_long_table_name', { [longColumn]: t.integer().unique() }).state.indexes[0]!.name).toBe(name);
+  });
+
+  it('accepts reserved words and mixed case as table and column names', () => {
+    const order = defineTable('order', { Group: t.integer().notNull(), select: t.text() }, { indexes: [{ columns: ['Group', 'select'] }] });
+    expect(order.state).toStrictEqual<TableState>({
+      name: 'order',
+      columns: [
+        { name: 'Group', type: { type: 'integer' }, nullable: false },
+        { name: 'select', type: { type: 'text' }, nullable: true },
+      ],
+      indexes: [{ name: 'order_Group_select_idx', columns: ['Group', 'select'], unique: false }],
+      foreignKeys: [],
+    });
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(users)).toBe(true);
+    expect(Object.isFrozen(t.integer().spec)).toBe(true);
+  });
+});
+
+describe('defineTable bad input: one-line CovetErrors that name the table and column', () => {
+  it('refuses an unknown column in an index, a unique and a foreign key', () => {
+    const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: 'i', columns: ['nope'] }] }));
+    expect(index.code).toBe('COLUMN_UNKNOWN');
+    expect(index.message).toBe('Unknown column "nope" (index of users)');
+
+    const unique = covetErrorOf(() => defineTable('users', { id: t.integer() }, { uniques: [['id', 'mail']] }));
+    expect(unique.message).toBe('Unknown column "mail" (index of users)');
+
+    const foreignKey = covetErrorOf(() =>
+      defineTable('posts', { id: t.integer() }, { foreignKeys: [{ columns: ['author'], references: { table: 'users', columns: ['id'] } }] }),
+    );
+    expect(foreignKey.message).toBe('Unknown column "author" (foreign key of posts)');
+
+    const primaryKey = covetErrorOf(() => defineTable('posts', { id: t.integer() }, { primaryKey: ['id', 'slug'] }));
+    expect(primaryKey.message).toBe('Unknown column "slug" (primary key of posts)');
+  });
+
+  it('refuses an injection attempt as a table or column name', () => {
+    const evil = 'users"; DROP TABLE x; --';
+    const table = covetErrorOf(() => defineTable(evil, { id: t.integer() }));
+    expect(table.code).toBe('IDENTIFIER_INVALID');
+    expect(table.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for table');
+
+    const column = covetErrorOf(() => defineTable('users', { [evil]: t.integer() }));
+    expect(column.code).toBe('IDENTIFIER_INVALID');
+    expect(column.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for column of users');
+
+    const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: evil, columns: ['id'] }] }));
+    expect(index.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for index name of users');
+
+    const referenced = covetErrorOf(() => defineTable('posts', { user_id: t.integer().references(evil, 'id') }));
+    expect(referenced.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for referenced table of foreign key of posts');
+  });
+
+  it('refuses a bad referential action, naming where', () => {
+    const inColumn = covetErrorOf(() => t.integer().references('users', 'id', { onDelete: 'explode' as never }));
+    expect(inColumn.code).toBe('REFERENTIAL_ACTION_INVALID');
+    expect(inColumn.message).toBe('Unknown referential action "explode" in references(users.id)');
+    expect(inColumn.hint).toBe('Use one of: cascade, set null, set default, restrict, no action.');
+
+    const inOptions = covetErrorOf(() =>
+      defineTable('posts', { user_id: t.integer() }, {
+        foreignKeys: [{ columns: ['user_id'], references: { table: 'users', columns: ['id'] }, onUpdate: 'CASCADE' as never }],
+      }),
+    );
+    expect(inOptions.message).toBe('Unknown referential action "CASCADE" (posts_user_id_fkey.onUpdate)');
+  });
+
+  it('refuses varchar(0), bad decimals and a bad custom type', () => {
+    expect(covetErrorOf(() => t.varchar(0)).message).toBe('varchar length must be a positive integer, got 0');
+    expect(covetErrorOf(() => t.char(-1)).message).toBe('char length must be a positive integer, got -1');
+    expect(covetErrorOf(() => t.varchar(2.5)).code).toBe('COLUMN_TYPE_INVALID');
+    expect(covetErrorOf(() => t.decimal(5, 6)).message).toBe('decimal scale must be between 0 and 5, got 6');
+    expect(covetErrorOf(() => t.custom('text; DROP TABLE x')).message).toBe('Invalid custom column type "text; DROP TABLE x"');
+    expect(covetErrorOf(() => t.integer().default(Number.NaN)).code).toBe('DEFAULT_INVALID');
+  });
+
+  it('refuses duplicate index and constraint names, and duplicate columns', () => {
+    const twoIndexes = covetErrorOf(() =>
+      defineTable('users', { a: t.integer(), b: t.integer() }, {
+        indexes: [
+          { name: 'users_idx', columns: ['a'] },
+          { name: 'users_idx', columns: ['b'] },
+        ],
+      }),
+    );
+    expect(twoIndexes.code).toBe('NAME_DUPLICATE');
+    expect(twoIndexes.message).toBe('Two indexes or constraints named "users_idx" in users');
+
+    // .unique() and a uniques entry on the same column make the same default name.
+    const twoUniques = covetErrorOf(() => defineTable('users', { email: t.text().unique() }, { uniques: [['email']] }));
+    expect(twoUniques.message).toBe('Two indexes or constraints named "users_email_key" in users');
+
+    const clash = covetErrorOf(() =>
+      defineTable('posts', { user_id: t.integer().references('users', 'id', { name: 'posts_k' }) }, { indexes: [{ name: 'posts_k', columns: ['user_id'] }] }),
+    );
+    expect(clash.message).toBe('Two indexes or constraints named "posts_k" in posts');
+
+    const column = { name: 'a', type: { type: 'integer' }, nullable: true } as const;
+    const twoColumns = covetErrorOf(() => normalizeTable({ name: 'users', columns: [column, column], indexes: [], foreignKeys: [] }));
+    expect(twoColumns.code).toBe('COLUMN_DUPLICATE');
+    expect(twoColumns.message).toBe('Column "a" appears twice in users');
+  });
+
+  it('refuses a table without columns, a non-column value and a primary key declared twice', () => {
+    expect(covetErrorOf(() => defineTable('empty', {})).message).toBe('Table "empty" has no columns');
+    expect(covetErrorOf(() => buildTableState('users', { id: 'integer' as never })).message).toBe('Column users.id is not a column type');
+    expect(covetErrorOf(() => defineTable('users', { id: t.integer().primaryKey() }, { primaryKey: ['id'] })).message).toBe(
+      'Table "users" declares its primary key twice (column and options)',
+    );
+  });
+
+  it('refuses a composite foreign key whose column counts differ', () => {
+    const error = covetErrorOf(() =>
+      defineTable('a', { x: t.integer(), y: t.integer() }, { foreignKeys: [{ columns: ['x', 'y'], references: { table: 'b', columns: ['id'] } }] }),
+    );
+    expect(error.message).toBe('Foreign key of a has 2 columns but references 1');
+  });
+});
