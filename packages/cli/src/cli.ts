@@ -1,9 +1,6 @@
+// Commands are imported when they run: `covet migrate` never loads the writer, for instance.
 import { cac } from 'cac';
 import { CovetError, type CommandDefinition, type ConfigOverrides } from '@covet/core';
-import { makeMigrations } from './commands/makemigrations.js';
-import { migrate } from './commands/migrate.js';
-import { rollback } from './commands/rollback.js';
-import { showMigrations } from './commands/showmigrations.js';
 import { createOutput, reportError, type Output } from './output.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
@@ -77,6 +74,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
         if (flags.from !== 'migrations' && flags.from !== 'database') {
           throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
         }
+        const { makeMigrations } = await import('./commands/makemigrations.js');
         await makeMigrations(
           await open(flags),
           {
@@ -95,6 +93,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .option('--fake', 'Record migrations as applied without running them')
       .option('--dry-run', 'Print the SQL that would run, without running it')
       .action(async (target: string | undefined, flags: GlobalOptions & { fake?: boolean; dryRun?: boolean }) => {
+        const { migrate } = await import('./commands/migrate.js');
         await migrate(
           await open(flags),
           { ...(target ? { target: String(target) } : {}), fake: flags.fake === true, dryRun: flags.dryRun === true, ...(flags.app ? { app: String(flags.app) } : {}) },
@@ -109,6 +108,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .option('--dry-run', 'Print the SQL that would run, without running it')
       .option('--fake', 'Forget migrations without running their reverse')
       .action(async (flags: GlobalOptions & { steps?: string; to?: string; dryRun?: boolean; fake?: boolean }) => {
+        const { rollback } = await import('./commands/rollback.js');
         await rollback(
           await open(flags),
           {
@@ -126,6 +126,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .command('showmigrations', 'List the migrations of each app: [X] applied, [ ] pending')
       .option('--json', 'Print JSON: [{ app, name, applied, appliedAt }]')
       .action(async (flags: GlobalOptions & { json?: boolean }) => {
+        const { showMigrations } = await import('./commands/showmigrations.js');
         await showMigrations(await open(flags), { json: flags.json === true, ...(flags.app ? { app: String(flags.app) } : {}) }, output);
       });
 

@@ -13,9 +13,39 @@ export interface Output {
   debug(text: string): void;
 }
 
+/**
+ * Standard output, coalescing the lines written within one turn of the event loop into one
+ * write (a write to a pipe is synchronous: one per applied migration adds up over hundreds).
+ */
+function bufferedStdout(): { write: (text: string) => void; flush: () => void } {
+  let pending = '';
+  const flush = () => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    process.stdout.write(text);
+  };
+  process.once('beforeExit', flush);
+  return {
+    write: (text: string) => {
+      if (pending === '') setImmediate(flush);
+      pending += text;
+      if (pending.length > 64 * 1024) flush();
+    },
+    flush,
+  };
+}
+
 export function createOutput(options: { verbose?: boolean; stdout?: (text: string) => void; stderr?: (text: string) => void } = {}): Output {
-  const stdout = options.stdout ?? ((text: string) => process.stdout.write(text));
-  const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
+  const buffered = options.stdout ? undefined : bufferedStdout();
+  const stdout = options.stdout ?? buffered!.write;
+  // Whatever stdout holds goes out first, so the two streams stay in order on a terminal.
+  const stderr =
+    options.stderr ??
+    ((text: string) => {
+      buffered?.flush();
+      process.stderr.write(text);
+    });
   const verbose = options.verbose === true;
   return {
     colors,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CovetError,
@@ -34,10 +35,11 @@ export async function importPlugin(name: string, fromDirectory: string, missing:
   let resolved: string | undefined;
   for (const base of [join(fromDirectory, 'package.json'), import.meta.url ?? __filename]) {
     try {
-      resolved = createRequire(base).resolve(name);
+      resolved = resolveEsmEntry(createRequire(base), name);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
     }
   }
   if (resolved === undefined) throw missing();
@@ -49,6 +51,25 @@ export async function importPlugin(name: string, fromDirectory: string, missing:
     throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${resolved})`);
   }
   return value;
+}
+
+/**
+ * The ESM entry of a package when its `exports` map has one (the CLI is ESM: importing the
+ * CommonJS entry would load a second copy of `@covet/core`), else what `require` resolves.
+ */
+function resolveEsmEntry(require: NodeRequire, name: string): string {
+  try {
+    const manifestPath = require.resolve(`${name}/package.json`);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: unknown };
+    const root = (typeof manifest.exports === 'object' && manifest.exports !== null && '.' in manifest.exports
+      ? (manifest.exports as Record<string, unknown>)['.']
+      : undefined) as { import?: string | { default?: string } } | undefined;
+    const entry = typeof root?.import === 'string' ? root.import : root?.import?.default;
+    if (entry) return join(dirname(manifestPath), entry);
+  } catch {
+    // No exported package.json: fall back to require's answer.
+  }
+  return require.resolve(name);
 }
 
 /** Everything a command needs: configuration, the Covet instance, its dialect and a connection on demand. */

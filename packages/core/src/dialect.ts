@@ -39,5 +39,5 @@ export type {
 export { CovetError, isCovetError, redactSecrets, EXIT_LOCK_TIMEOUT } from './errors/covet-error.js';
 export { validateIdentifier, constraintName } from './schema/identifiers.js';
 export { normalizeTable } from './schema/define-table.js';
-export { requireTable, stateFromTables, EMPTY_STATE } from './state/schema-state.js';
+export { requireTable, getTable, tablesOf, stateFromTables, EMPTY_STATE } from './state/schema-state.js';
 export { parseDatabaseUrl } from './config/database-url.js';

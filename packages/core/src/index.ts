@@ -36,7 +36,7 @@ export type {
   ColumnsShape,
 } from './schema/define-table.js';
 export { validateIdentifier, isValidIdentifier, constraintName, DEFAULT_MAX_IDENTIFIER_LENGTH } from './schema/identifiers.js';
-export { EMPTY_STATE, requireTable, withTable, sortedTables, stateFromTables } from './state/schema-state.js';
+export { EMPTY_STATE, requireTable, getTable, tablesOf, withTable, sortedTables, stateFromTables } from './state/schema-state.js';
 export {
   defineOperation,
   createOperation,

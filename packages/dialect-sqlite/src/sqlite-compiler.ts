@@ -1,4 +1,4 @@
-import { constraintName, requireTable } from '@covet/core/dialect';
+import { constraintName, getTable, requireTable } from '@covet/core/dialect';
 import type {
   AddColumnArgs,
   AddForeignKeyArgs,
@@ -45,7 +45,7 @@ export class SqliteCompiler {
     switch (operation.kind) {
       case 'createTable': {
         const args = operation.args as CreateTableArgs;
-        const table = context.stateAfter.tables[args.name] ?? args;
+        const table = getTable(context.stateAfter, args.name) ?? args;
         return [{ sql: renderCreateTable(q, table) }, ...table.indexes.map((index) => ({ sql: renderCreateIndex(q, table.name, index) }))];
       }
       case 'dropTable':

@@ -11,6 +11,9 @@ interface ForeignKeyViolation {
   fkid: number;
 }
 
+/** Statements that cannot leave a foreign key violation behind (see #noteWrite). */
+const CANNOT_VIOLATE = /^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\b|CREATE\s+TABLE\b|INSERT\s+INTO\s+"covet_migrations"\s)/i;
+
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 1/0 as SQLite stores them. */
 function bind(params: readonly unknown[] | undefined): unknown[] {
   return (params ?? []).map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
@@ -34,6 +37,9 @@ export class SqliteConnection implements DialectConnection {
   #depth = 0;
   #savepoints = 0;
   #checkForeignKeys = false;
+  /** Whether something that could break a foreign key ran since the last check. */
+  #unchecked = false;
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(dialect: Dialect, database: Database.Database, file: string) {
     this.dialect = dialect;
@@ -48,8 +54,9 @@ export class SqliteConnection implements DialectConnection {
   }
 
   async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
-    const statement = this.#database.prepare(sql);
+    const statement = this.#prepare(sql);
     if (!statement.reader) {
+      this.#noteWrite(sql);
       statement.run(...bind(params));
       return [];
     }
@@ -57,9 +64,33 @@ export class SqliteConnection implements DialectConnection {
   }
 
   async execute(statement: SqlStatement): Promise<void> {
+    this.#noteWrite(statement.sql);
     // exec() runs several statements but cannot bind values; prepare() binds but runs one.
     if (statement.params === undefined || statement.params.length === 0) this.#database.exec(statement.sql);
-    else this.#database.prepare(statement.sql).run(...bind(statement.params));
+    else this.#prepare(statement.sql).run(...bind(statement.params));
+  }
+
+  /** Prepared statements by text: the tracking insert runs once per migration. */
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#database.prepare(sql);
+      if (this.#statements.size >= 100) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Remembers that the open transaction changed something a foreign key check must look at.
+   * Creating a table or an index, and recording a migration, cannot leave a violation (a new
+   * table is empty), so a migration made only of those skips the check, which scans every
+   * table with foreign keys.
+   */
+  #noteWrite(sql: string): void {
+    if (!this.#checkForeignKeys || this.#unchecked) return;
+    // One statement only: a script could hide anything after its first `;`.
+    if (!CANNOT_VIOLATE.test(sql) || /;\s*\S/.test(sql)) this.#unchecked = true;
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -102,6 +133,7 @@ export class SqliteConnection implements DialectConnection {
     } finally {
       this.#depth = 0;
       this.#checkForeignKeys = false;
+      this.#unchecked = false;
       if (foreignKeys) this.#database.pragma('foreign_keys = ON');
     }
   }
@@ -125,9 +157,12 @@ export class SqliteConnection implements DialectConnection {
   }
 
   #assertForeignKeys(): void {
-    if (!this.#checkForeignKeys) return;
+    if (!this.#checkForeignKeys || !this.#unchecked) return;
     const violation = this.#database.prepare('PRAGMA foreign_key_check').get() as ForeignKeyViolation | undefined;
-    if (!violation) return;
+    if (!violation) {
+      this.#unchecked = false;
+      return;
+    }
     throw new CovetError(
       'FOREIGN_KEY_VIOLATION',
       `Row ${violation.rowid ?? '(without rowid)'} of table "${violation.table}" references a missing row of "${violation.parent}" (foreign key check)`,

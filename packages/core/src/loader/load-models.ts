@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { glob } from 'tinyglobby';
 import { CovetError } from '../errors/covet-error.js';
 import { isTableDefinition, type TableDefinition } from '../schema/define-table.js';
 import type { SchemaState, TableState } from '../schema/types.js';
@@ -24,6 +23,8 @@ async function expand(patterns: readonly string[]): Promise<string[]> {
       files.push(pattern);
       continue;
     }
+    // Imported here: only makemigrations needs it, and it costs start-up time.
+    const { glob } = await import('tinyglobby');
     const matches = await glob(isDirectory ? `**/*.${MODEL_EXTENSIONS}` : pattern, {
       cwd: isDirectory ? pattern : undefined,
       absolute: true,

@@ -123,7 +123,7 @@ async function fromCache(file: FoundFile, cached: CachedMigration, registry: Ope
     return migration;
   }
   const operations = (cached.operations as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args));
-  return createMigration(file.app, file.name, { dependencies: cached.dependencies, operations, atomic: cached.atomic }, file.file);
+  return createMigration(file.app, file.name, { dependencies: cached.dependencies, operations, atomic: cached.atomic }, file.file, cached.checksum);
 }
 
 function checkKinds(migration: Migration, registry: OperationRegistry): void {

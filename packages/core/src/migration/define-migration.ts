@@ -98,8 +98,11 @@ export function computeChecksum(definition: MigrationDefinition, app: string): s
   return createHash('sha256').update(content).digest('hex');
 }
 
-/** Checks a definition's shape and makes it a {@link Migration}. `where` names it in errors. */
-export function createMigration(app: string, name: string, definition: unknown, file?: string): Migration {
+/**
+ * Checks a definition's shape and makes it a {@link Migration}. `file` names it in errors;
+ * `checksum` may be given when already known for exactly this content (the loader's cache).
+ */
+export function createMigration(app: string, name: string, definition: unknown, file?: string, checksum?: string): Migration {
   const where = file ?? migrationId(app, name);
   if (!isMigrationDefinition(definition)) {
     throw new CovetError('MIGRATION_INVALID', `Migration has no default export made with defineMigration (${where})`, {
@@ -130,7 +133,7 @@ export function createMigration(app: string, name: string, definition: unknown, 
     dependencies: dependencies.map((dependency) => resolveDependency(app, dependency)),
     operations,
     atomic: definition.atomic !== false,
-    checksum: computeChecksum(definition, app),
+    checksum: checksum ?? computeChecksum(definition, app),
     ...(file === undefined ? {} : { file }),
     ...(definition.up ? { up: definition.up } : {}),
     ...(definition.down ? { down: definition.down } : {}),

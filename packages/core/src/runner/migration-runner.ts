@@ -10,6 +10,12 @@ import type { SchemaState, SqlStatement } from '../schema/types.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { TrackingTable, type TrackingRow } from './tracking-table.js';
 
+/** Thrown by the probing `query` of {@link MigrationRunner} validation: the renderer needs the live database. */
+const NEEDS_LIVE_DATABASE = Symbol('covet.needsLiveDatabase');
+
+/** Argument keys that hold identifiers, checked against the dialect's length limit. */
+const IDENTIFIER_KEYS = new Set(['name', 'table', 'from', 'to', 'column']);
+
 /** Something a run reports while it goes, for the CLI to print. */
 export type RunEvent =
   | { readonly type: 'lockWait'; readonly message: string }
@@ -100,6 +106,8 @@ interface PlannedMigration {
 export class MigrationRunner {
   readonly #options: MigrationRunnerOptions;
   readonly #tracking: TrackingTable;
+  /** Statements compiled while validating, for steps that do not read the live database. */
+  readonly #compiled = new WeakMap<Step, readonly SqlStatement[]>();
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
@@ -392,7 +400,7 @@ export class MigrationRunner {
           throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
         }
         await covet.hooks.validateOperation.promise(step.operation, operationContext);
-        const statements = await this.#compile(step, undefined);
+        const statements = await this.#probe(step);
         if (statements === undefined) {
           throw new CovetError(
             'OPERATION_UNSUPPORTED',
@@ -410,7 +418,7 @@ export class MigrationRunner {
     const max = dialect.capabilities.maxIdentifierLength;
     const visit = (value: unknown, key: string | undefined): void => {
       if (typeof value === 'string') {
-        if (key !== undefined && ['name', 'table', 'from', 'to', 'column'].includes(key) && value.length > max) {
+        if (value.length > max && key !== undefined && IDENTIFIER_KEYS.has(key)) {
           throw new CovetError('IDENTIFIER_TOO_LONG', `Identifier "${value}" is longer than ${max} characters, the limit of ${dialect.name}`);
         }
         return;
@@ -419,19 +427,47 @@ export class MigrationRunner {
         for (const item of value) visit(item, key === 'columns' ? 'column' : undefined);
         return;
       }
-      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) visit(v, k);
+      if (typeof value === 'object' && value !== null) {
+        for (const member in value) visit((value as Record<string, unknown>)[member], member);
+      }
     };
     if (operation.kind !== 'runSql') visit(operation.args, undefined);
   }
 
-  async #compile(step: Step, connection: DialectConnection | undefined): Promise<readonly SqlStatement[] | undefined> {
+  /**
+   * Compiles a step before anything runs, to know it has SQL. The statements are kept for the
+   * run unless the renderer reads the live database (which must happen at run time, after the
+   * earlier steps): that is detected by a `query` that refuses to run and marks the step.
+   */
+  async #probe(step: Step): Promise<readonly SqlStatement[] | 'live' | undefined> {
+    let readsLive = false;
+    const query = async (): Promise<never> => {
+      readsLive = true;
+      throw NEEDS_LIVE_DATABASE;
+    };
+    try {
+      const statements = await this.#compile(step, query);
+      if (statements !== undefined && !readsLive) this.#compiled.set(step, statements);
+      return readsLive ? 'live' : statements;
+    } catch (error) {
+      if (error === NEEDS_LIVE_DATABASE) return 'live';
+      throw error;
+    }
+  }
+
+  async #compile(
+    step: Step,
+    query: CompileContext['query'] | DialectConnection | undefined,
+  ): Promise<readonly SqlStatement[] | undefined> {
     const { covet, dialect } = this.#options;
     const definition = covet.operations.get(step.operation.kind);
+    const reader =
+      typeof query === 'object' ? (sql: string, params?: readonly unknown[]) => query.query(sql, params) : query;
     const context: CompileContext = {
       dialect,
       stateBefore: step.stateBefore,
       stateAfter: step.stateAfter,
-      ...(connection ? { query: (sql: string, params?: readonly unknown[]) => connection.query(sql, params) } : {}),
+      ...(reader ? { query: reader as CompileContext['query'] } : {}),
     };
     const own = definition.sql?.[dialect.name];
     if (own) return own(step.operation.args, context);
@@ -485,7 +521,7 @@ export class MigrationRunner {
     const context = this.#operationContext(plan, step, migrationContext);
     await covet.hooks.beforeOperation.promise(step.operation, context);
     // A dry run compiles from the state alone: the live database has not seen the earlier steps.
-    const compiled = (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
+    const compiled = this.#compiled.get(step) ?? (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
     const statements = await covet.hooks.processSql.promise(compiled, context);
     for (const statement of statements) {
       if (migrationContext.dryRun) {

@@ -1,7 +1,7 @@
 import { CovetError } from '../../errors/covet-error.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, SchemaState, TableState } from '../../schema/types.js';
-import { requireTable, withTable } from '../../state/schema-state.js';
+import { requireTable, tablesOf, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation, type Operation } from '../define-operation.js';
 import { referencingForeignKeys, requireColumn, validateColumn } from './validate-args.js';
 
@@ -123,7 +123,7 @@ export const renameColumn = defineOperation<RenameColumnArgs>({
   applyToState(state, args) {
     const rename = (columns: readonly string[]) => columns.map((c) => (c === args.from ? args.to : c));
     let next = state;
-    for (const other of Object.values(state.tables)) {
+    for (const other of tablesOf(state)) {
       const own = other.name === args.table;
       const touched = own || other.foreignKeys.some((fk) => fk.references.table === args.table);
       if (!touched) continue;

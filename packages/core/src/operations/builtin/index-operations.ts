@@ -4,7 +4,7 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { IndexState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
-import { validateIndex } from './validate-args.js';
+import { indexOwner, validateIndex } from './validate-args.js';
 
 /** Arguments of `createIndex`. */
 export interface CreateIndexArgs { readonly table: string; readonly index: IndexState }
@@ -21,10 +21,9 @@ export const createIndex = defineOperation<CreateIndexArgs>({
   validate(args, state) {
     const table = requireTable(state, args.table, 'createIndex');
     validateIndex(args.index, table);
-    for (const name in state.tables) {
-      if (state.tables[name]!.indexes.some((i) => i.name === args.index.name)) {
-        throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${name} (createIndex)`);
-      }
+    const owner = indexOwner(state, args.index.name);
+    if (owner !== undefined) {
+      throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${owner} (createIndex)`);
     }
     if (hasName(table, args.index.name)) throw new CovetError('INDEX_EXISTS', `Name "${args.index.name}" is taken on ${args.table}`);
   },

@@ -2,9 +2,9 @@ import { CovetError } from '../../errors/covet-error.js';
 import { normalizeTable } from '../../schema/define-table.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { SchemaState, TableState } from '../../schema/types.js';
-import { requireTable, withTable } from '../../state/schema-state.js';
+import { getTable, requireTable, tablesOf, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
-import { indexNames, referencingForeignKeys, validateTable } from './validate-args.js';
+import { indexOwner, referencingForeignKeys, validateTable } from './validate-args.js';
 
 /** Arguments of `createTable`: the whole table. */
 export type CreateTableArgs = TableState;
@@ -18,13 +18,12 @@ export const createTable = defineOperation<CreateTableArgs>({
   kind: 'createTable',
   validate(args, state) {
     validateTable(args, state);
-    if (state.tables[args.name]) {
+    if (getTable(state, args.name)) {
       throw new CovetError('TABLE_EXISTS', `Table "${args.name}" already exists (createTable)`);
     }
     // Index names are global to a schema (PostgreSQL, SQLite), so check them across tables.
-    const taken = indexNames(state);
     for (const index of args.indexes ?? []) {
-      const owner = taken.get(index.name);
+      const owner = indexOwner(state, index.name);
       if (owner !== undefined) {
         throw new CovetError('INDEX_EXISTS', `Index "${index.name}" already exists on ${owner} (createTable ${args.name})`);
       }
@@ -64,13 +63,13 @@ export const renameTable = defineOperation<RenameTableArgs>({
     validateIdentifier(args.from, 'table (renameTable)');
     validateIdentifier(args.to, 'new table name (renameTable)');
     requireTable(state, args.from, 'renameTable');
-    if (state.tables[args.to]) throw new CovetError('TABLE_EXISTS', `Table "${args.to}" already exists (renameTable)`);
+    if (getTable(state, args.to)) throw new CovetError('TABLE_EXISTS', `Table "${args.to}" already exists (renameTable)`);
   },
   describe: (args) => `Rename table ${args.from} to ${args.to}`,
   applyToState(state, args) {
     const table = requireTable(state, args.from);
     let next: SchemaState = withTable(state, { ...table, name: args.to }, args.from);
-    for (const other of Object.values(next.tables)) {
+    for (const other of tablesOf(next)) {
       if (!other.foreignKeys.some((fk) => fk.references.table === args.from)) continue;
       next = withTable(next, {
         ...other,

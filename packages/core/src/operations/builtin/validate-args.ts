@@ -2,6 +2,7 @@ import { CovetError } from '../../errors/covet-error.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, ColumnType, ForeignKeyState, IndexState, SchemaState, TableState } from '../../schema/types.js';
 import { REFERENTIAL_ACTIONS } from '../../schema/types.js';
+import { getTable, tablesOf } from '../../state/schema-state.js';
 
 const SIMPLE_TYPES = new Set([
   'smallserial', 'serial', 'bigserial', 'smallint', 'integer', 'bigint', 'boolean', 'text',
@@ -82,7 +83,7 @@ export function validateForeignKey(foreignKey: ForeignKeyState, table: TableStat
   }
   const targetName = foreignKey.references?.table;
   validateIdentifier(targetName, `referenced table of ${where}`);
-  const target = targetName === table.name ? table : state.tables[targetName];
+  const target = targetName === table.name ? table : getTable(state, targetName);
   if (!target) fail(`Table "${targetName}" referenced by ${where} does not exist`);
   checkColumns(foreignKey.references.columns, target, where);
   if (foreignKey.references.columns.length !== foreignKey.columns.length) {
@@ -122,7 +123,7 @@ export function requireColumn(table: TableState, column: string): ColumnState {
 /** Foreign keys of other tables (or of the same) that reference `table`, optionally only `column`. */
 export function referencingForeignKeys(state: SchemaState, table: string, column?: string): { table: string; foreignKey: ForeignKeyState }[] {
   const found: { table: string; foreignKey: ForeignKeyState }[] = [];
-  for (const other of Object.values(state.tables)) {
+  for (const other of tablesOf(state)) {
     for (const foreignKey of other.foreignKeys) {
       if (foreignKey.references.table !== table) continue;
       if (column !== undefined && !foreignKey.references.columns.includes(column)) continue;
@@ -133,10 +134,10 @@ export function referencingForeignKeys(state: SchemaState, table: string, column
 }
 
 /** Every index name of the state, with the table it belongs to. */
-export function indexNames(state: SchemaState): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const name in state.tables) {
-    for (const index of state.tables[name]!.indexes) names.set(index.name, name);
+/** The table that has an index named `name`, if any (index names are global to a schema). */
+export function indexOwner(state: SchemaState, name: string): string | undefined {
+  for (const table of tablesOf(state)) {
+    for (const index of table.indexes) if (index.name === name) return table.name;
   }
-  return names;
+  return undefined;
 }
