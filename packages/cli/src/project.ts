@@ -138,7 +138,7 @@ export async function openProject(options: { cwd?: string; overrides?: ConfigOve
     }
   }
   const engine = config.database.engine;
-  let covet = createCovet({ plugins });
+  const covet = createCovet({ plugins });
   let dialect = covet.dialects.get(engine) ?? (await covet.hooks.resolveDialect.promise(engine));
   if (!dialect) {
     const packageName = dialectPackageName(engine);
@@ -147,7 +147,7 @@ export async function openProject(options: { cwd?: string; overrides?: ConfigOve
         hint: `Install it: npm install ${packageName}`,
       }),
     );
-    covet = createCovet({ plugins: [dialectPlugin, ...plugins] });
+    covet.use(dialectPlugin);
     dialect = covet.dialects.get(engine);
     if (!dialect) {
       throw new CovetError('DIALECT_MISSING', `Package ${packageName} did not register a dialect named "${engine}"`);

@@ -46,10 +46,34 @@ export class Covet {
   readonly operations = new OperationRegistry();
   readonly dialects = new DialectRegistry();
   readonly commands = new CommandRegistry();
-  readonly plugins: readonly CovetPlugin[];
+  readonly #plugins: CovetPlugin[] = [];
 
-  constructor(plugins: readonly CovetPlugin[]) {
-    this.plugins = Object.freeze([...plugins]);
+  /** The plugins applied so far, in order. */
+  get plugins(): readonly CovetPlugin[] {
+    return this.#plugins;
+  }
+
+  /**
+   * Applies a plugin: runs its `apply`, then hands the registries to the `register*` taps it
+   * added, so a plugin can be added after the others (the CLI adds the dialect package this
+   * way when no configured plugin provides the engine).
+   */
+  use(plugin: CovetPlugin): this {
+    const { registerOperations, registerDialects, registerCommands } = this.hooks;
+    const before = [registerOperations.taps.length, registerDialects.taps.length, registerCommands.taps.length] as const;
+    try {
+      plugin.apply(this);
+    } catch (error) {
+      throw new CovetError('PLUGIN_FAILED', `Plugin "${plugin.name}" failed to apply: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    this.#plugins.push(plugin);
+    // The taps are wrapped by the hooks' interceptor, so a failure still names plugin and hook.
+    for (const tap of registerOperations.taps.slice(before[0])) (tap.fn as (registry: OperationRegistry) => void)(this.operations);
+    for (const tap of registerDialects.taps.slice(before[1])) (tap.fn as (registry: DialectRegistry) => void)(this.dialects);
+    for (const tap of registerCommands.taps.slice(before[2])) (tap.fn as (registry: CommandRegistry) => void)(this.commands);
+    return this;
   }
 }
 
@@ -73,18 +97,7 @@ export function createCovet(options: { plugins?: readonly unknown[] } = {}): Cov
     }
     plugins.push(plugin);
   }
-  const covet = new Covet(plugins);
-  for (const plugin of plugins) {
-    try {
-      plugin.apply(covet);
-    } catch (error) {
-      throw new CovetError('PLUGIN_FAILED', `Plugin "${plugin.name}" failed to apply: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
-  }
-  covet.hooks.registerOperations.call(covet.operations);
-  covet.hooks.registerDialects.call(covet.dialects);
-  covet.hooks.registerCommands.call(covet.commands);
+  const covet = new Covet();
+  for (const plugin of plugins) covet.use(plugin);
   return covet;
 }
