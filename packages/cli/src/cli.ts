@@ -147,17 +147,32 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
 
     cli.help();
     cli.version(VERSION);
-    cli.parse(['node', 'covet', ...argv], { run: false });
-    if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-      cli.outputHelp();
-      return commandName === undefined ? 0 : 1;
-    }
+    // cac prints help and the version with console.info: send them where runCli writes.
+    const parsed = withConsoleInfo(output, () => {
+      cli.parse(['node', 'covet', ...argv], { run: false });
+      if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+        cli.outputHelp();
+        return false;
+      }
+      return true;
+    });
+    if (!parsed) return commandName === undefined ? 0 : 1;
     await cli.runMatchedCommand();
     return 0;
   } catch (error) {
     return reportError(output, error);
   } finally {
     await project?.close().catch(() => undefined);
+  }
+}
+
+function withConsoleInfo<T>(output: Output, fn: () => T): T {
+  const original = console.info;
+  console.info = (...parts: unknown[]) => output.line(parts.map(String).join(' '));
+  try {
+    return fn();
+  } finally {
+    console.info = original;
   }
 }
 

@@ -39,6 +39,8 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const appName = options.app ?? project.config.app;
   const app = project.config.apps.find((candidate) => candidate.name === appName);
   if (!app) throw new CovetError('APP_UNKNOWN', `Unknown app "${appName}" (--app)`);
+  // A bad --name is refused before any work, whether or not there turn out to be changes.
+  if (options.name !== undefined) migrationName(options.name);
   const graph = await project.migrations();
   const migrations = await Promise.all(graph.order().map((entry) => entry.load()));
   const replayed = replayMigrations(migrations, project.covet.operations);
@@ -50,7 +52,8 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
         hint: 'Set "models" in covet.config.ts to a file, folder or glob of your table definitions.',
       });
     }
-    const models = await loadModels(app.models, project.config.rootDir);
+    // Models may reference tables of other apps: those come from the migrations.
+    const models = await loadModels(app.models, project.config.rootDir, { context: replayed.state });
     let current: SchemaState = replayed.state;
     let normalizeColumn: ((column: ColumnState) => ColumnState) | undefined;
     if (options.from === 'database') {

@@ -18,7 +18,8 @@ export async function migrate(project: Project, options: MigrateCommandOptions, 
     ...(options.target ? { target: options.target } : {}),
     fake: options.fake === true,
     dryRun: options.dryRun === true,
-    app: options.app ?? project.config.app,
+    defaultApp: project.config.app,
+    ...(options.app !== undefined ? { app: options.app } : {}),
   });
   reportSummary(summary, output, options.dryRun === true);
 }

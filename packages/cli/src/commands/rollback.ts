@@ -25,7 +25,8 @@ export async function rollback(project: Project, options: RollbackCommandOptions
     ...(options.to !== undefined ? { to: String(options.to) } : {}),
     dryRun: options.dryRun === true,
     fake: options.fake === true,
-    app: options.app ?? project.config.app,
+    defaultApp: project.config.app,
+    ...(options.app !== undefined ? { app: options.app } : {}),
   });
   reportSummary(summary, output, options.dryRun === true);
 }

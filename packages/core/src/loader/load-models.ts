@@ -41,10 +41,14 @@ async function expand(patterns: readonly string[]): Promise<string[]> {
 /**
  * Imports the model files (a file, a folder or a glob each) and returns the desired schema:
  * every exported table definition. The same definition exported twice counts once; two
- * different tables with one name, or a foreign key to a table that is not a model, are errors
- * naming the file.
+ * different tables with one name, or a foreign key to a table that is neither a model nor in
+ * `context` (the tables of other apps), are errors naming the file.
  */
-export async function loadModels(patterns: readonly string[], baseDirectory: string): Promise<SchemaState> {
+export async function loadModels(
+  patterns: readonly string[],
+  baseDirectory: string,
+  options: { context?: SchemaState } = {},
+): Promise<SchemaState> {
   const files = await expand(patterns);
   const namespaces = await importModules(files, baseDirectory);
   const tables = new Map<string, { definition: TableDefinition; file: string }>();
@@ -65,9 +69,10 @@ export async function loadModels(patterns: readonly string[], baseDirectory: str
     state[name] = definition.state;
   }
   const schema: SchemaState = { tables: state };
+  const known: SchemaState = options.context ? { tables: { ...options.context.tables, ...state } } : schema;
   for (const { definition, file } of tables.values()) {
     try {
-      validateTable(definition.state, schema);
+      validateTable(definition.state, known);
     } catch (error) {
       throw new CovetError('MODEL_INVALID', `${(error as Error).message} (${file})`, { cause: error });
     }

@@ -67,7 +67,9 @@ export interface MigrateOptions {
   readonly fake?: boolean;
   /** Print the SQL (as `sql` events) instead of running it. */
   readonly dryRun?: boolean;
-  /** The app a bare `target` name belongs to. */
+  /** The app a bare `target` name belongs to (default `default`). */
+  readonly defaultApp?: string;
+  /** Only this app's migrations (and the migrations of other apps they depend on). */
   readonly app?: string;
 }
 
@@ -79,6 +81,9 @@ export interface RollbackOptions {
   readonly to?: string;
   readonly dryRun?: boolean;
   readonly fake?: boolean;
+  /** The app a bare `to` name belongs to (default `default`). */
+  readonly defaultApp?: string;
+  /** Only this app's migrations: `steps` counts them, `to` names one of them. */
   readonly app?: string;
 }
 
@@ -154,10 +159,14 @@ export class MigrationRunner {
     let failure: unknown;
     const summary = await this.#lock(async () => {
       const rows = await this.#tracking.read();
+      const done: Migration[] = [];
       try {
-        return await this.#migrate(rows, options, () => this.#tracking.ensure());
+        return await this.#migrate(rows, options, done);
       } catch (error) {
-        // Migrations applied before the failure stay committed: only the failed one is undone.
+        // With nothing applied, rethrow so the lock's transaction (if the dialect holds one)
+        // rolls back too. Otherwise the migrations applied before the failure stay committed:
+        // only the failed one is undone.
+        if (done.length === 0) throw error;
         failure = error;
         return undefined;
       }
@@ -166,14 +175,17 @@ export class MigrationRunner {
     return summary!;
   }
 
-  async #migrate(rows: TrackingRow[], options: MigrateOptions, prepare?: () => Promise<void>): Promise<RunSummary> {
+  async #migrate(rows: TrackingRow[], options: MigrateOptions, done: Migration[] = []): Promise<RunSummary> {
     const graph = this.#options.migrations;
     this.#checkApplied(rows);
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
     let candidates = graph.order();
     if (options.target !== undefined) {
-      const target = this.#resolve(options.target, options.app);
+      const target = this.#resolve(options.target, options.defaultApp ?? options.app);
       candidates = graph.ancestors(target.id);
+    } else if (options.app !== undefined) {
+      const wanted = new Set(graph.leaves(options.app).flatMap((leaf) => graph.ancestors(leaf.id).map((entry) => entry.id)));
+      candidates = candidates.filter((entry) => wanted.has(entry.id));
     }
     const pending = candidates.filter((entry) => !applied.has(entry.id));
     const context = this.#runContext('up', options);
@@ -181,17 +193,20 @@ export class MigrationRunner {
 
     const planned = await this.#planUp(pending, applied);
     await this.#validate(planned, context);
-    // The tracking table is created only once every check passed: a refused run changes nothing.
-    await prepare?.();
     await this.#options.covet.hooks.beforeRun.promise({ direction: 'up', migrations: planned.map((p) => p.migration) }, context);
-    const done: { migration: Migration; durationMs: number }[] = [];
+    const timings: { migration: Migration; durationMs: number }[] = [];
+    // The tracking table is created with the first migration, in its transaction: a run that is
+    // refused or fails on its first migration leaves the database as it was.
+    let createTracking = !context.dryRun && !(await this.#tracking.exists());
     for (const plan of planned) {
       const started = performance.now();
-      await this.#runMigration(plan, 'up', context, options.fake === true);
-      done.push({ migration: plan.migration, durationMs: performance.now() - started });
+      await this.#runMigration(plan, 'up', context, options.fake === true, createTracking);
+      createTracking = false;
+      done.push(plan.migration);
+      timings.push({ migration: plan.migration, durationMs: performance.now() - started });
     }
-    await this.#options.covet.hooks.afterRun.promise({ direction: 'up', migrations: done }, context);
-    return { direction: 'up', migrations: done.map((d) => d.migration) };
+    await this.#options.covet.hooks.afterRun.promise({ direction: 'up', migrations: timings }, context);
+    return { direction: 'up', migrations: done };
   }
 
   /** Rolls back the last migration, the last `steps`, or everything after `to`. */
@@ -217,15 +232,17 @@ export class MigrationRunner {
   async #rollback(rows: TrackingRow[], options: RollbackOptions): Promise<RunSummary> {
     const graph = this.#options.migrations;
     let chosen: TrackingRow[];
+    const candidates = options.app === undefined ? rows : rows.filter((row) => row.app === options.app);
     if (options.to !== undefined) {
-      const target = this.#resolve(options.to, options.app);
-      const at = rows.findIndex((row) => `${row.app}:${row.name}` === target.id);
+      const target = this.#resolve(options.to, options.app ?? options.defaultApp);
+      const at = candidates.findIndex((row) => `${row.app}:${row.name}` === target.id);
       if (at === -1) throw new CovetError('ROLLBACK_INVALID', `Migration ${target.id} is not applied (--to)`);
-      chosen = rows.slice(at + 1).reverse();
+      chosen = candidates.slice(at + 1).reverse();
     } else {
-      chosen = rows.slice(-(options.steps ?? 1)).reverse();
+      chosen = candidates.slice(-(options.steps ?? 1)).reverse();
     }
     if (chosen.length === 0) return { direction: 'down', migrations: [] };
+    this.#checkDependents(chosen, rows);
     for (const row of chosen) {
       const id = `${row.app}:${row.name}`;
       if (!graph.has(id)) {
@@ -247,6 +264,22 @@ export class MigrationRunner {
     }
     await this.#options.covet.hooks.afterRun.promise({ direction: 'down', migrations: done }, context);
     return { direction: 'down', migrations: done.map((d) => d.migration) };
+  }
+
+  /** Refuses to roll back a migration that a migration staying applied depends on. */
+  #checkDependents(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): void {
+    const graph = this.#options.migrations;
+    const leaving = new Set(chosen.map((row) => `${row.app}:${row.name}`));
+    for (const row of rows) {
+      const id = `${row.app}:${row.name}`;
+      if (leaving.has(id)) continue;
+      const dependency = graph.get(id)?.dependencies.find((d) => leaving.has(d) || graph.ancestors(d).some((a) => leaving.has(a.id)));
+      if (dependency === undefined) continue;
+      const rolledBack = leaving.has(dependency) ? dependency : graph.ancestors(dependency).find((a) => leaving.has(a.id))!.id;
+      throw new CovetError('ROLLBACK_INVALID', `Cannot roll back ${rolledBack}: ${id} depends on it and stays applied`, {
+        hint: `Roll back ${id} first, or leave out --app.`,
+      });
+    }
   }
 
   #runContext(direction: Direction, options: { dryRun?: boolean; fake?: boolean }): RunHookContext {
@@ -481,7 +514,13 @@ export class MigrationRunner {
     return { ...context, migration: plan.migration, index: step.index, stateBefore: step.stateBefore, stateAfter: step.stateAfter };
   }
 
-  async #runMigration(plan: PlannedMigration, direction: Direction, context: RunHookContext, fake: boolean): Promise<void> {
+  async #runMigration(
+    plan: PlannedMigration,
+    direction: Direction,
+    context: RunHookContext,
+    fake: boolean,
+    createTracking = false,
+  ): Promise<void> {
     const { covet, connection } = this.#options;
     const { migration } = plan;
     const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
@@ -496,6 +535,7 @@ export class MigrationRunner {
       execute: (sql, params) => connection.execute(params === undefined ? { sql } : { sql, params }),
     };
     const body = async () => {
+      if (createTracking) await this.#tracking.ensure();
       await covet.hooks.beforeMigration.promise(migration, migrationContext);
       if (!fake) {
         if (direction === 'down' && migration.down) await runCode(migration, 'down', codeContext, context.dryRun);

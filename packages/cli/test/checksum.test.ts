@@ -1,0 +1,105 @@
+// An applied migration edited afterwards blocks migrate (exit 3); line endings, a BOM and
+// formatting are not edits.
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TestProject, failureShape, loaderCacheFiles, migrationSource, removeProjects } from './helpers.js';
+
+afterAll(removeProjects);
+
+const FIRST = '20260201000001_users';
+const SECOND = '20260201000002_nickname';
+
+const first = migrationSource(["op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull() })"]);
+const second = migrationSource(["op.addColumn('users', 'nickname', t.varchar(50))"], [FIRST]);
+
+/** Forgets what the loader cached, so the next run imports every file again. */
+function dropLoaderCache(project: TestProject): void {
+  const files = loaderCacheFiles(project.dir);
+  expect(files.length).toBeGreaterThan(0);
+  for (const file of files) rmSync(file, { force: true });
+  expect(loaderCacheFiles(project.dir)).toEqual([]);
+}
+
+async function appliedProject(label: string): Promise<TestProject> {
+  const project = TestProject.create(label, { files: { [`migrations/${FIRST}.ts`]: first, [`migrations/${SECOND}.ts`]: second } });
+  const result = await project.run('migrate');
+  expect(result.code, result.output).toBe(0);
+  expect(project.applied()).toEqual([`default:${FIRST}`, `default:${SECOND}`]);
+  return project;
+}
+
+describe('edited applied migrations', () => {
+  it('an edited operation blocks migrate and rollback with exit code 3 naming the migration and file', async () => {
+    const project = await appliedProject('checksum-edited');
+    const before = project.snapshot();
+    project.write(`migrations/${SECOND}.ts`, second.replace('t.varchar(50)', 't.varchar(80)'));
+    // A new pending migration must not be applied either.
+    project.write('migrations/20260201000003_more.ts', migrationSource(["op.addColumn('users', 'age', t.integer())"], [SECOND]));
+
+    for (const argv of [['migrate'], ['rollback']]) {
+      const result = await project.run(...argv);
+      expect(result.code, result.output).toBe(3);
+      const [error] = result.stderr.split('\n');
+      expect(error).toContain(`default:${SECOND}`);
+      expect(error).toContain(project.path('migrations', `${SECOND}.ts`));
+      expect(error).toContain('edited');
+      expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
+      expect(project.snapshot()).toEqual(before);
+    }
+
+    const status = await project.run('showmigrations');
+    expect(status.code, status.output).toBe(0);
+    const line = status.stdout.split('\n').find((text) => text.includes(SECOND))!;
+    expect(line).toMatch(/\[X\]/);
+    expect(line).toContain('edited since applied');
+    const untouched = status.stdout.split('\n').find((text) => text.includes(FIRST))!;
+    expect(untouched).not.toContain('edited');
+
+    // Putting the file back unblocks it.
+    project.write(`migrations/${SECOND}.ts`, second);
+    const restored = await project.run('migrate');
+    expect(restored.code, restored.output).toBe(0);
+    expect(project.applied()).toEqual([`default:${FIRST}`, `default:${SECOND}`, 'default:20260201000003_more']);
+  });
+
+  it('an edited dependency list counts as an edit too', async () => {
+    const project = await appliedProject('checksum-deps');
+    const before = project.snapshot();
+    project.write(`migrations/${SECOND}.ts`, migrationSource(["op.addColumn('users', 'nickname', t.varchar(50))"]));
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(3);
+    expect(result.stderr).toContain(`default:${SECOND}`);
+    expect(project.snapshot()).toEqual(before);
+  });
+
+  for (const cache of ['with the loader cache', 'without the loader cache'] as const) {
+    it(`CRLF line endings, a BOM and new formatting are not edits (${cache})`, async () => {
+      const project = await appliedProject('checksum-crlf');
+      const before = project.snapshot();
+      const crlf = `\uFEFF${second.replace(/\n/g, '\r\n')}`;
+      project.write(`migrations/${SECOND}.ts`, Buffer.from(crlf, 'utf8'));
+      expect(project.read(`migrations/${SECOND}.ts`).startsWith('\uFEFF')).toBe(true);
+      if (cache === 'without the loader cache') dropLoaderCache(project);
+
+      const migrated = await project.run('migrate');
+      expect(migrated.code, migrated.output).toBe(0);
+      expect(migrated.stdout).toContain('No migrations to apply.');
+      expect(project.snapshot()).toEqual(before);
+      const status = await project.run('showmigrations');
+      expect(status.stdout).not.toContain('edited');
+
+      // Re-indented on one line, with a comment: the same operations, the same checksum.
+      project.write(
+        `migrations/${SECOND}.ts`,
+        `// reformatted\r\nimport { defineMigration, op, t } from "@covet/core";\r\nexport default defineMigration({ dependencies: ["${FIRST}"], operations: [op.addColumn("users", "nickname", t.varchar(50))] });`,
+      );
+      if (cache === 'without the loader cache') dropLoaderCache(project);
+      const again = await project.run('migrate');
+      expect(again.code, again.output).toBe(0);
+      expect(project.snapshot()).toEqual(before);
+      const rolled = await project.run('rollback');
+      expect(rolled.code, rolled.output).toBe(0);
+      expect(project.applied()).toEqual([`default:${FIRST}`]);
+    });
+  }
+});

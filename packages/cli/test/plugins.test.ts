@@ -1,0 +1,240 @@
+// Plugins from covet.config.ts: the order the hooks fire in, a policy that stops the run before
+// any SQL, SQL rewriting, and a plugin's own command.
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TestProject, configSource, failureShape, migrationSource, removeProjects } from './helpers.js';
+
+afterAll(removeProjects);
+
+const A = '20260301000001_a';
+const B = '20260301000002_b';
+
+const twoByTwo = {
+  [`migrations/${A}.ts`]: migrationSource([
+    "op.createTable('one', { id: t.serial().primaryKey() })",
+    "op.addColumn('one', 'label', t.text())",
+  ]),
+  [`migrations/${B}.ts`]: migrationSource(
+    ["op.createTable('two', { id: t.serial().primaryKey() })", "op.createIndex('two', { name: 'two_id_idx', columns: ['id'] })"],
+    [A],
+  ),
+};
+
+/** A config whose `recorder` plugin appends every hook it sees to `hooks.log`. */
+function recorderConfig(project: TestProject): string {
+  const plugin = `
+const LOG = ${JSON.stringify(project.path('hooks.log'))};
+const log = (line) => appendFileSync(LOG, line + '\\n');
+const recorder = definePlugin({
+  name: 'recorder',
+  apply(covet) {
+    const h = covet.hooks;
+    h.processConfig.tap('recorder', (config) => { log('processConfig'); return config; });
+    h.validateMigration.tap('recorder', (m, c) => log(\`validateMigration \${c.direction} \${m.name}\`));
+    h.validateOperation.tap('recorder', (o, c) => log(\`validateOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
+    h.beforeRun.tap('recorder', (plan, c) => log(\`beforeRun \${c.direction} \${plan.migrations.map((m) => m.name).join(',')}\`));
+    h.beforeMigration.tap('recorder', (m, c) => log(\`beforeMigration \${c.direction} \${m.name}\`));
+    h.beforeOperation.tap('recorder', (o, c) => log(\`beforeOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
+    h.processSql.tap('recorder', (statements, c) => { log(\`processSql \${c.direction} \${c.migration.name}#\${c.index}\`); return statements; });
+    h.afterOperation.tap('recorder', (o, c) => log(\`afterOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
+    h.afterMigration.tap('recorder', (m, c) => log(\`afterMigration \${c.direction} \${m.name}\`));
+    h.afterRun.tap('recorder', (result, c) => log(\`afterRun \${c.direction} \${result.migrations.map((r) => r.migration.name).join(',')}\`));
+    h.afterFailure.tap('recorder', (error) => log(\`afterFailure \${error.message}\`));
+  },
+});`;
+  return configSource('  plugins: [recorder],', `import { appendFileSync } from 'node:fs';\nimport { definePlugin } from '@covet/core';\n${plugin}`);
+}
+
+function readLog(project: TestProject): string[] {
+  const file = project.path('hooks.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
+}
+
+function operationHooks(direction: 'up' | 'down', migration: string, index: number, kind: string): string[] {
+  return [
+    `beforeOperation ${direction} ${migration}#${index} ${kind}`,
+    `processSql ${direction} ${migration}#${index}`,
+    `afterOperation ${direction} ${migration}#${index} ${kind}`,
+  ];
+}
+
+describe('plugins', () => {
+  it('hooks fire in the runner order for a run of two migrations with two operations each', async () => {
+    const project = TestProject.create('plugins-order', { files: twoByTwo });
+    project.write('covet.config.ts', recorderConfig(project));
+
+    const migrated = await project.run('migrate');
+    expect(migrated.code, migrated.output).toBe(0);
+    expect(readLog(project)).toEqual([
+      'processConfig',
+      // Everything is validated before anything runs.
+      `validateMigration up ${A}`,
+      `validateOperation up ${A}#0 createTable`,
+      `validateOperation up ${A}#1 addColumn`,
+      `validateMigration up ${B}`,
+      `validateOperation up ${B}#0 createTable`,
+      `validateOperation up ${B}#1 createIndex`,
+      `beforeRun up ${A},${B}`,
+      `beforeMigration up ${A}`,
+      ...operationHooks('up', A, 0, 'createTable'),
+      ...operationHooks('up', A, 1, 'addColumn'),
+      `afterMigration up ${A}`,
+      `beforeMigration up ${B}`,
+      ...operationHooks('up', B, 0, 'createTable'),
+      ...operationHooks('up', B, 1, 'createIndex'),
+      `afterMigration up ${B}`,
+      `afterRun up ${A},${B}`,
+    ]);
+    expect(project.applied()).toEqual([`default:${A}`, `default:${B}`]);
+
+    // Rolling both back: newest first, each migration's operations reversed, last first.
+    project.remove('hooks.log');
+    const rolled = await project.run('rollback', '--steps', '2');
+    expect(rolled.code, rolled.output).toBe(0);
+    expect(readLog(project)).toEqual([
+      'processConfig',
+      `validateMigration down ${B}`,
+      `validateOperation down ${B}#1 dropIndex`,
+      `validateOperation down ${B}#0 dropTable`,
+      `validateMigration down ${A}`,
+      `validateOperation down ${A}#1 dropColumn`,
+      `validateOperation down ${A}#0 dropTable`,
+      `beforeRun down ${B},${A}`,
+      `beforeMigration down ${B}`,
+      ...operationHooks('down', B, 1, 'dropIndex'),
+      ...operationHooks('down', B, 0, 'dropTable'),
+      `afterMigration down ${B}`,
+      `beforeMigration down ${A}`,
+      ...operationHooks('down', A, 1, 'dropColumn'),
+      ...operationHooks('down', A, 0, 'dropTable'),
+      `afterMigration down ${A}`,
+      `afterRun down ${B},${A}`,
+    ]);
+    expect(project.tables()).toEqual(['covet_migrations']);
+  });
+
+  it('a validateOperation policy that throws stops the run before any SQL', async () => {
+    const config = configSource(
+      '  plugins: [noDrops],',
+      `import { definePlugin } from '@covet/core';
+const noDrops = definePlugin({
+  name: 'no-drops',
+  apply(covet) {
+    covet.hooks.validateOperation.tap('no-drops', (operation, { migration }) => {
+      if (operation.kind === 'dropTable') throw new Error(\`\${migration.id} drops a table: get a DBA review first\`);
+    });
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-policy', {
+      config,
+      files: {
+        [`migrations/${A}.ts`]: migrationSource(["op.createTable('one', { id: t.serial().primaryKey() })"]),
+        [`migrations/${B}.ts`]: migrationSource(["op.createTable('two', { id: t.serial().primaryKey() })", "op.dropTable('one')"], [A]),
+      },
+    });
+
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(1);
+    const [error] = result.stderr.split('\n');
+    expect(error).toBe(`error: default:${B} drops a table: get a DBA review first (plugin "no-drops", hook validateOperation)`);
+    expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
+    // Not even the tracking table, and not the first (allowed) migration either.
+    expect(project.schema()).toEqual([]);
+    expect(result.stdout).not.toContain('Applied');
+
+    // On a database that already has migrations: exactly as before.
+    project.remove(`migrations/${B}.ts`);
+    expect((await project.run('migrate')).code).toBe(0);
+    const before = project.snapshot();
+    project.write(`migrations/${B}.ts`, migrationSource(["op.createTable('two', { id: t.serial().primaryKey() })", "op.dropTable('one')"], [A]));
+    const again = await project.run('migrate');
+    expect(again.code, again.output).toBe(1);
+    expect(again.stderr).toContain('(plugin "no-drops", hook validateOperation)');
+    expect(project.snapshot()).toEqual(before);
+  });
+
+  it('a processSql tap that rewrites SQL takes effect', async () => {
+    const config = configSource(
+      '  plugins: [rewriter],',
+      `import { definePlugin } from '@covet/core';
+const rewriter = definePlugin({
+  name: 'rewriter',
+  apply(covet) {
+    covet.hooks.processSql.tap('rewriter', (statements, context) =>
+      statements.map((statement) => ({ ...statement, sql: statement.sql.replace('VALUES (1)', 'VALUES (42)') })).concat(
+        context.migration.operations[context.index].kind === 'createTable'
+          ? [{ sql: 'CREATE TABLE audit_created (note text)' }]
+          : [],
+      ),
+    );
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-sql', {
+      config,
+      files: {
+        [`migrations/${A}.ts`]: migrationSource([
+          "op.createTable('counter', { v: t.integer() })",
+          "op.runSql('INSERT INTO counter (v) VALUES (1)', 'DELETE FROM counter')",
+        ]),
+      },
+    });
+    const dry = await project.run('migrate', '--dry-run');
+    expect(dry.code, dry.output).toBe(0);
+    expect(dry.stdout).toContain('INSERT INTO counter (v) VALUES (42);');
+    expect(dry.stdout).toContain('CREATE TABLE audit_created (note text);');
+    expect(project.schema()).toEqual([]);
+
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(project.rows('SELECT v FROM counter')).toEqual([{ v: 42 }]);
+    expect(project.tables()).toContain('audit_created');
+  });
+
+  it('a command registered through registerCommands runs as covet <name>', async () => {
+    const config = configSource(
+      '  plugins: [greeter],',
+      `import { definePlugin } from '@covet/core';
+const greeter = definePlugin({
+  name: 'greeter',
+  apply(covet) {
+    covet.hooks.registerCommands.tap('greeter', (registry) => {
+      registry.register({
+        name: 'greet [who]',
+        description: 'Say hello',
+        options: [{ flags: '--shout', description: 'Loudly' }],
+        action(args, options, context) {
+          const text = \`hello \${args[0] ?? 'nobody'}\`;
+          context.print(options.shout ? text.toUpperCase() : text);
+        },
+      });
+      registry.register({
+        name: 'explode',
+        description: 'Fail',
+        action() { throw new Error('boom from the plugin command'); },
+      });
+    });
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-command', { config });
+
+    const plain = await project.run('greet', 'world');
+    expect({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr }).toEqual({ code: 0, stdout: 'hello world\n', stderr: '' });
+    const loud = await project.run('greet', 'world', '--shout');
+    expect({ code: loud.code, stdout: loud.stdout }).toEqual({ code: 0, stdout: 'HELLO WORLD\n' });
+
+    const failing = await project.run('explode');
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('error: boom from the plugin command');
+    expect(failureShape(failing)).toEqual({ errorLines: 1, stackLines: 0 });
+
+    // The same through the real binary.
+    const spawned = await project.spawn(['greet', 'bin']);
+    expect({ code: spawned.code, stdout: spawned.stdout, stderr: spawned.stderr }).toEqual({ code: 0, stdout: 'hello bin\n', stderr: '' });
+    const unknown = await project.run('gret');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('Unknown command "gret"');
+  });
+});

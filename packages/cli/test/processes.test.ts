@@ -1,0 +1,102 @@
+// The real binary in real processes: two runs at once, piped output, the lock timeout.
+import { existsSync } from 'node:fs';
+import { op, t } from '@covet/core';
+import { renderMigration } from '@covet/writer-ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, TestProject, configSource, removeProjects } from './helpers.js';
+
+afterAll(removeProjects);
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm --filter @covet/cli build first`);
+});
+
+const COUNT = 30;
+const names = Array.from({ length: COUNT }, (_, index) => `202606010000${String(index + 1).padStart(2, '0')}_m${String(index + 1).padStart(2, '0')}`);
+
+/** 30 pending migrations written by @covet/writer-ts, each depending on the one before. */
+function thirtyMigrations(project: TestProject): void {
+  names.forEach((name, index) => {
+    const table = `t_${String(index + 1).padStart(2, '0')}`;
+    const source = renderMigration({
+      dependencies: index === 0 ? [] : [names[index - 1]!],
+      operations: [
+        op.createTable(table, { id: t.serial().primaryKey(), label: t.varchar(40).notNull() }),
+        op.runSql(`INSERT INTO ${table} (label) VALUES ('${name}')`, `DELETE FROM ${table}`),
+      ],
+    });
+    project.write(`migrations/${name}.ts`, source);
+  });
+}
+
+const ANSI = /\u001b\[/;
+
+describe('processes', () => {
+  it('two migrate processes at once on 30 pending migrations: both exit 0, each migration applied once', { timeout: 30_000 }, async () => {
+    const project = TestProject.create('processes-concurrent');
+    thirtyMigrations(project);
+    const [one, two] = await Promise.all([project.spawn(['migrate']), project.spawn(['migrate'])]);
+    for (const result of [one!, two!]) {
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).not.toMatch(ANSI);
+      expect(result.stderr).toBe('');
+    }
+    const tracking = project.tracking();
+    expect(tracking).toHaveLength(COUNT);
+    expect(tracking.map((row) => row.name)).toEqual(names);
+    expect(new Set(tracking.map((row) => row.name)).size).toBe(COUNT);
+    for (let index = 1; index <= COUNT; index++) {
+      const table = `t_${String(index).padStart(2, '0')}`;
+      expect(project.rows(`SELECT label FROM ${table}`), table).toEqual([{ label: names[index - 1] }]);
+    }
+    // Between them, each migration was reported applied exactly once.
+    const applied = [one!, two!].flatMap((result) => [...result.stdout.matchAll(/Applied default:(\S+)/g)].map((match) => match[1]));
+    expect(applied.sort()).toEqual(names);
+
+    // A third run finds nothing to do; showmigrations is plain text when piped.
+    const third = await project.spawn(['migrate']);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('No migrations to apply.');
+    const status = await project.spawn(['showmigrations']);
+    expect(status.code).toBe(0);
+    expect(status.output).not.toMatch(ANSI);
+    expect(status.stdout.split('\n').filter((line) => line.startsWith(' [X] '))).toHaveLength(COUNT);
+  });
+
+  it('a held write lock makes migrate exit 75 after lockTimeoutMs, with nothing applied', { timeout: 20_000 }, async () => {
+    const project = TestProject.create('processes-lock', { config: configSource('  lockTimeoutMs: 500,') });
+    thirtyMigrations(project);
+    const holder = project.open();
+    holder.exec('CREATE TABLE held (id integer)');
+    const before = project.snapshot();
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await project.spawn(['migrate']);
+      expect(result.code, result.output).toBe(75);
+      expect(result.durationMs).toBeLessThan(5_000);
+      expect(result.stderr).toContain('error: Timed out after 0.5s waiting for the migration lock');
+      expect(result.stderr).toContain(project.dbPath);
+      expect(result.output).not.toMatch(ANSI);
+      expect(result.stdout).not.toContain('Applied');
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(project.snapshot()).toEqual(before);
+  });
+
+  it('a lock released in time: migrate waits, says so, then applies', { timeout: 20_000 }, async () => {
+    const project = TestProject.create('processes-wait', { config: configSource('  lockTimeoutMs: 10000,') });
+    thirtyMigrations(project);
+    const holder = project.open();
+    holder.exec('BEGIN IMMEDIATE');
+    const running = project.spawn(['migrate']);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    holder.exec('ROLLBACK');
+    holder.close();
+    const result = await running;
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain('Waiting for another covet run');
+    expect(project.tracking()).toHaveLength(COUNT);
+  });
+});
