@@ -11,6 +11,7 @@
 //   no-op      `covet migrate` with everything applied, next to a bare node process that
 //              opens the database and reads the tracking table (target <= 2x)
 //   status     `covet showmigrations` with everything applied, same baseline (target <= 2x)
+//   in-process the apply again inside one Node process: Covet's runner next to the raw exec
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -141,6 +142,37 @@ for (let run = 0; run < RUNS; run++) {
   samples.status.push(time(process.execPath, [bin, 'showmigrations']).elapsed);
 }
 
+// The same apply measured inside one process, without process start-up on either side:
+// Covet's runner (cached migrations loaded, planned, validated, applied with tracking rows)
+// next to better-sqlite3 executing the compiled SQL in one transaction.
+const cli = await importPackage('@covet/cli');
+const Database = require('better-sqlite3');
+const sqlText = `BEGIN;${rawStatements.join(';\n')};COMMIT;`;
+samples.inRaw = [];
+samples.inCovet = [];
+for (let run = 0; run < RUNS; run++) {
+  freshDatabase();
+  let started = performance.now();
+  const db = new Database(database);
+  db.exec(sqlText);
+  db.close();
+  samples.inRaw.push(performance.now() - started);
+  freshDatabase();
+  started = performance.now();
+  const project = await cli.openProject({ cwd: work, env: {} });
+  const { MigrationRunner } = core;
+  const runner = new MigrationRunner({
+    covet: project.covet,
+    dialect: project.dialect,
+    connection: await project.connect(),
+    migrations: await project.migrations(),
+  });
+  const summary = await runner.migrate();
+  await project.close();
+  samples.inCovet.push(performance.now() - started);
+  if (summary.migrations.length !== N) throw new Error(`in-process run applied ${summary.migrations.length} migrations`);
+}
+
 const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;
 const rows = [
   ['apply, cold cache', 'cold', 'raw', 1.5],
@@ -151,6 +183,8 @@ const rows = [
 console.log(`Covet bench, SQLite, ${N} migrations, median of ${RUNS} runs (whole processes)`);
 console.log(`  raw: one better-sqlite3 exec in one transaction ${ms(median(samples.raw))}`);
 console.log(`  bare: node opening the database and reading covet_migrations ${ms(median(samples.bare))}`);
+rows.push(['apply, in-process', 'inCovet', 'inRaw', 1.5]);
+console.log(`  raw in-process: better-sqlite3 exec of the same SQL ${ms(median(samples.inRaw))}`);
 for (const [label, key, baseline, target] of rows) {
   const ratio = median(samples[key]) / median(samples[baseline]);
   const verdict = ratio <= target ? 'ok' : 'OVER TARGET';

@@ -425,14 +425,15 @@ export class MigrationRunner {
       const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
       await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
       for (const step of plan.steps) {
-        const operationContext = this.#operationContext(plan, step, migrationContext);
         try {
           if (context.direction === 'down') covet.operations.get(step.operation.kind).validate(step.operation.args, step.stateBefore);
           this.#checkIdentifiers(step.operation);
         } catch (error) {
           throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
         }
-        await covet.hooks.validateOperation.promise(step.operation, operationContext);
+        if (covet.hooks.validateOperation.isUsed()) {
+          await covet.hooks.validateOperation.promise(step.operation, this.#operationContext(plan, step, migrationContext));
+        }
         const statements = await this.#probe(step);
         if (statements === undefined) {
           throw new CovetError(
@@ -558,11 +559,14 @@ export class MigrationRunner {
 
   async #runStep(plan: PlannedMigration, step: Step, migrationContext: MigrationHookContext): Promise<void> {
     const { covet, connection } = this.#options;
-    const context = this.#operationContext(plan, step, migrationContext);
-    await covet.hooks.beforeOperation.promise(step.operation, context);
+    const { beforeOperation, processSql, afterOperation } = covet.hooks;
+    // Hooks nobody tapped are not called: hundreds of migrations make that count.
+    const context =
+      beforeOperation.isUsed() || processSql.isUsed() || afterOperation.isUsed() ? this.#operationContext(plan, step, migrationContext) : undefined;
+    if (context && beforeOperation.isUsed()) await beforeOperation.promise(step.operation, context);
     // A dry run compiles from the state alone: the live database has not seen the earlier steps.
     const compiled = this.#compiled.get(step) ?? (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
-    const statements = await covet.hooks.processSql.promise(compiled, context);
+    const statements = context && processSql.isUsed() ? await processSql.promise(compiled, context) : compiled;
     for (const statement of statements) {
       if (migrationContext.dryRun) {
         this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
@@ -576,7 +580,7 @@ export class MigrationRunner {
         throw failure;
       }
     }
-    await covet.hooks.afterOperation.promise(step.operation, context);
+    if (context && afterOperation.isUsed()) await afterOperation.promise(step.operation, context);
   }
 }
 
