@@ -9,19 +9,21 @@ const SECRET = 's3cretPW';
 const URL = `postgres://app:${SECRET}@127.0.0.1:1/x`;
 
 describe('errors and secrets', () => {
-  it('engine postgres without its dialect: one line naming @covet/dialect-postgres', async () => {
+  // `oracle`: no such dialect package exists anywhere in the workspace (pnpm puts the workspace's
+  // packages on NODE_PATH for scripts, so a first-party engine would resolve here).
+  it('an engine whose dialect package is not installed: one line naming the package', async () => {
     for (const config of [
-      configSource().replace("engine: 'sqlite', name: './app.db'", "engine: 'postgres', host: '127.0.0.1', name: 'app'"),
-      { database: { engine: 'postgres', host: '127.0.0.1', name: 'app' }, models: './models', migrations: './migrations' },
+      configSource().replace("engine: 'sqlite', name: './app.db'", "engine: 'oracle', host: '127.0.0.1', name: 'app'"),
+      { database: { engine: 'oracle', host: '127.0.0.1', name: 'app' }, models: './models', migrations: './migrations' },
     ]) {
-      const project = TestProject.create('errors-postgres', { config });
+      const project = TestProject.create('errors-oracle', { config });
       for (const argv of [['migrate'], ['showmigrations'], ['makemigrations', '--empty']]) {
         const result = await project.run(...argv);
         expect(result.code, result.output).toBe(1);
         expect(result.stdout).toBe('');
         const [error, hint] = result.stderr.split('\n');
-        expect(error).toBe('error: No dialect for engine "postgres": package @covet/dialect-postgres is not installed');
-        expect(hint).toBe('hint: Install it: npm install @covet/dialect-postgres');
+        expect(error).toBe('error: No dialect for engine "oracle": package @covet/dialect-oracle is not installed');
+        expect(hint).toBe('hint: Install it: npm install @covet/dialect-oracle');
         expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
         expect(project.migrationFiles()).toEqual([]);
       }
