@@ -5,7 +5,7 @@ import { createOutput, reportError, type Output } from './output.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
 
-const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations']);
+const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'resolve']);
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -128,6 +128,20 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .action(async (flags: GlobalOptions & { json?: boolean }) => {
         const { showMigrations } = await import('./commands/showmigrations.js');
         await showMigrations(await open(flags), { json: flags.json === true, ...(flags.app ? { app: String(flags.app) } : {}) }, output);
+      });
+
+    cli
+      .command('resolve <migration>', 'Settle a migration that failed part-way and could not be undone (no transactional DDL)')
+      .option('--applied', 'It is now fully applied (you finished it by hand): record it as applied')
+      .option('--rolled-back', 'It is now fully undone (you reverted it by hand): record it as not applied')
+      .action(async (migration: string, flags: GlobalOptions & { applied?: boolean; rolledBack?: boolean }) => {
+        const { resolve } = await import('./commands/resolve.js');
+        await resolve(
+          await open(flags),
+          String(migration),
+          { applied: flags.applied === true, rolledBack: flags.rolledBack === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          output,
+        );
       });
 
     const commandName = argv.find((argument, index) => !argument.startsWith('-') && (index === 0 || !['--config', '--database-url', '--migrations-dir', '--app'].includes(argv[index - 1]!)));

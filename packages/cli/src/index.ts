@@ -9,6 +9,8 @@ export type { MigrateCommandOptions } from './commands/migrate.js';
 export { rollback } from './commands/rollback.js';
 export type { RollbackCommandOptions } from './commands/rollback.js';
 export { showMigrations } from './commands/showmigrations.js';
+export { resolve } from './commands/resolve.js';
+export type { ResolveOptions } from './commands/resolve.js';
 export type { ShowMigrationsOptions } from './commands/showmigrations.js';
 export { createOutput, reportError, formatDuration } from './output.js';
 export type { Output } from './output.js';

@@ -54,7 +54,8 @@ describe('errors and secrets', () => {
       const spawned = await project.spawn(['migrate', '--database-url', URL, ...verboseFlag]);
       expect(spawned.code).toBe(1);
       expect(spawned.output).not.toContain(SECRET);
-      expect(spawned.stderr).toContain('@covet/dialect-postgres');
+      // Either the dialect is missing or the connection is refused: whichever, one error line.
+      expect(spawned.stderr).toMatch(/^error: (No dialect for engine "postgres"|Cannot connect)/m);
     }
   });
 

@@ -1,5 +1,13 @@
 // The user API of @covet/core. Dialect authors: see `@covet/core/dialect`.
-export { CovetError, isCovetError, describeError, redactSecrets, EXIT_LOCK_TIMEOUT, EXIT_CHECKSUM_MISMATCH } from './errors/covet-error.js';
+export {
+  CovetError,
+  isCovetError,
+  describeError,
+  redactSecrets,
+  EXIT_LOCK_TIMEOUT,
+  EXIT_CHECKSUM_MISMATCH,
+  EXIT_PARTIAL_MIGRATION,
+} from './errors/covet-error.js';
 export type {
   ColumnType,
   ColumnTypeName,
@@ -127,8 +135,8 @@ export type {
   MigrateOptions,
   RollbackOptions,
 } from './runner/migration-runner.js';
-export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE } from './runner/tracking-table.js';
-export type { TrackingRow } from './runner/tracking-table.js';
+export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE, PartialRuns, PARTIAL_TABLE, PARTIAL_TABLE_STATE } from './runner/tracking-table.js';
+export type { TrackingRow, PartialRow } from './runner/tracking-table.js';
 export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
 export type { ResolvedConfig, ResolvedApp, ConfigOverrides } from './config/resolve-config.js';
 export { replayMigrations, targetState } from './state/replay.js';

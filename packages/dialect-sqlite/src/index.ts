@@ -2,7 +2,7 @@
 import type { CovetPlugin } from '@covet/core';
 import { createSqliteDialect } from './sqlite-dialect.js';
 
-export { createSqliteDialect, SqliteDialect } from './sqlite-dialect.js';
+export { createSqliteDialect, SqliteDialect, databaseFile } from './sqlite-dialect.js';
 export { SqliteConnection } from './sqlite-connection.js';
 export { SqliteIntrospector } from './sqlite-introspector.js';
 export type { SqliteQuery } from './sqlite-introspector.js';

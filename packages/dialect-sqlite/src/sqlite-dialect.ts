@@ -9,6 +9,7 @@ import type {
   Operation,
   SqlStatement,
 } from '@covet/core/dialect';
+import { resolve } from 'node:path';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { normalizeSqliteColumn } from './sqlite-types.js';
@@ -50,12 +51,22 @@ export class SqliteDialect implements Dialect {
   }
 
   async connect(config: DatabaseConfig): Promise<DialectConnection> {
-    return openSqliteConnection(this, config.name ?? ':memory:', config.options ?? {});
+    return openSqliteConnection(this, databaseFile(config), config.options ?? {});
   }
 
   describeDatabase(config: DatabaseConfig): string {
-    return `sqlite ${config.name ?? ':memory:'}`;
+    return `sqlite ${databaseFile(config)}`;
   }
+}
+
+/**
+ * The database file: `name` resolved from `root` (the config file's folder when the name came
+ * from the config file), or `:memory:` / a `file:` URI as given.
+ */
+export function databaseFile(config: DatabaseConfig): string {
+  const name = config.name ?? ':memory:';
+  if (name === ':memory:' || name.startsWith('file:')) return name;
+  return resolve(config.root ?? process.cwd(), name);
 }
 
 /**

@@ -18,7 +18,11 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
   const runner = new MigrationRunner({ covet: project.covet, dialect: project.dialect, connection, migrations });
   const rows = (await runner.status()).filter((row) => options.app === undefined || row.app === options.app);
   if (options.json) {
-    output.line(JSON.stringify(rows.map(({ app, name, applied, appliedAt }) => ({ app, name, applied, appliedAt })), null, 2));
+    // The documented shape; `failed` is added only for a migration left part-way.
+    const json = rows.map(({ app, name, applied, appliedAt, failed }) =>
+      failed ? { app, name, applied, appliedAt, failed: { direction: failed.direction, operations: failed.operations } } : { app, name, applied, appliedAt },
+    );
+    output.line(JSON.stringify(json, null, 2));
     return;
   }
   const apps = [...new Set([...project.config.apps.map((app) => app.name), ...rows.map((row) => row.app)])];
@@ -29,8 +33,11 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
     if (own.length === 0) output.line(c.dim(' (no migrations)'));
     const width = Math.max(0, ...own.map((row) => row.name.length));
     for (const row of own) {
-      const mark = row.applied ? c.green('[X]') : '[ ]';
+      const mark = row.failed ? c.red('[!]') : row.applied ? c.green('[X]') : '[ ]';
       const notes = [
+        row.failed
+          ? c.red(`failed part-way (${row.failed.direction}): operation(s) ${row.failed.operations.join(', ')} remain; run covet resolve`)
+          : '',
         row.appliedAt ? c.dim(row.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '',
         row.edited ? c.red('edited since applied') : '',
         row.missingFile ? c.red('file missing') : '',

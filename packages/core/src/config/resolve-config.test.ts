@@ -36,7 +36,7 @@ describe('resolveConfig', () => {
   it('uses the defaults when there is no file, no environment and no flag', async () => {
     expect(await resolveConfig({ cwd: root, env: {} })).toStrictEqual({
       rootDir: root,
-      database: { engine: 'sqlite', name: ':memory:' },
+      database: { engine: 'sqlite', name: ':memory:', root },
       apps: [{ name: 'default', models: [], migrationsDir: join(root, 'migrations') }],
       app: 'default',
       plugins: [],
@@ -46,12 +46,12 @@ describe('resolveConfig', () => {
 
   it('takes the environment over the defaults', async () => {
     const config = await resolveConfig({ cwd: root, env: ENV });
-    expect(config.database).toStrictEqual({ engine: 'postgres', name: 'envdb', host: 'envhost', port: 6543, user: 'envuser', password: 'envpw' });
+    expect(config.database).toStrictEqual({ engine: 'postgres', name: 'envdb', host: 'envhost', port: 6543, user: 'envuser', password: 'envpw', root });
   });
 
   it('takes DB_* over DATABASE_URL within the environment', async () => {
     const config = await resolveConfig({ cwd: root, env: { DATABASE_URL: 'mysql://u:p@h:3306/d', DB_NAME: 'other' } });
-    expect(config.database).toStrictEqual({ engine: 'mysql', url: 'mysql://u:p@h:3306/d', host: 'h', port: 3306, user: 'u', password: 'p', name: 'other' });
+    expect(config.database).toStrictEqual({ engine: 'mysql', url: 'mysql://u:p@h:3306/d', host: 'h', port: 3306, user: 'u', password: 'p', name: 'other', root });
   });
 
   it('takes the file over the environment, and resolves its paths from its own folder', async () => {
@@ -68,7 +68,7 @@ describe('resolveConfig', () => {
       configFile: file,
       rootDir: join(root, 'conf'),
       // The file's database settings win whole: none of the environment's are mixed in.
-      database: { engine: 'postgres', host: 'filehost', user: 'fileuser' },
+      database: { engine: 'postgres', host: 'filehost', user: 'fileuser', root: join(root, 'conf') },
       apps: [
         {
           name: 'blog',
@@ -106,6 +106,7 @@ describe('resolveConfig', () => {
       user: 'cliuser',
       password: 'clipw',
       name: 'clidb',
+      root,
     });
     // --migrations-dir is relative to where the command runs, not to the config file.
     expect(config.apps).toStrictEqual([
@@ -122,19 +123,23 @@ describe('resolveConfig', () => {
     );
     const config = await resolveConfig({ cwd: root, env: { DB_NAME: 'ignored.db' } });
     expect(config.configFile).toBe(file);
-    expect(config.database).toStrictEqual({ engine: 'sqlite', name: join(root, 'data/app.db') });
+    // Relative to the config file's folder: the dialect resolves the name from `root`.
+    expect(config.database).toStrictEqual({ engine: 'sqlite', name: './data/app.db', root });
     expect(config.app).toBe('main');
   });
 
-  it('resolves a SQLite path from the environment or a flag from cwd, and keeps :memory:', async () => {
+  it('gives paths from the environment or a flag the working directory as root, and keeps :memory:', async () => {
     expect((await resolveConfig({ cwd: root, env: { DATABASE_URL: 'sqlite:./app.db' } })).database).toStrictEqual({
       engine: 'sqlite',
       url: 'sqlite:./app.db',
-      name: join(root, 'app.db'),
+      name: './app.db',
+      root,
     });
     writeConfig('conf/covet.config.json', { database: { engine: 'sqlite', name: 'file.db' } });
     const fromFlag = await resolveConfig({ cwd: root, env: {}, overrides: { config: 'conf/covet.config.json', databaseUrl: 'sqlite:cli.db' } });
-    expect(fromFlag.database.name).toBe(join(root, 'cli.db'));
+    expect(fromFlag.database).toMatchObject({ name: 'cli.db', root });
+    const fromFile = await resolveConfig({ cwd: root, env: {}, overrides: { config: 'conf/covet.config.json' } });
+    expect(fromFile.database).toMatchObject({ name: 'file.db', root: join(root, 'conf') });
     expect((await resolveConfig({ cwd: root, env: { DATABASE_URL: 'sqlite::memory:' } })).database.name).toBe(':memory:');
   });
 

@@ -175,13 +175,11 @@ export async function resolveConfig(
     const source = chosen === fileDatabase ? configFile : 'environment: set DB_ENGINE or DATABASE_URL';
     invalid('"database.engine" is missing', source, 'Name the engine (postgres, mysql, sqlite) or give a url.');
   }
-  const database: Record<string, unknown> = { engine: 'sqlite', ...chosen };
-  if (database.engine === 'sqlite' && database.name === undefined) database.name = ':memory:';
+  // Paths in the file's settings (a SQLite file) are relative to the file, like every other path.
+  const database: Record<string, unknown> = { engine: 'sqlite', ...chosen, root: chosen === fileDatabase ? rootDir : cwd };
+  // The documented defaults, when no source says anything about the database.
+  if (Object.keys(chosen).length === 0) database.name = ':memory:';
   if (typeof database.engine !== 'string' || database.engine === '') invalid('"database.engine" is empty', configFile);
-  // A SQLite path in the config file is relative to the file, like every other path.
-  if (database.engine === 'sqlite' && typeof database.name === 'string' && database.name !== ':memory:' && !database.name.startsWith('file:')) {
-    database.name = resolve(chosen === fileDatabase ? rootDir : cwd, database.name);
-  }
 
   const migrationsRoot = overrides.migrationsDir ? resolve(cwd, overrides.migrationsDir) : fromPath(fileConfig.migrations ?? 'migrations');
   const toPaths = (value: string | readonly string[] | undefined) =>

@@ -32,6 +32,12 @@ export interface DatabaseConfig {
   readonly schema?: string;
   /** Driver options passed through as they are (SSL settings, timeouts, ...). */
   readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * The folder relative paths in these settings are relative to (a SQLite file name, a
+   * certificate): the config file's folder when they came from the file, else the working
+   * directory. Set by configuration resolution.
+   */
+  readonly root?: string;
 }
 
 /** Options of {@link DialectConnection.withMigrationLock}. */

@@ -42,6 +42,8 @@ export function isCovetError(value: unknown): value is CovetError {
 export const EXIT_LOCK_TIMEOUT = 75;
 /** Exit code used when applied migrations were edited after they were applied. */
 export const EXIT_CHECKSUM_MISMATCH = 3;
+/** Exit code used when a migration was left part-way and must be resolved first. */
+export const EXIT_PARTIAL_MIGRATION = 4;
 
 /** Turns anything thrown into a readable single line without leaking a connection string. */
 export function describeError(error: unknown): string {

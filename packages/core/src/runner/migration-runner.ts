@@ -1,4 +1,4 @@
-import { CovetError, EXIT_CHECKSUM_MISMATCH, isCovetError } from '../errors/covet-error.js';
+import { CovetError, EXIT_CHECKSUM_MISMATCH, EXIT_PARTIAL_MIGRATION, isCovetError } from '../errors/covet-error.js';
 import type { Dialect, DialectConnection } from '../dialect/dialect.js';
 import type { MigrationGraph } from '../graph/migration-graph.js';
 import type { Direction, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
@@ -8,7 +8,10 @@ import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations
 import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
-import { TrackingTable, type TrackingRow } from './tracking-table.js';
+import { PartialRuns, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
+
+/** Set on an operation's error: how many of its statements ran before the one that failed. */
+const STATEMENTS_RUN = Symbol('covet.statementsRun');
 
 /** Thrown by the probing `query` of {@link MigrationRunner} validation: the renderer needs the live database. */
 const NEEDS_LIVE_DATABASE = Symbol('covet.needsLiveDatabase');
@@ -51,6 +54,8 @@ export interface MigrationStatus {
   readonly edited: boolean;
   /** True when the migration is recorded as applied but its file is gone. */
   readonly missingFile: boolean;
+  /** Set when the migration failed part-way and could not be undone (databases without transactional DDL). */
+  readonly failed?: { readonly direction: Direction; readonly operations: readonly number[]; readonly error: string };
 }
 
 /** What a run did. */
@@ -111,12 +116,14 @@ interface PlannedMigration {
 export class MigrationRunner {
   readonly #options: MigrationRunnerOptions;
   readonly #tracking: TrackingTable;
+  readonly #partial: PartialRuns;
   /** Statements compiled while validating, for steps that do not read the live database. */
   readonly #compiled = new WeakMap<Step, readonly SqlStatement[]>();
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
     this.#tracking = new TrackingTable(options.connection);
+    this.#partial = new PartialRuns(options.connection);
   }
 
   #emit(event: RunEvent): void {
@@ -133,9 +140,11 @@ export class MigrationRunner {
   /** Every migration of every app with whether (and when) it is applied, in graph order. */
   async status(): Promise<MigrationStatus[]> {
     const rows = await this.#tracking.read();
+    const partial = new Map((await this.#readPartial()).map((row) => [`${row.app}:${row.name}`, row]));
     const applied = new Map(rows.map((row) => [`${row.app}:${row.name}`, row]));
     const result: MigrationStatus[] = this.#options.migrations.order().map((entry) => {
       const row = applied.get(entry.id);
+      const failed = partial.get(entry.id);
       return {
         app: entry.app,
         name: entry.name,
@@ -143,6 +152,7 @@ export class MigrationRunner {
         appliedAt: row?.appliedAt ?? null,
         edited: row !== undefined && row.checksum !== entry.checksum,
         missingFile: false,
+        ...(failed ? { failed: { direction: failed.direction, operations: failed.operations, error: failed.error } } : {}),
       };
     });
     for (const row of rows) {
@@ -159,6 +169,7 @@ export class MigrationRunner {
     let failure: unknown;
     const summary = await this.#lock(async () => {
       const rows = await this.#tracking.read();
+      await this.#refusePartial();
       const done: Migration[] = [];
       try {
         return await this.#migrate(rows, options, done);
@@ -218,6 +229,7 @@ export class MigrationRunner {
     let failure: unknown;
     const summary = await this.#lock(async () => {
       const rows = await this.#tracking.read();
+      await this.#refusePartial();
       try {
         return await this.#rollback(rows, options);
       } catch (error) {
@@ -264,6 +276,48 @@ export class MigrationRunner {
     }
     await this.#options.covet.hooks.afterRun.promise({ direction: 'down', migrations: done }, context);
     return { direction: 'down', migrations: done.map((d) => d.migration) };
+  }
+
+  /** Migrations left part-way; only databases without transactional DDL can have any. */
+  #readPartial(): Promise<PartialRow[]> {
+    return this.#options.dialect.capabilities.transactionalDdl ? Promise.resolve([]) : this.#partial.read();
+  }
+
+  async #refusePartial(): Promise<void> {
+    const [first, ...others] = await this.#readPartial();
+    if (!first) return;
+    const id = `${first.app}:${first.name}`;
+    throw new CovetError(
+      'MIGRATION_PARTIAL',
+      `Migration ${id} failed part-way and was not undone: operation(s) ${first.operations.join(', ')} remain ${first.direction === 'up' ? 'applied' : 'rolled back'}${others.length ? ` (and ${others.length} more)` : ''}`,
+      {
+        hint: `Check the schema, finish or undo those operations by hand, then run: covet resolve ${id} --applied (or --rolled-back)`,
+        exitCode: EXIT_PARTIAL_MIGRATION,
+      },
+    );
+  }
+
+  /**
+   * Settles a migration left part-way: `applied` records it as applied (someone finished it by
+   * hand), `rolled-back` as not applied (someone undid it). Never guesses: the person says which.
+   */
+  async resolve(name: string, outcome: 'applied' | 'rolled-back', options: { defaultApp?: string } = {}): Promise<Migration | undefined> {
+    return this.#lock(async () => {
+      const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
+      const partial = (await this.#readPartial()).find((row) => `${row.app}:${row.name}` === id || `${row.app}:${row.name}`.startsWith(id));
+      if (!partial) throw new CovetError('RESOLVE_INVALID', `Migration ${id} is not recorded as failed part-way`);
+      const entry = this.#options.migrations.get(`${partial.app}:${partial.name}`);
+      if (!entry) throw new CovetError('MIGRATION_FILE_MISSING', `Cannot resolve ${partial.app}:${partial.name}: its migration file is missing`);
+      const rows = await this.#tracking.read();
+      const isApplied = rows.some((row) => row.app === partial.app && row.name === partial.name);
+      if (outcome === 'applied' && !isApplied) {
+        await this.#tracking.ensure();
+        await this.#options.connection.execute(this.#tracking.insert(entry.app, entry.name, entry.checksum));
+      }
+      if (outcome === 'rolled-back' && isApplied) await this.#options.connection.execute(this.#tracking.delete(entry.app, entry.name));
+      await this.#partial.delete(partial.app, partial.name);
+      return entry.load();
+    });
   }
 
   /** Refuses to roll back a migration that a migration staying applied depends on. */
@@ -535,12 +589,25 @@ export class MigrationRunner {
       query: (sql, params) => connection.query(sql, params),
       execute: (sql, params) => connection.execute(params === undefined ? { sql } : { sql, params }),
     };
+    // Without transactional DDL (MySQL), each statement commits as it runs: a failure is
+    // compensated by undoing the steps already done, one by one.
+    const compensate = migration.atomic && !context.dryRun && !fake && !this.#options.dialect.capabilities.transactionalDdl;
+    const done: Step[] = [];
     const body = async () => {
       if (createTracking) await this.#tracking.ensure();
       await covet.hooks.beforeMigration.promise(migration, migrationContext);
       if (!fake) {
         if (direction === 'down' && migration.down) await runCode(migration, 'down', codeContext, context.dryRun);
-        for (const step of plan.steps) await this.#runStep(plan, step, migrationContext);
+        for (const step of plan.steps) {
+          try {
+            await this.#runStep(plan, step, migrationContext);
+          } catch (error) {
+            // Some of its statements ran (and committed): undo it with the others.
+            if ((error as { [STATEMENTS_RUN]?: number })[STATEMENTS_RUN]) done.push(step);
+            throw error;
+          }
+          done.push(step);
+        }
         if (direction === 'up' && migration.up) await runCode(migration, 'up', codeContext, context.dryRun);
       }
       if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
@@ -548,13 +615,61 @@ export class MigrationRunner {
       await covet.hooks.afterMigration.promise(migration, migrationContext);
     };
     try {
-      if (context.dryRun || !migration.atomic) await body();
+      if (context.dryRun || !migration.atomic || compensate) await body();
       else await connection.transaction(body);
     } catch (error) {
-      await covet.hooks.afterFailure.promise(error as Error, { migration }).catch(() => undefined);
-      throw error;
+      const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error) : error;
+      await covet.hooks.afterFailure.promise(failure as Error, { migration }).catch(() => undefined);
+      throw failure;
     }
     this.#emit({ type: 'migrationDone', direction, migration, durationMs: performance.now() - started, fake });
+  }
+
+  /**
+   * Undoes the steps of a failed migration that already ran (latest first) by running their
+   * reverses. If that is impossible, records what remains in the bookkeeping table so that
+   * `migrate` refuses to go on until a person resolves it.
+   */
+  async #compensate(plan: PlannedMigration, direction: Direction, done: readonly Step[], error: unknown): Promise<unknown> {
+    const { covet, connection } = this.#options;
+    const { migration } = plan;
+    const undone = new Set<Step>();
+    try {
+      for (const step of [...done].reverse()) {
+        const reverse = covet.operations.get(step.operation.kind).reverse(step.operation.args, step.stateBefore);
+        if (reverse === IRREVERSIBLE) {
+          throw new CovetError('IRREVERSIBLE', `operation #${step.index + 1} (${step.operation.kind}) is irreversible`);
+        }
+        let state = step.stateAfter;
+        for (const operation of reverse) {
+          const after = covet.operations.get(operation.kind).applyToState(state, operation.args);
+          const statements = (await this.#compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
+          for (const statement of statements) await connection.execute(statement);
+          state = after;
+        }
+        undone.add(step);
+      }
+    } catch (compensationError) {
+      const remaining = [...new Set(done.filter((step) => !undone.has(step)).map((step) => step.index + 1))];
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.#partial.record({ app: migration.app, name: migration.name, direction, operations: remaining, error: reason });
+      return new CovetError(
+        'MIGRATION_PARTIAL',
+        `Migration ${migration.id} failed and could not be undone (${(compensationError as Error).message.split('\n')[0]}): operation(s) ${remaining.join(', ')} remain ${direction === 'up' ? 'applied' : 'rolled back'} (${migration.file ?? migration.id})`,
+        {
+          hint: `Cause: ${reason}. Fix the schema by hand, then run: covet resolve ${migration.id} --applied (or --rolled-back)`,
+          exitCode: EXIT_PARTIAL_MIGRATION,
+          cause: error,
+        },
+      );
+    }
+    if (!isCovetError(error)) return error;
+    const count = new Set(done.map((step) => step.index)).size;
+    return new CovetError(error.code, error.message, {
+      hint: `${error.hint ? `${error.hint}. ` : ''}The ${count} operation(s) before it were undone; nothing was recorded.`,
+      cause: error.cause ?? error,
+      exitCode: error.exitCode,
+    });
   }
 
   async #runStep(plan: PlannedMigration, step: Step, migrationContext: MigrationHookContext): Promise<void> {
@@ -567,6 +682,7 @@ export class MigrationRunner {
     // A dry run compiles from the state alone: the live database has not seen the earlier steps.
     const compiled = this.#compiled.get(step) ?? (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
     const statements = context && processSql.isUsed() ? await processSql.promise(compiled, context) : compiled;
+    let run = 0;
     for (const statement of statements) {
       if (migrationContext.dryRun) {
         this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
@@ -576,9 +692,11 @@ export class MigrationRunner {
         await connection.execute(statement);
       } catch (error) {
         const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
+        Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
         await covet.hooks.afterFailure.promise(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement }).catch(() => undefined);
         throw failure;
       }
+      run++;
     }
     if (context && afterOperation.isUsed()) await afterOperation.promise(step.operation, context);
   }

@@ -107,3 +107,89 @@ export class TrackingTable {
     };
   }
 }
+
+/**
+ * Covet's own bookkeeping beside the tracking table (whose columns stay as documented): the
+ * migrations that failed part-way on a database without transactional DDL and could not be
+ * undone, with the operations that remain applied.
+ */
+export const PARTIAL_TABLE = 'covet_migrations_partial';
+
+/** One migration left part-way. */
+export interface PartialRow {
+  readonly app: string;
+  readonly name: string;
+  /** The direction that failed. */
+  readonly direction: 'up' | 'down';
+  /** 1-based numbers of the operations whose effect remains. */
+  readonly operations: readonly number[];
+  readonly error: string;
+}
+
+/** The bookkeeping table as schema state. */
+export const PARTIAL_TABLE_STATE: TableState = Object.freeze({
+  name: PARTIAL_TABLE,
+  columns: [
+    { name: 'id', type: { type: 'serial' }, nullable: false },
+    { name: 'name', type: { type: 'varchar', length: 255 }, nullable: false },
+    { name: 'app', type: { type: 'varchar', length: 255 }, nullable: false },
+    { name: 'direction', type: { type: 'varchar', length: 8 }, nullable: false },
+    { name: 'operations', type: { type: 'text' }, nullable: false },
+    { name: 'error', type: { type: 'text' }, nullable: false },
+    { name: 'failed_at', type: { type: 'timestamp' }, nullable: true, default: { kind: 'sql', sql: 'CURRENT_TIMESTAMP' } },
+  ],
+  primaryKey: { columns: ['id'] },
+  indexes: [{ name: `${PARTIAL_TABLE}_name_app_key`, columns: ['name', 'app'], unique: true }],
+  foreignKeys: [],
+}) as TableState;
+
+/** Reads and writes {@link PARTIAL_TABLE}. */
+export class PartialRuns {
+  readonly #connection: DialectConnection;
+
+  constructor(connection: DialectConnection) {
+    this.#connection = connection;
+  }
+
+  async read(): Promise<PartialRow[]> {
+    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) return [];
+    const q = (name: string) => this.#connection.dialect.quoteIdentifier(name);
+    const rows = await this.#connection.query<Record<string, unknown>>(
+      `SELECT ${q('app')}, ${q('name')}, ${q('direction')}, ${q('operations')}, ${q('error')} FROM ${q(PARTIAL_TABLE)} ORDER BY ${q('id')}`,
+    );
+    return rows.map((row) => ({
+      app: String(row.app),
+      name: String(row.name),
+      direction: row.direction === 'down' ? 'down' : 'up',
+      operations: JSON.parse(String(row.operations)) as number[],
+      error: String(row.error),
+    }));
+  }
+
+  async record(row: PartialRow): Promise<void> {
+    const { dialect } = this.#connection;
+    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) {
+      const statements = await dialect.compileOperation(createOperation('createTable', PARTIAL_TABLE_STATE), {
+        dialect,
+        stateBefore: EMPTY_STATE,
+        stateAfter: withTable(EMPTY_STATE, PARTIAL_TABLE_STATE),
+      });
+      for (const statement of statements ?? []) await this.#connection.execute(statement);
+    }
+    const q = (name: string) => dialect.quoteIdentifier(name);
+    const p = (index: number) => dialect.placeholder(index);
+    await this.#connection.execute({
+      sql: `INSERT INTO ${q(PARTIAL_TABLE)} (${q('name')}, ${q('app')}, ${q('direction')}, ${q('operations')}, ${q('error')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
+      params: [row.name, row.app, row.direction, JSON.stringify(row.operations), row.error.slice(0, 2000)],
+    });
+  }
+
+  async delete(app: string, name: string): Promise<void> {
+    const { dialect } = this.#connection;
+    const q = (column: string) => dialect.quoteIdentifier(column);
+    await this.#connection.execute({
+      sql: `DELETE FROM ${q(PARTIAL_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
+      params: [name, app],
+    });
+  }
+}
