@@ -12,8 +12,15 @@ export interface CachedMigration {
   readonly operations?: readonly unknown[];
 }
 
+interface IndexEntry {
+  readonly checksum: string;
+  readonly dependencies: readonly string[];
+  readonly atomic: boolean;
+  readonly hasOperations: boolean;
+}
+
 /** Bump when the canonical form of operations changes, so old entries are ignored. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /**
  * Remembers, per migration source text (keyed by its SHA-256), the checksum, dependencies and
@@ -24,22 +31,31 @@ const CACHE_FORMAT = 1;
  * an empty cache.
  */
 export class MigrationCache {
+  /** The index: checksums and dependencies, all a no-op `migrate` or `showmigrations` reads. */
   readonly file: string;
-  #entries: Record<string, CachedMigration>;
+  /** The operations, in a second file read only when a migration's operations are needed. */
+  readonly operationsFile: string;
+  #entries: Record<string, IndexEntry>;
+  #operations: Record<string, readonly unknown[]> | undefined;
   #dirty = false;
 
   constructor(file: string) {
     this.file = file;
-    this.#entries = MigrationCache.#read(file);
+    this.operationsFile = file.replace(/\.json$/, '.operations.json');
+    this.#entries = MigrationCache.#read<IndexEntry>(file);
   }
 
-  static #read(file: string): Record<string, CachedMigration> {
+  static #read<T>(file: string): Record<string, T> {
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; entries?: Record<string, CachedMigration> };
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; entries?: Record<string, T> };
       return data.format === CACHE_FORMAT && data.entries ? data.entries : {};
     } catch {
       return {};
     }
+  }
+
+  #loadOperations(): Record<string, readonly unknown[]> {
+    return (this.#operations ??= MigrationCache.#read<readonly unknown[]>(this.operationsFile));
   }
 
   /**
@@ -52,12 +68,20 @@ export class MigrationCache {
     return new MigrationCache(join(findCacheRoot(directory), `migrations-${key}.json`));
   }
 
-  get(sourceHash: string): CachedMigration | undefined {
-    return this.#entries[sourceHash];
+  /** The entry for a source text, without its operations (see {@link MigrationCache.operations}). */
+  get(sourceHash: string): (IndexEntry & CachedMigration) | undefined {
+    return this.#entries[sourceHash] as (IndexEntry & CachedMigration) | undefined;
+  }
+
+  /** The cached operations of a source text; undefined when it must be imported. */
+  operations(sourceHash: string): readonly unknown[] | undefined {
+    return this.#entries[sourceHash]?.hasOperations ? this.#loadOperations()[sourceHash] : undefined;
   }
 
   set(sourceHash: string, entry: CachedMigration): void {
-    this.#entries[sourceHash] = entry;
+    const { operations, ...rest } = entry;
+    this.#entries[sourceHash] = { ...rest, hasOperations: operations !== undefined };
+    if (operations !== undefined) this.#loadOperations()[sourceHash] = operations;
     this.#dirty = true;
   }
 
@@ -65,17 +89,27 @@ export class MigrationCache {
   save(keep: ReadonlySet<string>): void {
     const stale = Object.keys(this.#entries).filter((hash) => !keep.has(hash));
     if (!this.#dirty && stale.length === 0) return;
-    for (const hash of stale) delete this.#entries[hash];
+    const operations = this.#loadOperations();
+    for (const hash of stale) {
+      delete this.#entries[hash];
+      delete operations[hash];
+    }
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ format: CACHE_FORMAT, entries: this.#entries }));
-      renameSync(temporary, this.file);
+      // Operations first: an index never points at operations that were not written.
+      writeAtomically(this.operationsFile, JSON.stringify({ format: CACHE_FORMAT, entries: operations }));
+      writeAtomically(this.file, JSON.stringify({ format: CACHE_FORMAT, entries: this.#entries }));
       this.#dirty = false;
     } catch {
       // A read-only checkout still works, only without the cache.
     }
   }
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 function findCacheRoot(start: string): string {

@@ -97,7 +97,8 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
     const migration = imported.get(file);
     if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration);
     const cached = caches.get(file.app)!.get(file.hash)!;
-    return entry(file, cached.dependencies, cached.checksum, () => fromCache(file, cached, options.operations));
+    const cache = caches.get(file.app)!;
+    return entry(file, cached.dependencies, cached.checksum, () => fromCache(file, cached, cache.operations(file.hash), options.operations));
   });
   return new MigrationGraph(entries);
 }
@@ -115,14 +116,19 @@ function entry(file: FoundFile, dependencies: readonly string[], checksum: strin
   };
 }
 
-async function fromCache(file: FoundFile, cached: CachedMigration, registry: OperationRegistry): Promise<Migration> {
-  if (cached.operations === undefined) {
+async function fromCache(
+  file: FoundFile,
+  cached: CachedMigration,
+  cachedOperations: readonly unknown[] | undefined,
+  registry: OperationRegistry,
+): Promise<Migration> {
+  if (cachedOperations === undefined) {
     const [namespace] = await importModules([file.file], process.cwd());
     const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
     checkKinds(migration, registry);
     return migration;
   }
-  const operations = (cached.operations as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args));
+  const operations = (cachedOperations as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args));
   return createMigration(file.app, file.name, { dependencies: cached.dependencies, operations, atomic: cached.atomic }, file.file, cached.checksum);
 }
 
