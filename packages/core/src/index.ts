@@ -56,6 +56,7 @@ export type {
   Operation,
   OperationDefinition,
   CompileContext,
+  ValidationContext,
   SqlRenderer,
   WrittenOperation,
 } from './operations/define-operation.js';

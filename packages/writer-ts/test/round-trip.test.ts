@@ -142,7 +142,13 @@ const typeBuilder: fc.Arbitrary<ColumnBuilder> = fc.oneof(
   fc.integer({ min: 1, max: 38 }).chain((precision) => fc.integer({ min: 0, max: precision }).map((scale) => t.decimal(precision, scale))),
   fc.boolean().map((withTimeZone) => t.time({ withTimeZone })),
   fc.boolean().map((withTimeZone) => t.timestamp({ withTimeZone })),
-  fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_ (),.[\]]{0,20}$/).map((name) => t.custom(name)),
+  // Custom types as core accepts them: words, then optional parameters (numbers, words or quoted literals).
+  fc
+    .tuple(
+      fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_ ]{0,12}$/),
+      fc.option(fc.array(fc.oneof(fc.stringMatching(/^[0-9]{1,3}$/), fc.string({ maxLength: 6 }).filter((text) => !text.includes('\\')).map((text) => `'${text.replace(/'/g, "''")}'`)), { minLength: 1, maxLength: 3 })),
+    )
+    .map(([name, parameters]) => t.custom(parameters ? `${name}(${parameters.join(',')})` : name)),
 );
 
 const defaultValue = fc.oneof(

@@ -63,6 +63,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     const target = targetState(current, replayed.owners, app.name, models);
     const engine = new MigrationEngine({
       operations: project.covet.operations,
+      capabilities: project.dialect.capabilities,
       ...(normalizeColumn ? { normalizeColumn } : {}),
     });
     operations = [

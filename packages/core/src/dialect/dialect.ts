@@ -15,6 +15,11 @@ export interface DialectCapabilities {
   readonly alterColumn: 'native' | 'rebuild';
   /** Longest identifier the database accepts, checked before any SQL is sent. */
   readonly maxIdentifierLength: number;
+  /**
+   * Where index names must be unique: in the whole schema (PostgreSQL, SQLite; the default)
+   * or only within their table (MySQL).
+   */
+  readonly indexNameScope?: 'schema' | 'table';
 }
 
 /** Database settings after configuration is resolved. Every key but `engine` is optional. */

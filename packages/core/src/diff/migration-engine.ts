@@ -1,6 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import { canonicalJson } from '../migration/canonical-json.js';
 import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
+import type { DialectCapabilities } from '../dialect/dialect.js';
 import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from '../schema/types.js';
 
 /** Options of {@link MigrationEngine}. */
@@ -12,6 +13,8 @@ export interface MigrationEngineOptions {
   readonly normalizeColumn?: (column: ColumnState) => ColumnState;
   /** When given, the engine replays its operations and checks they reach the target state. */
   readonly operations?: OperationRegistry;
+  /** What the target database allows (e.g. per-table index names), for that check. */
+  readonly capabilities?: DialectCapabilities;
 }
 
 const byName = <T extends { name: string }>(items: readonly T[]) => new Map(items.map((item) => [item.name, item]));
@@ -198,7 +201,7 @@ export class MigrationEngine {
     operations.forEach((operation, index) => {
       const definition = registry.get(operation.kind);
       try {
-        definition.validate(operation.args, state);
+        definition.validate(operation.args, state, this.#options.capabilities ? { capabilities: this.#options.capabilities } : undefined);
       } catch (error) {
         throw new CovetError('ENGINE_INVALID_PLAN', `Detected change #${index + 1} is invalid: ${(error as Error).message}`, { cause: error });
       }

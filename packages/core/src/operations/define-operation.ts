@@ -1,6 +1,6 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
-import type { Dialect } from '../dialect/dialect.js';
+import type { Dialect, DialectCapabilities } from '../dialect/dialect.js';
 
 /** An operation: plain, frozen, serialisable data. `kind` names its {@link OperationDefinition}. */
 export interface Operation<Args = unknown> {
@@ -10,6 +10,11 @@ export interface Operation<Args = unknown> {
 
 /** Returned by `reverse` when an operation cannot be undone. */
 export const IRREVERSIBLE: unique symbol = Symbol.for('covet.irreversible') as never;
+
+/** What validation knows of the target database (nothing, when there is none yet). */
+export interface ValidationContext {
+  readonly capabilities?: DialectCapabilities;
+}
 
 /** What a SQL renderer knows while it turns an operation into statements. */
 export interface CompileContext {
@@ -45,9 +50,10 @@ export interface OperationDefinition<Args = any> {
   readonly kind: string;
   /**
    * Checks the arguments against the schema before the operation; throws a one-line
-   * {@link CovetError} naming what is wrong. Runs before any SQL is sent.
+   * {@link CovetError} naming what is wrong. Runs before any SQL is sent. `context` says
+   * what the target database allows, when it is known.
    */
-  validate(args: Args, stateBefore: SchemaState): void;
+  validate(args: Args, stateBefore: SchemaState, context?: ValidationContext): void;
   /** One human line: `Add column users.nickname`. */
   describe(args: Args): string;
   /** The schema after the operation (pure: returns a new state). */

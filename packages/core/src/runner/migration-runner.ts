@@ -403,7 +403,7 @@ export class MigrationRunner {
         const before = state;
         if (wanted.has(migration.id)) {
           try {
-            definition.validate(operation.args, before);
+            definition.validate(operation.args, before, { capabilities: this.#options.dialect.capabilities });
           } catch (error) {
             throw operationError(migration, index, operation, error, 'is invalid');
           }
@@ -480,7 +480,9 @@ export class MigrationRunner {
       await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
       for (const step of plan.steps) {
         try {
-          if (context.direction === 'down') covet.operations.get(step.operation.kind).validate(step.operation.args, step.stateBefore);
+          if (context.direction === 'down') {
+            covet.operations.get(step.operation.kind).validate(step.operation.args, step.stateBefore, { capabilities: dialect.capabilities });
+          }
           this.#checkIdentifiers(step.operation);
         } catch (error) {
           throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
@@ -615,7 +617,9 @@ export class MigrationRunner {
       await covet.hooks.afterMigration.promise(migration, migrationContext);
     };
     try {
-      if (context.dryRun || !migration.atomic || compensate) await body();
+      // Even without transactional DDL the transaction still holds the tracking row (and any
+      // data the migration writes) together; compensation runs after it has ended.
+      if (context.dryRun || !migration.atomic) await body();
       else await connection.transaction(body);
     } catch (error) {
       const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error) : error;

@@ -1,4 +1,5 @@
 import { CovetError } from '../errors/covet-error.js';
+import { isSafeCustomType } from '../operations/builtin/validate-args.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
 import type { ColumnDefault, ColumnState, ColumnType, ReferentialAction } from './types.js';
 import { REFERENTIAL_ACTIONS } from './types.js';
@@ -172,7 +173,7 @@ export const t = Object.freeze({
   blob: () => column({ type: 'blob' }),
   /** A type outside the portable set, passed to the database as written (e.g. `citext`). */
   custom: (sqlType: string) => {
-    if (typeof sqlType !== 'string' || !/^[A-Za-z_][A-Za-z0-9_ (),.\[\]]*$/.test(sqlType)) {
+    if (!isSafeCustomType(sqlType)) {
       throw new CovetError('COLUMN_TYPE_INVALID', `Invalid custom column type ${JSON.stringify(sqlType)}`);
     }
     return column({ type: 'custom', sql: sqlType });

@@ -18,10 +18,11 @@ function hasName(table: { indexes: readonly { name: string }[]; foreignKeys: rea
 /** CREATE [UNIQUE] INDEX. Unique constraints of the models are unique indexes. */
 export const createIndex = defineOperation<CreateIndexArgs>({
   kind: 'createIndex',
-  validate(args, state) {
+  validate(args, state, context) {
     const table = requireTable(state, args.table, 'createIndex');
     validateIndex(args.index, table);
-    const owner = indexOwner(state, args.index.name);
+    // Index names are global to a schema (PostgreSQL, SQLite) unless the database says otherwise.
+    const owner = context?.capabilities?.indexNameScope === 'table' ? undefined : indexOwner(state, args.index.name);
     if (owner !== undefined) {
       throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${owner} (createIndex)`);
     }

@@ -16,12 +16,13 @@ export interface RenameTableArgs { readonly from: string; readonly to: string }
 /** CREATE TABLE with its primary key, indexes and foreign keys. */
 export const createTable = defineOperation<CreateTableArgs>({
   kind: 'createTable',
-  validate(args, state) {
+  validate(args, state, context) {
     validateTable(args, state);
     if (getTable(state, args.name)) {
       throw new CovetError('TABLE_EXISTS', `Table "${args.name}" already exists (createTable)`);
     }
     // Index names are global to a schema (PostgreSQL, SQLite), so check them across tables.
+    if (context?.capabilities?.indexNameScope === 'table') return;
     for (const index of args.indexes ?? []) {
       const owner = indexOwner(state, index.name);
       if (owner !== undefined) {

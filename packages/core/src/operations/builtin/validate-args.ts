@@ -18,6 +18,39 @@ function fail(message: string, hint?: string): never {
   throw new CovetError('OPERATION_INVALID', message, hint ? { hint } : {});
 }
 
+// A custom type is written into DDL as it is, so it may only hold words, numbers, spaces,
+// balanced parentheses, commas, dots, brackets and, inside parentheses, single-quoted literals
+// (`enum('G','PG')`): no backslash (an escape under MySQL's default sql_mode), and no `;`,
+// `-` or `/` (statements, comments) outside a literal. A scanner, not a regular expression,
+// so a long hostile input cannot make it backtrack.
+const CUSTOM_TYPE_CHARACTER = /[A-Za-z0-9_ ,.[\]]/;
+
+/** True for a custom column type that is safe to write into DDL as it is. */
+export function isSafeCustomType(sql: unknown): sql is string {
+  if (typeof sql !== 'string' || sql.length === 0 || sql.length > 1000 || !/^[A-Za-z_]/.test(sql)) return false;
+  let depth = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const character = sql[i]!;
+    if (character === "'") {
+      if (depth === 0) return false;
+      for (i++; ; i++) {
+        if (i >= sql.length || sql[i] === '\\') return false;
+        if (sql[i] === "'") {
+          if (sql[i + 1] !== "'") break;
+          i++;
+        }
+      }
+    } else if (character === '(') {
+      depth++;
+    } else if (character === ')') {
+      if (--depth < 0) return false;
+    } else if (!CUSTOM_TYPE_CHARACTER.test(character)) {
+      return false;
+    }
+  }
+  return depth === 0;
+}
+
 /** Checks a column type's shape. */
 export function validateColumnType(type: ColumnType, where: string): void {
   if (typeof type !== 'object' || type === null || typeof type.type !== 'string') fail(`Missing column type for ${where}`);
@@ -37,7 +70,7 @@ export function validateColumnType(type: ColumnType, where: string): void {
     case 'timestamp':
       return;
     case 'custom':
-      if (typeof type.sql !== 'string' || !/^[A-Za-z_][A-Za-z0-9_ (),.\[\]]*$/.test(type.sql)) fail(`Invalid custom type for ${where}`);
+      if (!isSafeCustomType(type.sql)) fail(`Invalid custom type ${JSON.stringify(type.sql)} for ${where}`);
       return;
     default:
       if (!SIMPLE_TYPES.has(type.type)) {
