@@ -1,0 +1,91 @@
+import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
+import type {
+  ColumnState,
+  CompileContext,
+  DatabaseConfig,
+  Dialect,
+  DialectCapabilities,
+  DialectConnection,
+  Operation,
+  SqlStatement,
+} from '@covet/core/dialect';
+import { PostgresCompiler } from './postgres-compiler.js';
+import { PostgresConnection, schemaOf } from './postgres-connection.js';
+import { normalizePostgresColumn } from './postgres-types.js';
+
+/**
+ * Covet's PostgreSQL dialect, on `pg`.
+ *
+ * DDL is transactional, so each migration and its tracking row commit or roll back together.
+ * Columns change with PostgreSQL's own ALTER forms; the schema is read from the system catalogs
+ * in one round trip; concurrent runs are serialised by a session advisory lock keyed by
+ * database and schema; DDL waits at most `lock_timeout` (10 s unless
+ * `database.options.lockTimeout` says otherwise) for a busy table.
+ */
+export class PostgresDialect implements Dialect {
+  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+  readonly name = 'postgres';
+  readonly capabilities: DialectCapabilities = Object.freeze({
+    transactionalDdl: true,
+    alterColumn: 'native',
+    // NAMEDATALEN - 1: longer names are silently truncated by the server.
+    maxIdentifierLength: 63,
+  });
+  readonly #compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
+
+  /** `"name"`, after checking the name is a valid identifier; embedded quotes are doubled. */
+  quoteIdentifier(name: string): string {
+    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  placeholder(index: number): string {
+    return `$${index}`;
+  }
+
+  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+    return this.#compiler.compile(operation, context);
+  }
+
+  normalizeColumn(column: ColumnState): ColumnState {
+    return normalizePostgresColumn(column);
+  }
+
+  async connect(config: DatabaseConfig): Promise<DialectConnection> {
+    return PostgresConnection.open(this, config, this.describeDatabase(config));
+  }
+
+  /** `postgres user@host:port/database` (and the schema unless it is `public`), never the password. */
+  describeDatabase(config: DatabaseConfig): string {
+    let host = config.host;
+    let port = config.port;
+    let user = config.user;
+    let name = config.name;
+    if (config.url && (host === undefined || name === undefined)) {
+      try {
+        const url = new URL(config.url);
+        host ??= decodeURIComponent(url.hostname) || undefined;
+        port ??= url.port ? Number(url.port) : undefined;
+        user ??= decodeURIComponent(url.username) || undefined;
+        name ??= decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+      } catch {
+        // A malformed URL is reported by the connection; the description stays without it.
+      }
+    }
+    const schema = schemaOf(config);
+    const where = `${user ? `${user}@` : ''}${host ?? 'localhost'}${port ? `:${port}` : ''}/${name ?? user ?? ''}`;
+    return `postgres ${where}${schema === 'public' ? '' : ` (schema ${schema})`}`;
+  }
+}
+
+/**
+ * Creates the PostgreSQL dialect. Most projects do not call it: the package's default export is
+ * a plugin that registers it, and the CLI loads it for `engine: 'postgres'`.
+ *
+ * @example
+ * const dialect = createPostgresDialect();
+ * const connection = await dialect.connect({ engine: 'postgres', url: 'postgres://app@localhost/app' });
+ */
+export function createPostgresDialect(): PostgresDialect {
+  return new PostgresDialect();
+}

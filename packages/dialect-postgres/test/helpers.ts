@@ -1,0 +1,114 @@
+// Shared setup of the PostgreSQL tests: the server at COVET_TEST_PG_URL, probed once; a freshly
+// created database per test (dropped after), so runs never collide; the repository root.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { describe, it } from 'vitest';
+
+/** The server the tests use (any database on it; each test creates its own). */
+export const PG_URL = process.env.COVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** `PG_URL` pointing at another database of the same server. */
+export function urlFor(database: string): string {
+  const url = new URL(PG_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function probe(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: urlFor('postgres'), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0] || String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Why the server cannot be used, or undefined when it answers. */
+export const UNAVAILABLE = await probe();
+const where = new URL(PG_URL).host;
+
+/**
+ * `describe` that runs only when the server answers. Otherwise the suite shows as skipped with
+ * the reason in its name, or, on CI (`process.env.CI`), fails: CI must never pass without the
+ * database.
+ */
+export function describeWithPostgres(name: string, fn: () => void): void {
+  if (UNAVAILABLE === undefined) {
+    describe(name, fn);
+    return;
+  }
+  const reason = `PostgreSQL at ${where} is unreachable (${UNAVAILABLE}); set COVET_TEST_PG_URL`;
+  if (process.env.CI) {
+    describe(name, () => {
+      it('needs PostgreSQL', () => {
+        throw new Error(`${reason}. CI must run these tests against a real server.`);
+      });
+    });
+  } else {
+    console.warn(`skipping "${name}": ${reason}`);
+    describe.runIf(false)(`${name} [skipped: ${reason}]`, fn);
+  }
+}
+
+/** A database created for one test. */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: urlFor('postgres') });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** CREATE DATABASE covet_test_<random>; `drop()` removes it, closing whatever is still connected. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `covet_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  return {
+    name,
+    url: urlFor(name),
+    drop: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+  };
+}
+
+/** Runs `fn` with a plain `pg` client on `url` (for looking at the database from outside Covet). */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The monorepo root: the nearest folder above this file with a pnpm-workspace.yaml. */
+export function repositoryRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('pnpm-workspace.yaml not found above the tests');
+    folder = parent;
+  }
+  return folder;
+}
+
+/** The shared corpus, beside the repository. */
+export const CORPUS = resolve(repositoryRoot(), '../shared/corpus');
