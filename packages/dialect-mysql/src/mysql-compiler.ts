@@ -1,0 +1,278 @@
+import { CovetError, requireTable } from '@covet/core/dialect';
+import type {
+  AddColumnArgs,
+  AddForeignKeyArgs,
+  AlterColumnArgs,
+  ColumnState,
+  CompileContext,
+  CreateIndexArgs,
+  CreateTableArgs,
+  DropColumnArgs,
+  DropForeignKeyArgs,
+  DropIndexArgs,
+  DropTableArgs,
+  ForeignKeyState,
+  IndexState,
+  Operation,
+  RenameColumnArgs,
+  RenameTableArgs,
+  RunSqlArgs,
+  SqlStatement,
+  TableState,
+} from '@covet/core/dialect';
+import { splitStatements } from './mysql-statements.js';
+import { baseTypeSql, defaultSql, isLargeType, typeSql } from './mysql-types.js';
+
+/** Quotes an identifier with backticks (after validating it). */
+export type Quote = (name: string) => string;
+
+/** Prefix length for indexed TEXT/BLOB columns (255 utf8mb4 characters = 1020 bytes, under InnoDB's 3072). */
+export const INDEX_PREFIX_LENGTH = 255;
+
+const ACTIONS: Record<string, string> = {
+  cascade: 'CASCADE',
+  'set null': 'SET NULL',
+  restrict: 'RESTRICT',
+  'no action': 'NO ACTION',
+};
+
+/**
+ * Turns Covet's built-in operations into MySQL/MariaDB statements.
+ *
+ * Each operation is ONE statement where MySQL allows it (a single `ALTER TABLE` with several
+ * clauses, or a `CREATE TABLE` with its keys, indexes and foreign keys inline): DDL is not
+ * transactional on MySQL, but since MySQL 8.0 and MariaDB 10.6 a single DDL statement is
+ * atomic, so an operation either happened or did not, and the runner can undo a failed
+ * migration by reversing the operations that ran. Only `runSql` with several statements can
+ * stop half way.
+ *
+ * A foreign key needs an index whose first columns are its columns; when none of the table's
+ * indexes is one, the compiler adds an index named like the foreign key (as MySQL would do
+ * itself), and the introspector hides that index again, so states compare equal. Dropping the
+ * foreign key drops that index too.
+ */
+export class MysqlCompiler {
+  readonly #quote: Quote;
+
+  constructor(quote: Quote) {
+    this.#quote = quote;
+  }
+
+  /** The statements for `operation`, or `undefined` for a kind MySQL does not know. */
+  compile(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+    const q = this.#quote;
+    switch (operation.kind) {
+      case 'createTable': {
+        const args = operation.args as CreateTableArgs;
+        const table = context.stateAfter.tables[args.name] ?? args;
+        return [{ sql: this.createTableSql(table) }];
+      }
+      case 'dropTable':
+        return [{ sql: `DROP TABLE ${q((operation.args as DropTableArgs).name)}` }];
+      case 'renameTable': {
+        // Foreign keys of other tables that reference it follow the new name.
+        const args = operation.args as RenameTableArgs;
+        return [{ sql: `RENAME TABLE ${q(args.from)} TO ${q(args.to)}` }];
+      }
+      case 'addColumn': {
+        const args = operation.args as AddColumnArgs;
+        const table = requireTable(context.stateAfter, args.table);
+        const column = table.columns.find((c) => c.name === args.column.name) ?? args.column;
+        return [{ sql: `ALTER TABLE ${q(args.table)} ADD COLUMN ${this.columnSql(column)}` }];
+      }
+      case 'dropColumn':
+        return this.#dropColumn(operation.args as DropColumnArgs, context);
+      case 'alterColumn':
+        return this.#alterColumn(operation.args as AlterColumnArgs, context);
+      case 'renameColumn': {
+        // RENAME COLUMN: MySQL 8.0, MariaDB 10.5. Indexes, keys and references follow.
+        const args = operation.args as RenameColumnArgs;
+        return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
+      }
+      case 'createIndex': {
+        const args = operation.args as CreateIndexArgs;
+        const table = requireTable(context.stateAfter, args.table);
+        return [{ sql: `ALTER TABLE ${q(args.table)} ADD ${this.indexSql(table, args.index)}` }];
+      }
+      case 'dropIndex':
+        return this.#dropIndex(operation.args as DropIndexArgs, context);
+      case 'addForeignKey': {
+        const args = operation.args as AddForeignKeyArgs;
+        const table = requireTable(context.stateAfter, args.table);
+        const clauses = [`ADD ${this.foreignKeySql(args.foreignKey)}`];
+        if (!hasIndexFor(table, args.foreignKey)) clauses.unshift(`ADD INDEX ${q(args.foreignKey.name)} (${args.foreignKey.columns.map(q).join(', ')})`);
+        return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+      }
+      case 'dropForeignKey':
+        return this.#dropForeignKey(operation.args as DropForeignKeyArgs, context);
+      case 'runSql': {
+        const args = operation.args as RunSqlArgs;
+        const list = typeof args.sql === 'string' ? [args.sql] : args.sql;
+        return list.flatMap((sql) => splitStatements(sql)).map((sql) => ({ sql }));
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** `` `name` type [NOT] NULL [DEFAULT ...] ``, from the column's full definition. */
+  columnSql(column: ColumnState): string {
+    const type = typeSql(column.type);
+    const autoIncrement = /\bAUTO_INCREMENT\b/i.test(type);
+    const parts = [this.#quote(column.name), type, column.nullable && !autoIncrement ? 'NULL' : 'NOT NULL'];
+    if (column.default !== undefined && !autoIncrement) parts.push(`DEFAULT ${defaultSql(column.default, baseTypeSql(column.type))}`);
+    return parts.join(' ');
+  }
+
+  /** `[UNIQUE] INDEX name (columns)`, with a prefix length on TEXT/BLOB columns. */
+  indexSql(table: TableState, index: IndexState): string {
+    if (index.where !== undefined) {
+      throw new CovetError('OPERATION_UNSUPPORTED', `MySQL has no partial indexes: index ${index.name} of ${table.name} has a where clause`, {
+        hint: 'Drop the where option, or index a generated column instead.',
+      });
+    }
+    const columns = index.columns.map((name) => {
+      const column = table.columns.find((c) => c.name === name);
+      return column && isLargeType(baseTypeSql(column.type)) ? `${this.#quote(name)}(${INDEX_PREFIX_LENGTH})` : this.#quote(name);
+    });
+    return `${index.unique ? 'UNIQUE ' : ''}INDEX ${this.#quote(index.name)} (${columns.join(', ')})`;
+  }
+
+  foreignKeySql(foreignKey: ForeignKeyState): string {
+    const q = this.#quote;
+    return (
+      `CONSTRAINT ${q(foreignKey.name)} FOREIGN KEY (${foreignKey.columns.map(q).join(', ')}) ` +
+      `REFERENCES ${q(foreignKey.references.table)} (${foreignKey.references.columns.map(q).join(', ')}) ` +
+      `ON DELETE ${action(foreignKey, 'onDelete')} ON UPDATE ${action(foreignKey, 'onUpdate')}`
+    );
+  }
+
+  createTableSql(table: TableState): string {
+    const q = this.#quote;
+    const definitions = table.columns.map((column) => this.columnSql(column));
+    // MySQL always names the primary key PRIMARY; a name in the state cannot be kept.
+    if (table.primaryKey) definitions.push(`PRIMARY KEY (${table.primaryKey.columns.map(q).join(', ')})`);
+    for (const index of table.indexes) definitions.push(this.indexSql(table, index));
+    for (const foreignKey of table.foreignKeys) {
+      if (!hasIndexFor(table, foreignKey)) definitions.push(`INDEX ${q(foreignKey.name)} (${foreignKey.columns.map(q).join(', ')})`);
+      definitions.push(this.foreignKeySql(foreignKey));
+    }
+    return `CREATE TABLE ${q(table.name)} (\n  ${definitions.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+  }
+
+  /** Names of the indexes the live table has, or `undefined` for an offline (dry run) compile. */
+  async #liveIndexes(context: CompileContext, table: string): Promise<Set<string> | undefined> {
+    if (!context.query) return undefined;
+    const rows = await context.query<{ INDEX_NAME: string }>(
+      'SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      [table],
+    );
+    return new Set(rows.map((row) => row.INDEX_NAME));
+  }
+
+  /** The hidden index MySQL keeps for a foreign key with no index of its own: it exists live, or (offline) no index covers the key. */
+  #hasHiddenIndex(live: Set<string> | undefined, before: TableState, foreignKey: ForeignKeyState): boolean {
+    if (before.indexes.some((index) => index.name === foreignKey.name)) return false;
+    return live ? live.has(foreignKey.name) : !hasIndexFor(before, foreignKey);
+  }
+
+  /**
+   * Index clauses that keep every remaining foreign key of `after` backed by an index, once the
+   * indexes named in `dropped` are gone (MySQL refuses to drop the last index a foreign key uses).
+   */
+  #keepForeignKeyIndexes(after: TableState, live: Set<string> | undefined, before: TableState, dropped: ReadonlySet<string>): string[] {
+    const q = this.#quote;
+    const clauses: string[] = [];
+    for (const foreignKey of after.foreignKeys) {
+      if (hasIndexFor(after, foreignKey)) continue;
+      const hidden = this.#hasHiddenIndex(live, before, foreignKey) && !dropped.has(foreignKey.name);
+      if (!hidden) clauses.push(`ADD INDEX ${q(foreignKey.name)} (${foreignKey.columns.map(q).join(', ')})`);
+    }
+    return clauses;
+  }
+
+  async #dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+    const q = this.#quote;
+    const before = requireTable(context.stateBefore, args.table);
+    const after = requireTable(context.stateAfter, args.table);
+    const live = after.foreignKeys.some((fk) => !hasIndexFor(after, fk)) ? await this.#liveIndexes(context, args.table) : undefined;
+    const clauses = [`DROP INDEX ${q(args.name)}`, ...this.#keepForeignKeyIndexes(after, live, before, new Set([args.name]))];
+    return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+  }
+
+  async #dropForeignKey(args: DropForeignKeyArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+    const q = this.#quote;
+    const before = requireTable(context.stateBefore, args.table);
+    const foreignKey = before.foreignKeys.find((fk) => fk.name === args.name);
+    const clauses = [`DROP FOREIGN KEY ${q(args.name)}`];
+    if (foreignKey && this.#hasHiddenIndex(await this.#liveIndexes(context, args.table), before, foreignKey)) clauses.push(`DROP INDEX ${q(args.name)}`);
+    return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+  }
+
+  /** Drops the column's foreign keys (with their hidden indexes) and indexes, then the column, in one statement. */
+  async #dropColumn(args: DropColumnArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+    const q = this.#quote;
+    const before = requireTable(context.stateBefore, args.table);
+    const after = requireTable(context.stateAfter, args.table);
+    const foreignKeys = before.foreignKeys.filter((fk) => fk.columns.includes(args.column));
+    const indexes = before.indexes.filter((index) => index.columns.includes(args.column));
+    const live = foreignKeys.length > 0 || after.foreignKeys.length > 0 ? await this.#liveIndexes(context, args.table) : undefined;
+    const clauses: string[] = [];
+    const dropped = new Set<string>();
+    for (const foreignKey of foreignKeys) {
+      clauses.push(`DROP FOREIGN KEY ${q(foreignKey.name)}`);
+      if (this.#hasHiddenIndex(live, before, foreignKey)) {
+        clauses.push(`DROP INDEX ${q(foreignKey.name)}`);
+        dropped.add(foreignKey.name);
+      }
+    }
+    for (const index of indexes) {
+      clauses.push(`DROP INDEX ${q(index.name)}`);
+      dropped.add(index.name);
+    }
+    // A hidden index of a remaining foreign key that also holds this column shrinks with it; that still backs the key.
+    clauses.push(`DROP COLUMN ${q(args.column)}`, ...this.#keepForeignKeyIndexes(after, live, before, dropped));
+    return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+  }
+
+  /**
+   * `MODIFY COLUMN` with the column's whole definition from the state after the change (MySQL
+   * forgets any attribute MODIFY does not restate). Indexes on the column are rebuilt in the
+   * same statement when the column changes between a type that needs an index prefix
+   * (TEXT/BLOB) and one that does not.
+   */
+  #alterColumn(args: AlterColumnArgs, context: CompileContext): readonly SqlStatement[] {
+    const q = this.#quote;
+    const before = requireTable(context.stateBefore, args.table);
+    const after = requireTable(context.stateAfter, args.table);
+    const column = after.columns.find((c) => c.name === args.column.name) ?? args.column;
+    const previous = before.columns.find((c) => c.name === args.column.name);
+    const prefixChanged = previous !== undefined && isLargeType(baseTypeSql(previous.type)) !== isLargeType(baseTypeSql(column.type));
+    const rebuilt = prefixChanged ? after.indexes.filter((index) => index.columns.includes(column.name)) : [];
+    const clauses = [
+      ...rebuilt.map((index) => `DROP INDEX ${q(index.name)}`),
+      `MODIFY COLUMN ${this.columnSql(column)}`,
+      ...rebuilt.map((index) => `ADD ${this.indexSql(after, index)}`),
+    ];
+    return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+  }
+}
+
+function action(foreignKey: ForeignKeyState, which: 'onDelete' | 'onUpdate'): string {
+  const value = foreignKey[which];
+  const sql = ACTIONS[value];
+  if (sql === undefined) {
+    // InnoDB parses SET DEFAULT but rejects it: https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
+    throw new CovetError('OPERATION_UNSUPPORTED', `InnoDB does not support ${which === 'onDelete' ? 'ON DELETE' : 'ON UPDATE'} ${value.toUpperCase()} (foreign key ${foreignKey.name})`, {
+      hint: "Use 'set null', 'restrict', 'cascade' or 'no action'.",
+    });
+  }
+  return sql;
+}
+
+/** True when an index or the primary key of `table` starts with the foreign key's columns, as InnoDB requires. */
+export function hasIndexFor(table: TableState, foreignKey: ForeignKeyState): boolean {
+  const starts = (columns: readonly string[]) =>
+    columns.length >= foreignKey.columns.length && foreignKey.columns.every((column, i) => columns[i] === column);
+  return (table.primaryKey !== undefined && starts(table.primaryKey.columns)) || table.indexes.some((index) => starts(index.columns));
+}

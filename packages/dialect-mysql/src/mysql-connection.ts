@@ -1,0 +1,306 @@
+import { CovetError, isCovetError, parseDatabaseUrl } from '@covet/core/dialect';
+import type { DatabaseConfig, Dialect, DialectConnection, MigrationLockOptions, SqlStatement } from '@covet/core/dialect';
+import mysql from 'mysql2/promise';
+import type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
+import { MysqlIntrospector } from './mysql-introspector.js';
+import { acquireMigrationLock, migrationLockName, releaseMigrationLock } from './mysql-lock.js';
+import { causesImplicitCommit, splitStatements } from './mysql-statements.js';
+
+/** Driver options Covet sets itself: never taken from `database.options`. */
+const FIXED_OPTIONS = new Set(['multipleStatements', 'host', 'port', 'user', 'password', 'database', 'uri']);
+const NUMERIC_OPTIONS = new Set(['connectTimeout', 'connectionLimit', 'maxIdle', 'idleTimeout', 'queueLimit', 'maxPreparedStatements']);
+const BOOLEAN_OPTIONS = new Set(['enableKeepAlive', 'supportBigNumbers', 'bigNumberStrings', 'dateStrings', 'decimalNumbers', 'debug', 'trace', 'insecureAuth']);
+
+/**
+ * An error the server returned for a statement, with MySQL's identification of it: `errno`
+ * (1050), `sqlState` (`42S01`) and `mysqlCode` (`ER_TABLE_EXISTS_ERROR`). The message is the
+ * server's, on one line; bound values never appear in it.
+ */
+export class MysqlQueryError extends CovetError {
+  readonly errno: number | undefined;
+  readonly sqlState: string | undefined;
+  readonly mysqlCode: string | undefined;
+
+  constructor(error: { message?: string; sqlMessage?: string; errno?: number; sqlState?: string; code?: string }) {
+    const message = (error.sqlMessage ?? error.message ?? 'Query failed').split('\n')[0]!;
+    const where = [error.code, error.errno === undefined ? undefined : `errno ${error.errno}`, error.sqlState ? `SQLSTATE ${error.sqlState}` : undefined]
+      .filter(Boolean)
+      .join(', ');
+    super('QUERY_FAILED', where ? `${message} [${where}]` : message, { cause: error });
+    this.errno = error.errno;
+    this.sqlState = error.sqlState;
+    this.mysqlCode = error.code;
+  }
+}
+
+function wrap(error: unknown): unknown {
+  if (isCovetError(error) || typeof error !== 'object' || error === null) return error;
+  const driver = error as { errno?: unknown; sqlState?: unknown; fatal?: boolean };
+  if (driver.errno === undefined && driver.sqlState === undefined && !driver.fatal) return error;
+  return new MysqlQueryError(error as never);
+}
+
+/** mysql2 pool options from Covet's settings (URL or fields), with `options` passed through. */
+export function poolOptions(config: DatabaseConfig): PoolOptions {
+  const settings: DatabaseConfig = config.url && !config.host ? { ...parseDatabaseUrl(config.url), ...stripUndefined(config) } : config;
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings.options ?? {})) {
+    if (FIXED_OPTIONS.has(key)) continue;
+    if (NUMERIC_OPTIONS.has(key) && typeof value === 'string') options[key] = Number(value);
+    else if (BOOLEAN_OPTIONS.has(key) && typeof value === 'string') options[key] = value === 'true' || value === '1';
+    else if (key === 'ssl' && typeof value === 'string') options[key] = value === 'true' || value === '1' ? {} : value;
+    else options[key] = value;
+  }
+  return {
+    connectionLimit: 4,
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+    ...options,
+    host: settings.host ?? '127.0.0.1',
+    port: settings.port ?? 3306,
+    user: settings.user ?? 'root',
+    ...(settings.password !== undefined ? { password: settings.password } : {}),
+    ...(settings.name !== undefined ? { database: settings.name } : {}),
+    // CURRENT_TIMESTAMP and DATETIME values are UTC, on the server and in JavaScript.
+    timezone: 'Z',
+    // Never: bound values are sent separately from the SQL (prepared statements) and a script
+    // is split into statements (see splitStatements), so nothing needs it.
+    multipleStatements: false,
+  };
+}
+
+function stripUndefined(config: DatabaseConfig): Partial<DatabaseConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as Partial<DatabaseConfig>;
+}
+
+/** booleans as 1/0 and `undefined` as NULL, as the binary protocol expects. */
+function bind(params: readonly unknown[]): unknown[] {
+  return params.map((value) => (value === undefined ? null : typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
+
+type Runner = Pool | PoolConnection;
+
+/**
+ * One MySQL or MariaDB database, through a mysql2 pool.
+ *
+ * Values are always bound: a statement with values runs as a server-side prepared statement
+ * (`execute`), so neither `ANSI_QUOTES` nor `NO_BACKSLASH_ESCAPES` can change how a value is
+ * read; a statement without values is sent as text. `multipleStatements` is never enabled.
+ *
+ * `withMigrationLock` takes `GET_LOCK` on a connection of its own and runs everything until it
+ * ends (queries, transactions, the tracking table) on that same connection. `transaction`
+ * also runs on one connection; DDL commits implicitly on MySQL, so a transaction only rolls
+ * back what ran after the last DDL statement (see `capabilities.transactionalDdl`).
+ */
+export class MysqlConnection implements DialectConnection {
+  readonly dialect: Dialect;
+  readonly introspector: MysqlIntrospector;
+  readonly #pool: Pool;
+  readonly #database: string;
+  readonly #mariadb: boolean;
+  readonly #version: string;
+  /** The connection every statement uses while a lock or an outermost transaction holds one. */
+  #pinned: PoolConnection | undefined;
+  #depth = 0;
+  #savepoints = 0;
+  /** Counts implicit commits (DDL) inside transactions: a savepoint older than the last one is gone. */
+  #commits = 0;
+  #locked = false;
+  /** True while the lock's session runs with autocommit off (a transaction then needs no SET). */
+  #autocommitOff = false;
+
+  constructor(dialect: Dialect, pool: Pool, info: { database: string; version: string }) {
+    this.dialect = dialect;
+    this.#pool = pool;
+    this.#database = info.database;
+    this.#version = info.version;
+    this.#mariadb = /mariadb/i.test(info.version);
+    this.introspector = new MysqlIntrospector((sql, params) => this.query(sql, params), {
+      schema: () => this.#database,
+      mariadb: () => this.#mariadb,
+    });
+  }
+
+  /** The database (schema) this connection works on. */
+  get database(): string {
+    return this.#database;
+  }
+
+  /** The server's `VERSION()`, e.g. `10.11.6-MariaDB`. */
+  get serverVersion(): string {
+    return this.#version;
+  }
+
+  /** True on MariaDB, false on MySQL. */
+  get isMariaDb(): boolean {
+    return this.#mariadb;
+  }
+
+  /** The mysql2 pool, for tests and tools that need the driver itself. */
+  get pool(): Pool {
+    return this.#pool;
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return (await this.#run(this.#pinned ?? this.#pool, sql, params)) as Row[];
+  }
+
+  async execute(statement: SqlStatement): Promise<void> {
+    const runner = this.#pinned ?? this.#pool;
+    if (statement.params !== undefined && statement.params.length > 0) {
+      await this.#run(runner, statement.sql, statement.params);
+      return;
+    }
+    for (const sql of splitStatements(statement.sql)) await this.#run(runner, sql);
+  }
+
+  async #run(runner: Runner, sql: string, params?: readonly unknown[]): Promise<unknown[]> {
+    if (this.#depth > 0 && causesImplicitCommit(sql)) this.#commits++;
+    try {
+      const [rows] = params !== undefined && params.length > 0 ? await runner.execute(sql, bind(params) as never) : await runner.query(sql);
+      return Array.isArray(rows) ? rows : [];
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    const rows = await this.query('SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.#database, name]);
+    return rows.length > 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#depth > 0) return this.#savepoint(fn);
+    const own = this.#pinned === undefined;
+    const connection = this.#pinned ?? (await this.#acquire());
+    this.#pinned = connection;
+    try {
+      // autocommit=0 rather than START TRANSACTION: after a DDL statement's implicit commit the
+      // next statements open a new transaction instead of running in autocommit mode.
+      if (!this.#autocommitOff) await this.#run(connection, 'SET autocommit = 0');
+      this.#depth = 1;
+      try {
+        const result = await fn();
+        await this.#run(connection, 'COMMIT');
+        return result;
+      } catch (error) {
+        await this.#run(connection, 'ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        this.#depth = 0;
+        if (!this.#autocommitOff) await this.#run(connection, 'SET autocommit = 1').catch(() => undefined);
+      }
+    } finally {
+      if (own) {
+        this.#pinned = undefined;
+        connection.release();
+      }
+    }
+  }
+
+  async #savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const connection = this.#pinned!;
+    const name = `covet_savepoint_${++this.#savepoints}`;
+    const commits = this.#commits;
+    await this.#run(connection, `SAVEPOINT ${name}`);
+    this.#depth++;
+    try {
+      const result = await fn();
+      if (this.#commits === commits) await this.#run(connection, `RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      // A DDL statement since the savepoint committed everything before it and dropped the
+      // savepoint: only what ran after that statement (all of it inner work) can be undone.
+      if (this.#commits === commits) await this.#run(connection, `ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      else await this.#run(connection, 'ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  async withMigrationLock<T>(fn: () => Promise<T>, options: MigrationLockOptions): Promise<T> {
+    if (this.#locked) return fn();
+    if (this.#pinned !== undefined) {
+      throw new CovetError('LOCK_FAILED', 'withMigrationLock cannot start inside a transaction (mysql)');
+    }
+    const connection = await this.#acquire();
+    const name = migrationLockName(this.#database);
+    const query = (sql: string, params: readonly unknown[]) => this.#run(connection, sql, params) as Promise<Record<string, unknown>[]>;
+    let healthy = true;
+    try {
+      await acquireMigrationLock(query, name, this.#database, options);
+    } catch (error) {
+      connection.release();
+      throw error;
+    }
+    this.#pinned = connection;
+    this.#locked = true;
+    try {
+      // The whole run keeps autocommit off: every statement is in a transaction that a COMMIT
+      // (a migration's end, or the end of the run) or a DDL statement ends; this saves two
+      // round trips per migration.
+      await this.#run(connection, 'SET autocommit = 0');
+      this.#autocommitOff = true;
+      const result = await fn();
+      await this.#run(connection, 'COMMIT');
+      return result;
+    } catch (error) {
+      healthy = !(error as { fatal?: boolean; cause?: { fatal?: boolean } }).cause?.fatal;
+      if (healthy) await this.#run(connection, 'ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      if (this.#autocommitOff && healthy) await this.#run(connection, 'SET autocommit = 1').catch(() => (healthy = false));
+      this.#autocommitOff = false;
+      this.#pinned = undefined;
+      this.#locked = false;
+      try {
+        await releaseMigrationLock(query, name);
+      } catch {
+        // The session is gone, and the server released the lock with it.
+        healthy = false;
+      }
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  async #acquire(): Promise<PoolConnection> {
+    try {
+      return await this.#pool.getConnection();
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+/** Opens a pool for `config` and checks it reaches the database. */
+export async function openMysqlConnection(dialect: Dialect, config: DatabaseConfig, where: string): Promise<MysqlConnection> {
+  const options = poolOptions(config);
+  if (options.database === undefined || options.database === '') {
+    throw new CovetError('CONFIG_INVALID', `No database name for MySQL (${where})`, {
+      hint: 'Set database.name in the config, end the URL with /<database>, or set DB_NAME.',
+    });
+  }
+  const pool = mysql.createPool(options);
+  // Every session works in UTC, so CURRENT_TIMESTAMP in the tracking table is UTC like SQLite's.
+  pool.on('connection', (connection) => {
+    (connection as unknown as { query(sql: string, callback: (error: unknown) => void): void }).query("SET time_zone = '+00:00'", () => undefined);
+  });
+  try {
+    const [rows] = await pool.query('SELECT VERSION() AS version');
+    const version = String((rows as { version: string }[])[0]?.version ?? '');
+    return new MysqlConnection(dialect, pool, { database: String(options.database), version });
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new CovetError('CONNECTION_FAILED', `Cannot connect to ${where}: ${message}`, {
+      hint: 'Check that the server runs, and the host, port, user, password and database name.',
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
+import type {
+  ColumnState,
+  CompileContext,
+  DatabaseConfig,
+  Dialect,
+  DialectCapabilities,
+  Operation,
+  SqlStatement,
+} from '@covet/core/dialect';
+import { MysqlCompiler } from './mysql-compiler.js';
+import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
+import { normalizeMysqlColumn } from './mysql-types.js';
+
+/**
+ * Covet's MySQL dialect (MySQL 8, MariaDB 10.6+), on mysql2.
+ *
+ * MySQL commits every DDL statement implicitly, so `capabilities.transactionalDdl` is false:
+ * a migration's operations run one by one, each as one atomic DDL statement where MySQL
+ * allows it, and a failed migration is undone by the runner reversing the operations that
+ * ran. `transaction()` still wraps the DML and the tracking row. Tables are InnoDB, utf8mb4.
+ * The migration lock is `GET_LOCK('covet_migrate:<database>')` on a dedicated connection.
+ */
+export class MysqlDialect implements Dialect {
+  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+  readonly name = 'mysql';
+  readonly capabilities: DialectCapabilities = Object.freeze({
+    transactionalDdl: false,
+    alterColumn: 'native',
+    // MySQL and MariaDB limit table, column, index and constraint names to 64 characters.
+    maxIdentifierLength: 64,
+    // Index names are unique per table only (Sakila reuses idx_fk_address_id on several).
+    indexNameScope: 'table',
+  });
+  readonly #compiler = new MysqlCompiler((name) => this.quoteIdentifier(name));
+
+  /** `` `name` ``, after checking the name is a valid identifier of at most 64 characters. */
+  quoteIdentifier(name: string): string {
+    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
+    return `\`${name.replace(/`/g, '``')}\``;
+  }
+
+  placeholder(): string {
+    return '?';
+  }
+
+  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+    return this.#compiler.compile(operation, context);
+  }
+
+  normalizeColumn(column: ColumnState): ColumnState {
+    return normalizeMysqlColumn(column);
+  }
+
+  connect(config: DatabaseConfig): Promise<MysqlConnection> {
+    return openMysqlConnection(this, config, this.describeDatabase(config));
+  }
+
+  /** `mysql user@host:port/database`, never with the password. */
+  describeDatabase(config: DatabaseConfig): string {
+    let options;
+    try {
+      options = poolOptions(config);
+    } catch {
+      return 'mysql (invalid URL)';
+    }
+    return `mysql ${options.user}@${options.host}:${options.port}/${options.database ?? ''}`;
+  }
+}
+
+/**
+ * Creates the MySQL dialect. Most projects do not call it: the package's default export is a
+ * plugin that registers it, and the CLI loads it for `engine: 'mysql'`.
+ *
+ * @example
+ * const dialect = createMysqlDialect();
+ * const connection = await dialect.connect({ engine: 'mysql', url: 'mysql://root@127.0.0.1:3306/app' });
+ */
+export function createMysqlDialect(): MysqlDialect {
+  return new MysqlDialect();
+}

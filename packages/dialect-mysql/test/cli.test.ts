@@ -1,0 +1,241 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
+import { createTestDatabase, repositoryRoot, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
+
+const BIN = join(repositoryRoot(), 'packages', 'cli', 'dist', 'bin.js');
+/** Temp projects live inside this package, so `@covet/dialect-mysql` resolves (self-reference) like an installed dependency. */
+const TMP = join(import.meta.dirname, '.tmp');
+
+function project(name: string, database: TestDatabase): string {
+  const folder = join(TMP, `${name}-${database.name}`);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(join(folder, 'migrations'), { recursive: true });
+  mkdirSync(join(folder, 'models'), { recursive: true });
+  writeFileSync(
+    join(folder, 'covet.config.json'),
+    JSON.stringify({ database: { engine: 'mysql', url: database.url }, models: './models', migrations: './migrations', app: 'shop' }, null, 2),
+  );
+  return folder;
+}
+
+function covet(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function covetAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, DATABASE_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe.runIf(!UNAVAILABLE)('covet CLI on MySQL/MariaDB', () => {
+  let database: TestDatabase;
+  let folder: string | undefined;
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await database.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    folder = undefined;
+  });
+
+  it('five concurrent `covet migrate` processes apply each of 30 migrations once', async () => {
+    folder = project('concurrent', database);
+    for (let i = 1; i <= 30; i++) {
+      const name = `${20260101000000 + i}_step_${i}`;
+      const previous = i > 1 ? `'${20260101000000 + i - 1}_step_${i - 1}'` : '';
+      const operations =
+        i === 1
+          ? `op.createTable('counter', { id: t.serial().primaryKey(), step: t.integer().notNull() })`
+          : `op.addColumn('counter', 'c${i}', t.integer()), op.runSql("INSERT INTO counter (step) VALUES (${i})", "DELETE FROM counter WHERE step = ${i}")`;
+      writeFileSync(
+        join(folder, 'migrations', `${name}.ts`),
+        `import { defineMigration, op, t } from '@covet/core';\n\nexport default defineMigration({\n  dependencies: [${previous}],\n  operations: [${operations}],\n});\n`,
+      );
+    }
+    const runs = await Promise.all(Array.from({ length: 5 }, () => covetAsync(folder!, 'migrate')));
+    for (const run of runs) expect(run.status, run.stderr).toBe(0);
+    const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+    try {
+      const tracked = await connection.query<{ name: string; n: number }>('SELECT name, COUNT(*) AS n FROM covet_migrations GROUP BY name');
+      expect(tracked).toHaveLength(30);
+      expect(tracked.every((row) => Number(row.n) === 1)).toBe(true);
+      const steps = await connection.query<{ step: number }>('SELECT step FROM counter ORDER BY step');
+      expect(steps.map((row) => row.step)).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
+      const state = await connection.introspector.introspect();
+      expect(state.tables.counter!.columns).toHaveLength(31);
+    } finally {
+      await connection.close();
+    }
+    const applying = runs.filter((run) => /20260101000001_step_1/.test(run.stdout));
+    expect(applying).toHaveLength(1);
+  }, 120_000);
+
+  it('runs the loop: makemigrations, migrate, showmigrations, rollback', async () => {
+    folder = project('loop', database);
+    writeFileSync(
+      join(folder, 'models', 'shop.ts'),
+      `import { defineTable, sql, t } from '@covet/core';
+export const customers = defineTable('customers', {
+  id: t.serial().primaryKey(),
+  email: t.varchar(255).notNull().unique(),
+  created_at: t.timestamp().notNull().default(sql\`CURRENT_TIMESTAMP\`),
+});
+export const orders = defineTable('orders', {
+  id: t.bigserial().primaryKey(),
+  customer_id: t.integer().notNull().references(customers, 'id', { onDelete: 'cascade' }),
+  total: t.decimal(10, 2).notNull().default('0.00'),
+  paid: t.boolean().notNull().default(false),
+  note: t.text(),
+}, { indexes: [{ name: 'orders_paid_idx', columns: ['paid'] }] });
+`,
+    );
+    let run = covet(folder, 'makemigrations', '--name', 'initial');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'migrate');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'makemigrations', '--name', 'nothing');
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(readdirSync(join(folder, 'migrations')).filter((f) => f.endsWith('.ts'))).toHaveLength(1);
+
+    // Change the models: a column, an altered column, an index.
+    writeFileSync(
+      join(folder, 'models', 'shop.ts'),
+      `import { defineTable, sql, t } from '@covet/core';
+export const customers = defineTable('customers', {
+  id: t.serial().primaryKey(),
+  email: t.varchar(320).notNull().unique(),
+  nickname: t.varchar(50),
+  created_at: t.timestamp().notNull().default(sql\`CURRENT_TIMESTAMP\`),
+}, { indexes: [{ name: 'customers_nickname_idx', columns: ['nickname'] }] });
+export const orders = defineTable('orders', {
+  id: t.bigserial().primaryKey(),
+  customer_id: t.integer().notNull().references(customers, 'id', { onDelete: 'cascade' }),
+  total: t.decimal(10, 2).notNull().default('0.00'),
+  paid: t.boolean().notNull().default(false),
+  note: t.text(),
+}, { indexes: [{ name: 'orders_paid_idx', columns: ['paid'] }] });
+`,
+    );
+    run = covet(folder, 'makemigrations', '--name', 'nicknames');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'migrate');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'makemigrations', '--name', 'nothing');
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(join(folder, 'migrations')).filter((f) => f.endsWith('.ts'))).toHaveLength(2);
+
+    run = covet(folder, 'showmigrations', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as { name: string; applied: boolean; appliedAt: string }[];
+    expect(status.map((s) => s.applied)).toEqual([true, true]);
+    expect(Math.abs(Date.parse(status[0]!.appliedAt) - Date.now())).toBeLessThan(5 * 60_000);
+
+    run = covet(folder, 'rollback');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'showmigrations', '--json');
+    expect((JSON.parse(run.stdout) as { applied: boolean }[]).map((s) => s.applied)).toEqual([true, false]);
+    const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+    try {
+      const state = await connection.introspector.introspect();
+      expect(state.tables.customers!.columns.map((c) => c.name)).toEqual(['id', 'email', 'created_at']);
+      expect(state.tables.customers!.columns[1]!.type).toEqual({ type: 'varchar', length: 255 });
+      expect(state.tables.customers!.indexes.map((i) => i.name)).toEqual(['customers_email_key']);
+    } finally {
+      await connection.close();
+    }
+    run = covet(folder, 'rollback');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'migrate');
+    expect(run.status, run.stderr).toBe(0);
+  }, 120_000);
+
+  it('reports an unreachable database and a wrong password in one line, without the password', async () => {
+    folder = project('bad', database);
+    writeFileSync(
+      join(folder, 'covet.config.json'),
+      JSON.stringify({ database: { engine: 'mysql', url: database.url.replace('//root@', '//root:hunter2secret@').replace(/:\d+\//, ':1/') }, migrations: './migrations' }),
+    );
+    const run = covet(folder, 'migrate');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr + run.stdout).toMatch(/error: .*Cannot connect/);
+    expect(run.stderr + run.stdout).not.toContain('hunter2secret');
+  }, 60_000);
+
+  function write(folder: string, name: string, dependencies: string[], operations: string[]): void {
+    writeFileSync(
+      join(folder, 'migrations', `${name}.ts`),
+      `import { defineMigration, op, t } from '@covet/core';\n\nexport default defineMigration({\n  dependencies: ${JSON.stringify(dependencies)},\n  operations: [\n    ${operations.join(',\n    ')},\n  ],\n});\n`,
+    );
+  }
+
+  async function snapshot(): Promise<unknown> {
+    const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+    try {
+      const schema = await connection.introspector.introspect();
+      const tracking = await connection.query('SELECT name, app, checksum FROM covet_migrations ORDER BY id');
+      return { schema, tracking };
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('a five-operation migration whose third operation fails is undone by the runner: schema and tracking as before', async () => {
+    folder = project('compensate', database);
+    write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey(), label: t.varchar(50) })"]);
+    expect(covet(folder, 'migrate').status).toBe(0);
+    const before = await snapshot();
+    write(folder, '20260101000002_five', ['20260101000001_base'], [
+      "op.createTable('one', { id: t.serial().primaryKey() })",
+      "op.addColumn('base', 'two', t.integer())",
+      "op.runSql('INSERT INTO missing_table VALUES (1)', 'SELECT 1')",
+      "op.createIndex('base', { name: 'base_label_idx', columns: ['label'] })",
+      "op.createTable('five', { id: t.serial().primaryKey() })",
+    ]);
+    const failed = covet(folder, 'migrate');
+    expect(failed.status, failed.stderr).toBe(1);
+    expect(failed.stderr).toContain('error: Migration shop:20260101000002_five failed at operation #3 (runSql)');
+    expect(failed.stderr).toContain('ER_NO_SUCH_TABLE');
+    expect(failed.stderr).toContain('The 2 operation(s) before it were undone; nothing was recorded.');
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('when undoing fails too: shown as failed, migrate refuses, resolve settles it', async () => {
+    folder = project('partial', database);
+    write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey() })"]);
+    write(folder, '20260101000002_bad', ['20260101000001_base'], [
+      "op.createTable('one', { id: t.serial().primaryKey() })",
+      "op.runSql('CREATE TABLE three (id integer)')",
+      "op.runSql('INSERT INTO missing_table VALUES (1)')",
+    ]);
+    const failed = covet(folder, 'migrate');
+    expect(failed.status, failed.stderr).toBe(4);
+    expect(failed.stderr).toContain('error: Migration shop:20260101000002_bad failed and could not be undone (operation #2 (runSql) is irreversible): operation(s) 1, 2 remain applied');
+    const status = covet(folder, 'showmigrations');
+    expect(status.stdout).toContain('[X] 20260101000001_base');
+    expect(status.stdout).toContain('[!] 20260101000002_bad');
+    const before = await snapshot();
+    const refused = covet(folder, 'migrate');
+    expect(refused.status).toBe(4);
+    expect(refused.stderr).toContain('covet resolve shop:20260101000002_bad --applied (or --rolled-back)');
+    expect(await snapshot()).toEqual(before);
+    // Someone finishes it by hand, then says so.
+    const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+    await connection.execute({ sql: 'CREATE TABLE missing_table (id integer)' });
+    await connection.close();
+    const resolved = covet(folder, 'resolve', '20260101000002_bad', '--applied');
+    expect(resolved.status, resolved.stderr).toBe(0);
+    expect(covet(folder, 'showmigrations').stdout).toContain('[X] 20260101000002_bad');
+    expect(covet(folder, 'migrate').stdout).toContain('No migrations to apply');
+  }, 60_000);
+});

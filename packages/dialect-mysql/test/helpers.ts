@@ -1,0 +1,139 @@
+import { describe, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUILTIN_OPERATIONS, type Operation, type SchemaState } from '@covet/core';
+import type { DatabaseConfig, DialectConnection } from '@covet/core/dialect';
+import mysql from 'mysql2/promise';
+import { poolOptions } from '../src/index.js';
+
+/** The server the tests use: `COVET_TEST_MYSQL_URL`, or root on the local MariaDB. */
+export const MYSQL_URL = process.env.COVET_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** Options of a connection to the server without a database selected (for CREATE/DROP DATABASE). */
+function serverOptions() {
+  const { database: _database, ...options } = poolOptions({ engine: 'mysql', url: MYSQL_URL });
+  return options;
+}
+
+async function probe(): Promise<string | undefined> {
+  try {
+    const connection = await mysql.createConnection({ ...serverOptions(), connectTimeout: 3000 });
+    await connection.end();
+    return undefined;
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  }
+}
+
+/**
+ * Why the database tests cannot run (the server is unreachable), or `undefined` when they can.
+ * Under CI this throws instead: a CI run must not pass by skipping the database.
+ */
+export const UNAVAILABLE: string | undefined = await (async () => {
+  const reason = await probe();
+  if (reason === undefined) return undefined;
+  const message = `MySQL/MariaDB is unreachable at ${MYSQL_URL.replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@')}: ${reason}`;
+  if (process.env.CI) throw new Error(`${message} (CI is set, so the MySQL tests fail instead of skipping)`);
+  console.warn(`skipping the MySQL tests: ${message}`);
+  return message;
+})();
+
+/** A fresh, empty database for one test, and how to drop it. */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly config: DatabaseConfig;
+  drop(): Promise<void>;
+}
+
+/** Creates `covet_test_<random>` on the test server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `covet_test_${randomBytes(6).toString('hex')}`;
+  const admin = await mysql.createConnection(serverOptions());
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await admin.end();
+  }
+  const url = MYSQL_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+  return {
+    name,
+    url,
+    config: { engine: 'mysql', url },
+    async drop() {
+      const connection = await mysql.createConnection(serverOptions());
+      try {
+        await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await connection.end();
+      }
+    },
+  };
+}
+
+/** The monorepo root: the nearest folder above this file with a pnpm-workspace.yaml. */
+export function repositoryRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('pnpm-workspace.yaml not found above the tests');
+    folder = parent;
+  }
+  return folder;
+}
+
+export const CORPUS = resolve(repositoryRoot(), '../shared/corpus');
+export const SAKILA_SQL = join(CORPUS, 'sakila/mysql-sakila-schema.sql');
+export const CHINOOK_SQL = join(CORPUS, 'chinook/Chinook_MySql.sql');
+
+/**
+ * Loads a dump into `database` with the `mariadb` client (it understands DELIMITER), leaving
+ * out the dump's own CREATE/DROP/USE DATABASE lines so it lands in the test database.
+ */
+export function loadDump(database: TestDatabase, file: string): void {
+  const sql = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*(CREATE|DROP)\s+(DATABASE|SCHEMA)\b/i.test(line) && !/^\s*USE\s/i.test(line))
+    .join('\n')
+    // Sakila's views name their tables with the schema (sakila.film): point them at the test database.
+    .replace(/\bsakila\./g, `${database.name}.`);
+  const options = serverOptions();
+  const client = ['mariadb', 'mysql'].find((name) => spawnSync(name, ['--version']).status === 0);
+  if (!client) throw new Error('Neither the mariadb nor the mysql client is on PATH; it is needed to load the corpus dumps');
+  const result = spawnSync(
+    client,
+    [`-h${options.host}`, `-P${options.port}`, `-u${options.user}`, database.name],
+    { input: sql, encoding: 'utf8', env: { ...process.env, ...(options.password ? { MYSQL_PWD: String(options.password) } : {}) }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`Loading ${file} failed: ${result.stderr}`);
+}
+
+/**
+ * Compiles `operations` one by one against the live database (as the runner does) and runs
+ * them; returns the state the operations say the schema is now in.
+ */
+export async function applyOperations(connection: DialectConnection, operations: readonly Operation[], from?: SchemaState): Promise<SchemaState> {
+  let state = from ?? (await connection.introspector.introspect());
+  for (const operation of operations) {
+    const definition = BUILTIN_OPERATIONS.find((d) => d.kind === operation.kind)!;
+    definition.validate(operation.args, state, { capabilities: connection.dialect.capabilities });
+    const stateAfter = definition.applyToState(state, operation.args);
+    const statements = await connection.dialect.compileOperation(operation, {
+      dialect: connection.dialect,
+      stateBefore: state,
+      stateAfter,
+      query: connection.query.bind(connection),
+    });
+    for (const statement of statements ?? []) await connection.execute(statement);
+    state = stateAfter;
+  }
+  return state;
+}
+
+/** Registers one visibly skipped test saying why a suite cannot run (the server is unreachable). */
+export function reportSkipped(title: string): void {
+  describe(title, () => it.skip(UNAVAILABLE ?? 'the server is unreachable', () => undefined));
+}
