@@ -70,6 +70,18 @@ export class SqliteConnection implements DialectConnection {
     else this.#prepare(statement.sql).run(...bind(statement.params));
   }
 
+  /** Runs statements in order; a failure carries `statementIndex` (the driver is in-process, so this only saves awaits). */
+  async executeAll(statements: readonly SqlStatement[]): Promise<void> {
+    for (let index = 0; index < statements.length; index++) {
+      try {
+        await this.execute(statements[index]!);
+      } catch (error) {
+        if (typeof error === 'object' && error !== null) Object.assign(error, { statementIndex: index });
+        throw error;
+      }
+    }
+  }
+
   /** Prepared statements by text: the tracking insert runs once per migration. */
   #prepare(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);

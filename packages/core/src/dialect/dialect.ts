@@ -71,6 +71,13 @@ export interface DialectConnection {
   /** Runs one statement with bound parameters. */
   execute(statement: SqlStatement): Promise<void>;
   /**
+   * Optional: runs several statements in order in as few round trips as the driver allows
+   * (the runner sends a whole migration and its tracking row this way when it can). If one
+   * fails, the error thrown carries `statementIndex`, the position of the failing statement:
+   * those before it ran, those after it did not.
+   */
+  executeAll?(statements: readonly SqlStatement[]): Promise<void>;
+  /**
    * Runs `fn` in a transaction: commit when it resolves, roll back when it throws. A call
    * inside another `transaction` or inside `withMigrationLock` (where a dialect may hold a
    * transaction as its lock) uses a savepoint, so the inner work is still all-or-nothing.

@@ -598,6 +598,11 @@ export class MigrationRunner {
     const body = async () => {
       if (createTracking) await this.#tracking.ensure();
       await covet.hooks.beforeMigration.promise(migration, migrationContext);
+      if (!fake && this.#batchable(plan, context)) {
+        await this.#runBatch(plan, migrationContext, trackingStatement);
+        await covet.hooks.afterMigration.promise(migration, migrationContext);
+        return;
+      }
       if (!fake) {
         if (direction === 'down' && migration.down) await runCode(migration, 'down', codeContext, context.dryRun);
         for (const step of plan.steps) {
@@ -627,6 +632,56 @@ export class MigrationRunner {
       throw failure;
     }
     this.#emit({ type: 'migrationDone', direction, migration, durationMs: performance.now() - started, fake });
+  }
+
+  /**
+   * Whether a migration can go to the database in one call (`executeAll`): its statements
+   * are all known before it starts (none needs the live database), nothing must happen
+   * between its operations (no custom code, no before/after-operation taps), and the
+   * database rolls its DDL back with the transaction.
+   */
+  #batchable(plan: PlannedMigration, context: RunHookContext): boolean {
+    const { connection, dialect, covet } = this.#options;
+    return (
+      connection.executeAll !== undefined &&
+      dialect.capabilities.transactionalDdl &&
+      plan.migration.atomic &&
+      !context.dryRun &&
+      plan.migration.up === undefined &&
+      plan.migration.down === undefined &&
+      !covet.hooks.beforeOperation.isUsed() &&
+      !covet.hooks.afterOperation.isUsed() &&
+      plan.steps.every((step) => this.#compiled.has(step))
+    );
+  }
+
+  /** Sends a migration's statements and its tracking row together, naming the statement that fails. */
+  async #runBatch(plan: PlannedMigration, migrationContext: MigrationHookContext, trackingStatement: SqlStatement): Promise<void> {
+    const { covet, connection } = this.#options;
+    const { processSql } = covet.hooks;
+    const owners: Step[] = [];
+    const statements: SqlStatement[] = [];
+    for (const step of plan.steps) {
+      const compiled = this.#compiled.get(step)!;
+      const processed = processSql.isUsed() ? await processSql.promise(compiled, this.#operationContext(plan, step, migrationContext)) : compiled;
+      for (const statement of processed) {
+        owners.push(step);
+        statements.push(statement);
+      }
+    }
+    try {
+      await connection.executeAll!([...statements, trackingStatement]);
+    } catch (error) {
+      const index = (error as { statementIndex?: unknown }).statementIndex;
+      const step = typeof index === 'number' ? owners[index] : undefined;
+      if (!step) throw error;
+      const statement = statements[index as number]!;
+      const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
+      await covet.hooks.afterFailure
+        .promise(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement })
+        .catch(() => undefined);
+      throw failure;
+    }
   }
 
   /**
