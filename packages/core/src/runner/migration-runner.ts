@@ -7,6 +7,7 @@ import type { Migration, MigrationCodeContext } from '../migration/define-migrat
 import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
+import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { PartialRuns, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
 
@@ -521,7 +522,8 @@ export class MigrationRunner {
         for (const member in value) visit((value as Record<string, unknown>)[member], member);
       }
     };
-    if (operation.kind !== 'runSql') visit(operation.args, undefined);
+    // The operations' own validation already holds every name to the default limit.
+    if (max < DEFAULT_MAX_IDENTIFIER_LENGTH && operation.kind !== 'runSql') visit(operation.args, undefined);
   }
 
   /**

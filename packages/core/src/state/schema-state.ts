@@ -9,6 +9,7 @@ export const EMPTY_STATE: SchemaState = Object.freeze({ tables: Object.freeze({}
 // state per operation: spreading a record of every table each time is quadratic, while here
 // a new state copies one bucket of 1/32 of the tables and shares the rest.
 const TABLE_BUCKETS = Symbol('covet.tableBuckets');
+const INDEX_BUCKETS = Symbol('covet.indexBuckets');
 const BUCKETS = 32;
 
 interface Entry {
@@ -17,8 +18,12 @@ interface Entry {
   readonly order: number;
 }
 
-type Buckets = readonly (ReadonlyMap<string, Entry> | undefined)[];
-type StateWithBuckets = SchemaState & { readonly [TABLE_BUCKETS]?: Buckets };
+type Buckets<Value> = readonly (ReadonlyMap<string, Value> | undefined)[];
+type StateWithBuckets = SchemaState & {
+  readonly [TABLE_BUCKETS]?: Buckets<Entry>;
+  /** Index name -> table name (index names are global to a schema in most databases). */
+  readonly [INDEX_BUCKETS]?: Buckets<string>;
+};
 
 let insertions = 0;
 
@@ -28,18 +33,39 @@ function bucketOf(name: string): number {
   return (hash >>> 0) % BUCKETS;
 }
 
-function bucketsOf(state: SchemaState): Buckets {
-  const existing = (state as StateWithBuckets)[TABLE_BUCKETS];
-  if (existing) return existing;
-  const buckets: Map<string, Entry>[] = [];
-  for (const table of Object.values(state.tables)) {
-    const index = bucketOf(table.name);
-    (buckets[index] ??= new Map()).set(table.name, { table, order: insertions++ });
+/** `buckets` with `changes` applied (undefined removes a key), copying only the buckets touched. */
+function changed<Value>(buckets: Buckets<Value>, changes: readonly (readonly [string, Value | undefined])[]): Buckets<Value> {
+  const next = [...buckets];
+  const copied = new Set<number>();
+  for (const [key, value] of changes) {
+    const index = bucketOf(key);
+    if (!copied.has(index)) {
+      next[index] = new Map(next[index]);
+      copied.add(index);
+    }
+    const bucket = next[index] as Map<string, Value>;
+    if (value === undefined) bucket.delete(key);
+    else bucket.set(key, value);
   }
-  return buckets;
+  return next;
 }
 
-function createState(buckets: Buckets, unmanaged: SchemaState['unmanaged']): SchemaState {
+function bucketsOf(state: SchemaState): Buckets<Entry> {
+  return (
+    (state as StateWithBuckets)[TABLE_BUCKETS] ??
+    changed<Entry>([], Object.values(state.tables).map((table) => [table.name, { table, order: insertions++ }] as const))
+  );
+}
+
+function indexBucketsOf(state: SchemaState): Buckets<string> {
+  const existing = (state as StateWithBuckets)[INDEX_BUCKETS];
+  if (existing) return existing;
+  const changes: (readonly [string, string])[] = [];
+  for (const table of tablesOf(state)) for (const index of table.indexes) changes.push([index.name, table.name]);
+  return changed<string>([], changes);
+}
+
+function createState(buckets: Buckets<Entry>, indexes: Buckets<string>, unmanaged: SchemaState['unmanaged']): SchemaState {
   let record: Record<string, TableState> | undefined;
   const state = {} as StateWithBuckets;
   Object.defineProperty(state, 'tables', {
@@ -54,6 +80,7 @@ function createState(buckets: Buckets, unmanaged: SchemaState['unmanaged']): Sch
     },
   });
   Object.defineProperty(state, TABLE_BUCKETS, { value: buckets });
+  Object.defineProperty(state, INDEX_BUCKETS, { value: indexes });
   if (unmanaged !== undefined) (state as { unmanaged?: SchemaState['unmanaged'] }).unmanaged = unmanaged;
   return state;
 }
@@ -75,6 +102,16 @@ export function* tablesOf(state: SchemaState): Iterable<TableState> {
   for (const bucket of buckets) if (bucket) for (const entry of bucket.values()) yield entry.table;
 }
 
+/** The table that has an index named `name`, if any. */
+export function indexOwner(state: SchemaState, name: string): string | undefined {
+  const buckets = (state as StateWithBuckets)[INDEX_BUCKETS];
+  if (buckets) return buckets[bucketOf(name)]?.get(name);
+  for (const table of tablesOf(state)) {
+    for (const index of table.indexes) if (index.name === name) return table.name;
+  }
+  return undefined;
+}
+
 /** Returns a table of the state or throws a one-line error naming it. */
 export function requireTable(state: SchemaState, name: string, where?: string): TableState {
   const table = getTable(state, name);
@@ -86,21 +123,26 @@ export function requireTable(state: SchemaState, name: string, where?: string): 
 
 /** A new state with `table` added or replaced (keyed by its name) and `removed` dropped. */
 export function withTable(state: SchemaState, table: TableState | undefined, removed?: string): SchemaState {
-  const buckets = [...bucketsOf(state)];
+  const tableChanges: (readonly [string, Entry | undefined])[] = [];
+  const indexChanges: (readonly [string, string | undefined])[] = [];
+  const forget = (name: string) => {
+    for (const index of getTable(state, name)?.indexes ?? []) {
+      // Where index names are per table (MySQL), another table may hold the same name.
+      if (indexOwner(state, index.name) === name) indexChanges.push([index.name, undefined]);
+    }
+  };
   if (removed !== undefined) {
-    const index = bucketOf(removed);
-    const bucket = new Map(buckets[index]);
-    bucket.delete(removed);
-    buckets[index] = bucket;
+    forget(removed);
+    tableChanges.push([removed, undefined]);
   }
   if (table) {
-    const index = bucketOf(table.name);
-    const bucket = new Map(buckets[index]);
+    forget(table.name);
     // A replaced table keeps its place; a new one goes last.
-    bucket.set(table.name, { table, order: bucket.get(table.name)?.order ?? insertions++ });
-    buckets[index] = bucket;
+    const order = removed === table.name ? undefined : bucketsOf(state)[bucketOf(table.name)]?.get(table.name)?.order;
+    tableChanges.push([table.name, { table, order: order ?? insertions++ }]);
+    for (const index of table.indexes) indexChanges.push([index.name, table.name]);
   }
-  return createState(buckets, state.unmanaged);
+  return createState(changed(bucketsOf(state), tableChanges), changed(indexBucketsOf(state), indexChanges), state.unmanaged);
 }
 
 /** Tables sorted by name, for stable output. */

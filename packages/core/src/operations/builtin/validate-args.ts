@@ -3,6 +3,7 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, ColumnType, ForeignKeyState, IndexState, SchemaState, TableState } from '../../schema/types.js';
 import { REFERENTIAL_ACTIONS } from '../../schema/types.js';
 import { getTable, tablesOf } from '../../state/schema-state.js';
+export { indexOwner } from '../../state/schema-state.js';
 
 const SIMPLE_TYPES = new Set([
   'smallserial', 'serial', 'bigserial', 'smallint', 'integer', 'bigint', 'boolean', 'text',
@@ -164,13 +165,4 @@ export function referencingForeignKeys(state: SchemaState, table: string, column
     }
   }
   return found;
-}
-
-/** Every index name of the state, with the table it belongs to. */
-/** The table that has an index named `name`, if any (index names are global to a schema). */
-export function indexOwner(state: SchemaState, name: string): string | undefined {
-  for (const table of tablesOf(state)) {
-    for (const index of table.indexes) if (index.name === name) return table.name;
-  }
-  return undefined;
 }
