@@ -8,7 +8,9 @@ export type {
   MigrationLockOptions,
   SchemaIntrospector,
 } from './dialect/dialect.js';
-export type { CompileContext, Operation, SqlRenderer } from './operations/define-operation.js';
+export type { CompileContext, Operation, SqlRenderer, ValidationContext } from './operations/define-operation.js';
+export { compileBuiltin } from './dialect/builtin-compiler.js';
+export type { BuiltinOperationCompiler, CompileResult } from './dialect/builtin-compiler.js';
 export type {
   ColumnState,
   ColumnType,

@@ -1,6 +1,8 @@
-import { CovetError, requireTable } from '@covet/core/dialect';
+import { compileBuiltin, CovetError, getTable, requireTable } from '@covet/core/dialect';
 import type {
   AddColumnArgs,
+  BuiltinOperationCompiler,
+  CompileResult,
   AddForeignKeyArgs,
   AlterColumnArgs,
   ColumnState,
@@ -51,7 +53,7 @@ const ACTIONS: Record<string, string> = {
  * itself), and the introspector hides that index again, so states compare equal. Dropping the
  * foreign key drops that index too.
  */
-export class MysqlCompiler {
+export class MysqlCompiler implements BuiltinOperationCompiler {
   readonly #quote: Quote;
 
   constructor(quote: Quote) {
@@ -59,60 +61,52 @@ export class MysqlCompiler {
   }
 
   /** The statements for `operation`, or `undefined` for a kind MySQL does not know. */
-  compile(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+  compile(operation: Operation, context: CompileContext): CompileResult | undefined {
+    return compileBuiltin(this, operation, context);
+  }
+
+  createTable(args: CreateTableArgs, context: CompileContext): CompileResult {
+    const table = getTable(context.stateAfter, args.name) ?? args;
+    return [{ sql: this.createTableSql(table) }];
+  }
+
+  dropTable(args: DropTableArgs): CompileResult {
+    return [{ sql: `DROP TABLE ${this.#quote(args.name)}` }];
+  }
+
+  renameTable(args: RenameTableArgs): CompileResult {
+    // Foreign keys of other tables that reference it follow the new name.
+    return [{ sql: `RENAME TABLE ${this.#quote(args.from)} TO ${this.#quote(args.to)}` }];
+  }
+
+  addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
+    const table = requireTable(context.stateAfter, args.table);
+    const column = table.columns.find((c) => c.name === args.column.name) ?? args.column;
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${this.columnSql(column)}` }];
+  }
+
+  renameColumn(args: RenameColumnArgs): CompileResult {
+    // RENAME COLUMN: MySQL 8.0, MariaDB 10.5. Indexes, keys and references follow.
     const q = this.#quote;
-    switch (operation.kind) {
-      case 'createTable': {
-        const args = operation.args as CreateTableArgs;
-        const table = context.stateAfter.tables[args.name] ?? args;
-        return [{ sql: this.createTableSql(table) }];
-      }
-      case 'dropTable':
-        return [{ sql: `DROP TABLE ${q((operation.args as DropTableArgs).name)}` }];
-      case 'renameTable': {
-        // Foreign keys of other tables that reference it follow the new name.
-        const args = operation.args as RenameTableArgs;
-        return [{ sql: `RENAME TABLE ${q(args.from)} TO ${q(args.to)}` }];
-      }
-      case 'addColumn': {
-        const args = operation.args as AddColumnArgs;
-        const table = requireTable(context.stateAfter, args.table);
-        const column = table.columns.find((c) => c.name === args.column.name) ?? args.column;
-        return [{ sql: `ALTER TABLE ${q(args.table)} ADD COLUMN ${this.columnSql(column)}` }];
-      }
-      case 'dropColumn':
-        return this.#dropColumn(operation.args as DropColumnArgs, context);
-      case 'alterColumn':
-        return this.#alterColumn(operation.args as AlterColumnArgs, context);
-      case 'renameColumn': {
-        // RENAME COLUMN: MySQL 8.0, MariaDB 10.5. Indexes, keys and references follow.
-        const args = operation.args as RenameColumnArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
-      }
-      case 'createIndex': {
-        const args = operation.args as CreateIndexArgs;
-        const table = requireTable(context.stateAfter, args.table);
-        return [{ sql: `ALTER TABLE ${q(args.table)} ADD ${this.indexSql(table, args.index)}` }];
-      }
-      case 'dropIndex':
-        return this.#dropIndex(operation.args as DropIndexArgs, context);
-      case 'addForeignKey': {
-        const args = operation.args as AddForeignKeyArgs;
-        const table = requireTable(context.stateAfter, args.table);
-        const clauses = [`ADD ${this.foreignKeySql(args.foreignKey)}`];
-        if (!hasIndexFor(table, args.foreignKey)) clauses.unshift(`ADD INDEX ${q(args.foreignKey.name)} (${args.foreignKey.columns.map(q).join(', ')})`);
-        return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
-      }
-      case 'dropForeignKey':
-        return this.#dropForeignKey(operation.args as DropForeignKeyArgs, context);
-      case 'runSql': {
-        const args = operation.args as RunSqlArgs;
-        const list = typeof args.sql === 'string' ? [args.sql] : args.sql;
-        return list.flatMap((sql) => splitStatements(sql)).map((sql) => ({ sql }));
-      }
-      default:
-        return undefined;
-    }
+    return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
+  }
+
+  createIndex(args: CreateIndexArgs, context: CompileContext): CompileResult {
+    const table = requireTable(context.stateAfter, args.table);
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD ${this.indexSql(table, args.index)}` }];
+  }
+
+  addForeignKey(args: AddForeignKeyArgs, context: CompileContext): CompileResult {
+    const q = this.#quote;
+    const table = requireTable(context.stateAfter, args.table);
+    const clauses = [`ADD ${this.foreignKeySql(args.foreignKey)}`];
+    if (!hasIndexFor(table, args.foreignKey)) clauses.unshift(`ADD INDEX ${q(args.foreignKey.name)} (${args.foreignKey.columns.map(q).join(', ')})`);
+    return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
+  }
+
+  runSql(args: RunSqlArgs): CompileResult {
+    const list = typeof args.sql === 'string' ? [args.sql] : args.sql;
+    return list.flatMap((sql) => splitStatements(sql)).map((sql) => ({ sql }));
   }
 
   /** `` `name` type [NOT] NULL [DEFAULT ...] ``, from the column's full definition. */
@@ -191,7 +185,7 @@ export class MysqlCompiler {
     return clauses;
   }
 
-  async #dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const q = this.#quote;
     const before = requireTable(context.stateBefore, args.table);
     const after = requireTable(context.stateAfter, args.table);
@@ -200,7 +194,7 @@ export class MysqlCompiler {
     return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
   }
 
-  async #dropForeignKey(args: DropForeignKeyArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropForeignKey(args: DropForeignKeyArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const q = this.#quote;
     const before = requireTable(context.stateBefore, args.table);
     const foreignKey = before.foreignKeys.find((fk) => fk.name === args.name);
@@ -210,7 +204,7 @@ export class MysqlCompiler {
   }
 
   /** Drops the column's foreign keys (with their hidden indexes) and indexes, then the column, in one statement. */
-  async #dropColumn(args: DropColumnArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropColumn(args: DropColumnArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const q = this.#quote;
     const before = requireTable(context.stateBefore, args.table);
     const after = requireTable(context.stateAfter, args.table);
@@ -241,7 +235,7 @@ export class MysqlCompiler {
    * same statement when the column changes between a type that needs an index prefix
    * (TEXT/BLOB) and one that does not.
    */
-  #alterColumn(args: AlterColumnArgs, context: CompileContext): readonly SqlStatement[] {
+  alterColumn(args: AlterColumnArgs, context: CompileContext): readonly SqlStatement[] {
     const q = this.#quote;
     const before = requireTable(context.stateBefore, args.table);
     const after = requireTable(context.stateAfter, args.table);

@@ -1,6 +1,8 @@
-import { constraintName, getTable, requireTable } from '@covet/core/dialect';
+import { compileBuiltin, constraintName, getTable, requireTable } from '@covet/core/dialect';
 import type {
   AddColumnArgs,
+  BuiltinOperationCompiler,
+  CompileResult,
   AddForeignKeyArgs,
   AlterColumnArgs,
   CompileContext,
@@ -32,7 +34,7 @@ interface MasterRow {
  * where SQLite can (ADD/RENAME/DROP COLUMN, RENAME TO, CREATE/DROP INDEX) and a table rebuild
  * (see {@link compileRebuild}) for everything else.
  */
-export class SqliteCompiler {
+export class SqliteCompiler implements BuiltinOperationCompiler {
   readonly #quote: Quote;
 
   constructor(quote: Quote) {
@@ -40,47 +42,45 @@ export class SqliteCompiler {
   }
 
   /** The statements for `operation`, or `undefined` for a kind SQLite does not know. */
-  compile(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+  compile(operation: Operation, context: CompileContext): CompileResult | undefined {
+    return compileBuiltin(this, operation, context);
+  }
+
+  createTable(args: CreateTableArgs, context: CompileContext): CompileResult {
     const q = this.#quote;
-    switch (operation.kind) {
-      case 'createTable': {
-        const args = operation.args as CreateTableArgs;
-        const table = getTable(context.stateAfter, args.name) ?? args;
-        return [{ sql: renderCreateTable(q, table) }, ...table.indexes.map((index) => ({ sql: renderCreateIndex(q, table.name, index) }))];
-      }
-      case 'dropTable':
-        return [{ sql: `DROP TABLE ${q((operation.args as DropTableArgs).name)}` }];
-      case 'renameTable': {
-        // Since SQLite 3.26 RENAME TO also rewrites the foreign keys of other tables that point here.
-        const args = operation.args as RenameTableArgs;
-        return [{ sql: `ALTER TABLE ${q(args.from)} RENAME TO ${q(args.to)}` }];
-      }
-      case 'addColumn':
-        return this.#addColumn(operation.args as AddColumnArgs, context);
-      case 'dropColumn':
-        return this.#dropColumn(operation.args as DropColumnArgs, context);
-      case 'alterColumn': {
-        const args = operation.args as AlterColumnArgs;
-        return this.#rebuild(args.table, context, { alteredColumns: [args.column.name] });
-      }
-      case 'renameColumn': {
-        const args = operation.args as RenameColumnArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
-      }
-      case 'createIndex': {
-        const args = operation.args as CreateIndexArgs;
-        return [{ sql: renderCreateIndex(q, args.table, args.index) }];
-      }
-      case 'dropIndex':
-        return this.#dropIndex(operation.args as DropIndexArgs, context);
-      case 'addForeignKey':
-        // SQLite has no ALTER TABLE ... ADD CONSTRAINT: https://www.sqlite.org/omitted.html
-        return this.#rebuild((operation.args as AddForeignKeyArgs).table, context, {});
-      case 'dropForeignKey':
-        return this.#rebuild((operation.args as DropForeignKeyArgs).table, context, {});
-      default:
-        return undefined;
-    }
+    const table = getTable(context.stateAfter, args.name) ?? args;
+    return [{ sql: renderCreateTable(q, table) }, ...table.indexes.map((index) => ({ sql: renderCreateIndex(q, table.name, index) }))];
+  }
+
+  dropTable(args: DropTableArgs): CompileResult {
+    return [{ sql: `DROP TABLE ${this.#quote(args.name)}` }];
+  }
+
+  renameTable(args: RenameTableArgs): CompileResult {
+    // Since SQLite 3.26 RENAME TO also rewrites the foreign keys of other tables that point here.
+    return [{ sql: `ALTER TABLE ${this.#quote(args.from)} RENAME TO ${this.#quote(args.to)}` }];
+  }
+
+  alterColumn(args: AlterColumnArgs, context: CompileContext): CompileResult {
+    return this.#rebuild(args.table, context, { alteredColumns: [args.column.name] });
+  }
+
+  renameColumn(args: RenameColumnArgs): CompileResult {
+    const q = this.#quote;
+    return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
+  }
+
+  createIndex(args: CreateIndexArgs): CompileResult {
+    return [{ sql: renderCreateIndex(this.#quote, args.table, args.index) }];
+  }
+
+  addForeignKey(args: AddForeignKeyArgs, context: CompileContext): CompileResult {
+    // SQLite has no ALTER TABLE ... ADD CONSTRAINT: https://www.sqlite.org/omitted.html
+    return this.#rebuild(args.table, context, {});
+  }
+
+  dropForeignKey(args: DropForeignKeyArgs, context: CompileContext): CompileResult {
+    return this.#rebuild(args.table, context, {});
   }
 
   #rebuild(
@@ -98,7 +98,7 @@ export class SqliteCompiler {
    * an expression (SQLite only accepts constant defaults there):
    * https://www.sqlite.org/lang_altertable.html#altertabaddcol
    */
-  #addColumn(args: AddColumnArgs, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> {
+  addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
     const column = args.column;
     const hasValue = column.default?.kind === 'value' && column.default.value !== null;
     const native = column.default?.kind !== 'sql' && (column.nullable || hasValue);
@@ -111,7 +111,7 @@ export class SqliteCompiler {
    * DROP COLUMN fails for a column in an index, a key, a CHECK, a view or a trigger
    * (https://www.sqlite.org/lang_altertable.html#altertabdropcol), so those rebuild the table.
    */
-  async #dropColumn(args: DropColumnArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropColumn(args: DropColumnArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const before = requireTable(context.stateBefore, args.table);
     let constrained =
       before.indexes.some((i) => i.columns.includes(args.column)) ||
@@ -140,7 +140,7 @@ export class SqliteCompiler {
   }
 
   /** An index that is really a UNIQUE constraint of the table's SQL can only go with a rebuild. */
-  async #dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     if (context.query) {
       const rows = await context.query<MasterRow>(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
