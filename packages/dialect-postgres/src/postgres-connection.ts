@@ -3,6 +3,7 @@ import type { DatabaseConfig, Dialect, DialectConnection, MigrationLockOptions, 
 import pg from 'pg';
 import { PostgresIntrospector } from './postgres-introspector.js';
 import { acquireMigrationLock, migrationLockKey, releaseMigrationLock } from './postgres-lock.js';
+import { canPipeline, isSingleCommand, PipelinedStatements, type PipelineError, type PipelineStatement } from './postgres-pipeline.js';
 
 /** `lock_timeout` when the configuration does not set `options.lockTimeout`. */
 export const DEFAULT_LOCK_TIMEOUT = '10s';
@@ -57,6 +58,16 @@ function oneLine(error: unknown): string {
   return redactSecrets((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
 }
 
+/** Whether a statement can go in a pipeline: Parse takes one command (a bound value implies one). */
+function pipelinable(statement: SqlStatement): boolean {
+  return (statement.params !== undefined && statement.params.length > 0) || isSingleCommand(statement.sql);
+}
+
+/** `error` with the position of the failing statement of a batch (`executeAll`). */
+function withStatementIndex(error: unknown, index: number): unknown {
+  return typeof error === 'object' && error !== null ? Object.assign(error, { statementIndex: index }) : error;
+}
+
 /**
  * One Covet run's PostgreSQL session: a `pg` pool holding one dedicated client, so the
  * migration lock (a session advisory lock), the tracking-table reads and every migration's
@@ -67,7 +78,7 @@ function oneLine(error: unknown): string {
  * long transaction fails with SQLSTATE 55P03 instead of queueing every reader behind it.
  *
  * A transaction's `BEGIN` is sent together with its first statement, saving a round trip per
- * migration.
+ * migration; {@link PostgresConnection.executeAll} pipelines a whole migration with it.
  */
 export class PostgresConnection implements DialectConnection {
   readonly dialect: Dialect;
@@ -146,11 +157,15 @@ export class PostgresConnection implements DialectConnection {
     return this.#pid;
   }
 
-  async #send<Row>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<Row & pg.QueryResultRow> | pg.QueryResult<Row & pg.QueryResultRow>[]> {
+  #usable(): void {
     if (this.#closed) throw new CovetError('CONNECTION_CLOSED', `The connection to ${this.#where} is closed`);
     if (this.#broken) {
       throw new CovetError('CONNECTION_LOST', `Lost the connection to ${this.#where}: ${oneLine(this.#broken)}`, { cause: this.#broken });
     }
+  }
+
+  async #send<Row>(text: string, params?: readonly unknown[]): Promise<pg.QueryResult<Row & pg.QueryResultRow> | pg.QueryResult<Row & pg.QueryResultRow>[]> {
+    this.#usable();
     let sql = text;
     if (this.#deferred.length > 0) {
       const control = this.#deferred.join('; ');
@@ -174,6 +189,63 @@ export class PostgresConnection implements DialectConnection {
 
   async execute(statement: SqlStatement): Promise<void> {
     await this.#send(statement.sql, statement.params);
+  }
+
+  /**
+   * Runs `statements` in order. Inside a transaction they are pipelined on the extended query
+   * protocol (Parse/Bind/Execute each, values bound, then one Sync), together with the
+   * transaction's deferred `BEGIN`/`SAVEPOINT`: one round trip for the lot. A statement that
+   * may hold several commands (which Parse refuses) goes on its own as a simple query, costing
+   * one more round trip. The error of a failing statement carries `statementIndex`; the server
+   * skips the rest of the pipeline, and the transaction is aborted until the caller rolls back.
+   *
+   * Outside a transaction the statements run one by one (a pipeline would make them one
+   * implicit transaction, and some statements refuse to run in one).
+   */
+  async executeAll(statements: readonly SqlStatement[]): Promise<void> {
+    if (this.#depth === 0 || !canPipeline(this.#client)) {
+      for (const [index, statement] of statements.entries()) {
+        try {
+          await this.execute(statement);
+        } catch (error) {
+          throw withStatementIndex(error, index);
+        }
+      }
+      return;
+    }
+    this.#usable();
+    let index = 0;
+    while (index < statements.length) {
+      const control = this.#deferred;
+      this.#deferred = [];
+      const first = statements[index]!;
+      if (!pipelinable(first)) {
+        this.statistics.roundTrips++;
+        try {
+          await this.#client.query(control.length > 0 ? `${control.join('; ')};\n${first.sql}` : first.sql);
+        } catch (error) {
+          throw withStatementIndex(error, index);
+        }
+        index++;
+        continue;
+      }
+      let end = index + 1;
+      while (end < statements.length && pipelinable(statements[end]!)) end++;
+      const batch: PipelineStatement[] = control.map((sql) => ({ sql }));
+      for (let at = index; at < end; at++) batch.push(statements[at]!);
+      const pipeline = new PipelinedStatements(batch);
+      this.statistics.roundTrips++;
+      this.#client.query(pipeline);
+      try {
+        await pipeline.done;
+      } catch (error) {
+        const failed = (error as PipelineError).completed - control.length;
+        if (failed < 0) throw error;
+        Error.captureStackTrace?.(error as Error);
+        throw withStatementIndex(error, index + failed);
+      }
+      index = end;
+    }
   }
 
   /** Several statements without parameters in one round trip; the rows of each. */

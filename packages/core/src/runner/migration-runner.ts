@@ -11,6 +11,14 @@ import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { PartialRuns, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
 
+/**
+ * Whether any plugin tapped a hook. (tapable's `isUsed()` also counts interceptors, and every
+ * hook has the one that names failing plugins, so it is always true.)
+ */
+function isTapped(hook: { readonly taps: readonly unknown[] }): boolean {
+  return hook.taps.length > 0;
+}
+
 /** Set on an operation's error: how many of its statements ran before the one that failed. */
 const STATEMENTS_RUN = Symbol('covet.statementsRun');
 
@@ -488,7 +496,7 @@ export class MigrationRunner {
         } catch (error) {
           throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
         }
-        if (covet.hooks.validateOperation.isUsed()) {
+        if (isTapped(covet.hooks.validateOperation)) {
           await covet.hooks.validateOperation.promise(step.operation, this.#operationContext(plan, step, migrationContext));
         }
         const statements = await this.#probe(step);
@@ -651,8 +659,8 @@ export class MigrationRunner {
       !context.dryRun &&
       plan.migration.up === undefined &&
       plan.migration.down === undefined &&
-      !covet.hooks.beforeOperation.isUsed() &&
-      !covet.hooks.afterOperation.isUsed() &&
+      !isTapped(covet.hooks.beforeOperation) &&
+      !isTapped(covet.hooks.afterOperation) &&
       plan.steps.every((step) => this.#compiled.has(step))
     );
   }
@@ -665,7 +673,7 @@ export class MigrationRunner {
     const statements: SqlStatement[] = [];
     for (const step of plan.steps) {
       const compiled = this.#compiled.get(step)!;
-      const processed = processSql.isUsed() ? await processSql.promise(compiled, this.#operationContext(plan, step, migrationContext)) : compiled;
+      const processed = isTapped(processSql) ? await processSql.promise(compiled, this.#operationContext(plan, step, migrationContext)) : compiled;
       for (const statement of processed) {
         owners.push(step);
         statements.push(statement);
@@ -738,11 +746,11 @@ export class MigrationRunner {
     const { beforeOperation, processSql, afterOperation } = covet.hooks;
     // Hooks nobody tapped are not called: hundreds of migrations make that count.
     const context =
-      beforeOperation.isUsed() || processSql.isUsed() || afterOperation.isUsed() ? this.#operationContext(plan, step, migrationContext) : undefined;
-    if (context && beforeOperation.isUsed()) await beforeOperation.promise(step.operation, context);
+      isTapped(beforeOperation) || isTapped(processSql) || isTapped(afterOperation) ? this.#operationContext(plan, step, migrationContext) : undefined;
+    if (context && isTapped(beforeOperation)) await beforeOperation.promise(step.operation, context);
     // A dry run compiles from the state alone: the live database has not seen the earlier steps.
     const compiled = this.#compiled.get(step) ?? (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
-    const statements = context && processSql.isUsed() ? await processSql.promise(compiled, context) : compiled;
+    const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
     let run = 0;
     for (const statement of statements) {
       if (migrationContext.dryRun) {
@@ -759,7 +767,7 @@ export class MigrationRunner {
       }
       run++;
     }
-    if (context && afterOperation.isUsed()) await afterOperation.promise(step.operation, context);
+    if (context && isTapped(afterOperation)) await afterOperation.promise(step.operation, context);
   }
 }
 
