@@ -1,6 +1,8 @@
-import { getTable, requireTable } from '@covet/core/dialect';
+import { compileBuiltin, getTable, requireTable } from '@covet/core/dialect';
 import type {
   AddColumnArgs,
+  BuiltinOperationCompiler,
+  CompileResult,
   AddForeignKeyArgs,
   AlterColumnArgs,
   ColumnState,
@@ -51,7 +53,7 @@ function sameFamily(a: ColumnState, b: ColumnState): boolean {
  * written in: https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES),
  * serial columns as `serial` types, unique and partial indexes, named foreign keys.
  */
-export class PostgresCompiler {
+export class PostgresCompiler implements BuiltinOperationCompiler {
   readonly #quote: Quote;
 
   constructor(quote: Quote) {
@@ -59,53 +61,48 @@ export class PostgresCompiler {
   }
 
   /** The statements for `operation`, or `undefined` for a kind this dialect does not know. */
-  compile(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
+  compile(operation: Operation, context: CompileContext): CompileResult | undefined {
+    return compileBuiltin(this, operation, context);
+  }
+
+  createTable(args: CreateTableArgs, context: CompileContext): CompileResult {
+    const table = getTable(context.stateAfter, args.name) ?? (args as TableState);
+    return [{ sql: this.createTableSql(table) }, ...table.indexes.map((index) => ({ sql: this.createIndexSql(table.name, index) }))];
+  }
+
+  dropTable(args: DropTableArgs): CompileResult {
+    return [{ sql: `DROP TABLE ${this.#quote(args.name)}` }];
+  }
+
+  renameTable(args: RenameTableArgs): CompileResult {
+    // Foreign keys of other tables follow the table: they point at its oid, not its name.
+    return [{ sql: `ALTER TABLE ${this.#quote(args.from)} RENAME TO ${this.#quote(args.to)}` }];
+  }
+
+  addColumn(args: AddColumnArgs): CompileResult {
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${this.column(args.column)}` }];
+  }
+
+  dropColumn(args: DropColumnArgs): CompileResult {
+    // Indexes and foreign keys on the column are dropped with it.
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} DROP COLUMN ${this.#quote(args.column)}` }];
+  }
+
+  renameColumn(args: RenameColumnArgs): CompileResult {
     const q = this.#quote;
-    switch (operation.kind) {
-      case 'createTable': {
-        const args = operation.args as CreateTableArgs;
-        const table = getTable(context.stateAfter, args.name) ?? (args as TableState);
-        return [{ sql: this.createTable(table) }, ...table.indexes.map((index) => ({ sql: this.createIndex(table.name, index) }))];
-      }
-      case 'dropTable':
-        return [{ sql: `DROP TABLE ${q((operation.args as DropTableArgs).name)}` }];
-      case 'renameTable': {
-        // Foreign keys of other tables follow the table: they point at its oid, not its name.
-        const args = operation.args as RenameTableArgs;
-        return [{ sql: `ALTER TABLE ${q(args.from)} RENAME TO ${q(args.to)}` }];
-      }
-      case 'addColumn': {
-        const args = operation.args as AddColumnArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} ADD COLUMN ${this.column(args.column)}` }];
-      }
-      case 'dropColumn': {
-        // Indexes and foreign keys on the column are dropped with it.
-        const args = operation.args as DropColumnArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} DROP COLUMN ${q(args.column)}` }];
-      }
-      case 'alterColumn':
-        return this.#alterColumn(operation.args as AlterColumnArgs, context);
-      case 'renameColumn': {
-        const args = operation.args as RenameColumnArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
-      }
-      case 'createIndex': {
-        const args = operation.args as CreateIndexArgs;
-        return [{ sql: this.createIndex(args.table, args.index) }];
-      }
-      case 'dropIndex':
-        return this.#dropIndex(operation.args as DropIndexArgs, context);
-      case 'addForeignKey': {
-        const args = operation.args as AddForeignKeyArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} ADD ${this.foreignKey(args.foreignKey)}` }];
-      }
-      case 'dropForeignKey': {
-        const args = operation.args as DropForeignKeyArgs;
-        return [{ sql: `ALTER TABLE ${q(args.table)} DROP CONSTRAINT ${q(args.name)}` }];
-      }
-      default:
-        return undefined;
-    }
+    return [{ sql: `ALTER TABLE ${q(args.table)} RENAME COLUMN ${q(args.from)} TO ${q(args.to)}` }];
+  }
+
+  createIndex(args: CreateIndexArgs): CompileResult {
+    return [{ sql: this.createIndexSql(args.table, args.index) }];
+  }
+
+  addForeignKey(args: AddForeignKeyArgs): CompileResult {
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD ${this.foreignKey(args.foreignKey)}` }];
+  }
+
+  dropForeignKey(args: DropForeignKeyArgs): CompileResult {
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} DROP CONSTRAINT ${this.#quote(args.name)}` }];
   }
 
   /** `"name" type [NOT NULL] [DEFAULT ...]`; a serial's sequence is its default. */
@@ -127,7 +124,7 @@ export class PostgresCompiler {
   }
 
   /** CREATE TABLE with the primary key and foreign keys inline (indexes are separate statements). */
-  createTable(table: TableState): string {
+  createTableSql(table: TableState): string {
     const q = this.#quote;
     const definitions = table.columns.map((column) => this.column(column));
     const key = table.primaryKey;
@@ -137,7 +134,7 @@ export class PostgresCompiler {
   }
 
   /** CREATE [UNIQUE] INDEX, partial when the index has a `where`. */
-  createIndex(table: string, index: IndexState): string {
+  createIndexSql(table: string, index: IndexState): string {
     const q = this.#quote;
     return (
       `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${q(table)} (${index.columns.map(q).join(', ')})` +
@@ -150,7 +147,7 @@ export class PostgresCompiler {
    * column into one creates and attaches an owned sequence (started after the largest value),
    * turning one into a plain integer drops its sequence default.
    */
-  #alterColumn(args: AlterColumnArgs, context: CompileContext): SqlStatement[] {
+  alterColumn(args: AlterColumnArgs, context: CompileContext): SqlStatement[] {
     const q = this.#quote;
     const table = q(args.table);
     const column = q(args.column.name);
@@ -196,7 +193,7 @@ export class PostgresCompiler {
    * ALTER TABLE ... DROP CONSTRAINT removes. Without the live database (a dry run) it assumes
    * an index, which is what Covet itself creates.
    */
-  async #dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+  async dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const q = this.#quote;
     if (context.query) {
       const rows = await context.query<{ constraint: boolean }>(
