@@ -15,20 +15,12 @@
 //               connects and reads the tracking table (target <= 4x)
 //   status      `covet showmigrations`, same baseline
 //   round trips per migration, counted in-process on the dialect connection
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const N = option('migrations', 500);
-const RUNS = option('runs', 5);
+const { migrations: N, runs: RUNS } = benchOptions(5);
 const serverUrl = new URL(process.env.COVET_BENCH_PG_URL ?? process.env.COVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const databaseName = 'covet_bench';
 const databaseUrl = (() => {
@@ -44,57 +36,10 @@ const adminUrl = (() => {
 
 // The project lives inside packages/dialect-postgres so it resolves @covet/* like an installed project.
 const packageDir = join(root, 'packages', 'dialect-postgres');
-const work = join(packageDir, '.bench');
-const require = createRequire(join(packageDir, 'package.json'));
-const importPackage = (name) => import(pathToFileURL(require.resolve(name)).href);
-const core = await importPackage('@covet/core');
-const writer = await importPackage('@covet/writer-ts');
+const { work, require, core, writer } = await benchProject(packageDir, { engine: 'postgres', url: databaseUrl });
 const postgresPackage = await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href);
-const { op, t, sql } = core;
-const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const pgPath = require.resolve('pg');
-
-rmSync(work, { recursive: true, force: true });
-mkdirSync(join(work, 'migrations'), { recursive: true });
-writeFileSync(
-  join(work, 'covet.config.json'),
-  JSON.stringify({ database: { engine: 'postgres', url: databaseUrl }, migrations: './migrations', app: 'bench' }, null, 2),
-);
-
-// Generate the migrations with the real writer, and the raw SQL with the real compiler.
-const covet = core.createCovet({ plugins: [postgresPackage.default] });
-const dialect = covet.dialects.get('postgres');
-let state = core.EMPTY_STATE;
-const rawStatements = [];
-let previous;
-for (let i = 1; i <= N; i++) {
-  const table = `table_${String(i).padStart(4, '0')}`;
-  const parent = i > 1 ? `table_${String(i - 1).padStart(4, '0')}` : undefined;
-  const columns = {
-    id: t.serial().primaryKey(),
-    name: t.varchar(100).notNull(),
-    email: t.varchar(255),
-    score: t.integer().notNull().default(0),
-    active: t.boolean().notNull().default(true),
-    notes: t.text(),
-    created_at: t.timestamp().notNull().default(sql`CURRENT_TIMESTAMP`),
-    parent_id: parent ? t.integer().references(parent, 'id', { onDelete: 'cascade' }) : t.integer(),
-  };
-  const operations = [op.createTable(table, columns), op.createIndex(table, { name: `${table}_name_idx`, columns: ['name'] })];
-  for (const operation of operations) {
-    const definition = covet.operations.get(operation.kind);
-    const after = definition.applyToState(state, operation.args);
-    const statements = await dialect.compileOperation(operation, { dialect, stateBefore: state, stateAfter: after });
-    rawStatements.push(...statements.map((statement) => statement.sql));
-    state = after;
-  }
-  const name = `${String(20260101000000 + i)}_create_${table}`;
-  writeFileSync(
-    join(work, 'migrations', `${name}.ts`),
-    writer.renderMigration({ operations, dependencies: previous ? [previous] : [], registry: covet.operations }),
-  );
-  previous = name;
-}
+const { statements: rawStatements } = await generateWorkload({ core, writer, dialectPlugin: postgresPackage, engine: 'postgres', work, count: N });
 const rawSql = join(work, 'raw.sql');
 writeFileSync(rawSql, `${rawStatements.join(';\n')};\n`);
 writeFileSync(
@@ -119,25 +64,10 @@ await connection.close();
 `,
 );
 
-function run(command, commandArgs, options = {}) {
-  const result = spawnSync(command, commandArgs, { cwd: work, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${commandArgs.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result;
-}
-function time(command, commandArgs, prepare) {
-  prepare?.();
-  const started = performance.now();
-  const result = run(command, commandArgs);
-  return { elapsed: performance.now() - started, stdout: result.stdout };
-}
+const run = (command, commandArgs) => timeProcess(command, commandArgs, { cwd: work });
+const time = (command, commandArgs, prepare) => timeProcess(command, commandArgs, { cwd: work, prepare });
 const freshDatabase = () => {
   run('psql', ['-X', '-q', '-d', adminUrl, '-c', `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`, '-c', `CREATE DATABASE ${databaseName}`]);
-};
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 };
 const cacheDir = join(packageDir, 'node_modules', '.cache', 'covet');
 
@@ -183,7 +113,6 @@ if (summary.migrations.length !== N) throw new Error(`in-process run applied ${s
 rmSync(cacheDir, { recursive: true, force: true });
 run('psql', ['-X', '-q', '-d', adminUrl, '-c', `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`]);
 
-const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;
 console.log(`Covet bench, PostgreSQL (${serverUrl.host}), ${N} migrations, median of ${RUNS} runs (whole processes)`);
 console.log(`  psql -q -1 -f of the same SQL             ${ms(median(samples.psql))}`);
 console.log(`  pg_dump -s of the ${N}-table database      ${ms(median(samples.pgDump))}`);
@@ -195,9 +124,5 @@ const rows = [
   ['no-op migrate', 'noop', 'bare', 4],
   ['showmigrations', 'status', 'bare', 4],
 ];
-for (const [label, key, baseline, target] of rows) {
-  const ratio = median(samples[key]) / median(samples[baseline]);
-  const verdict = ratio <= target ? 'ok' : 'OVER TARGET';
-  console.log(`  ${label.padEnd(20)} ${ms(median(samples[key]))}  ${ratio.toFixed(2)}x ${baseline} (target <= ${target}x) ${verdict}`);
-}
+printRatios(rows, samples);
 console.log(`  round trips: ${roundTrips} for ${N} migrations (${(roundTrips / N).toFixed(2)} per migration, lock and tracking reads included)`);

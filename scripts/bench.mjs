@@ -12,75 +12,23 @@
 //              opens the database and reads the tracking table (target <= 2x)
 //   status     `covet showmigrations` with everything applied, same baseline (target <= 2x)
 //   in-process the apply again inside one Node process: Covet's runner next to the raw exec
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const N = option('migrations', 500);
-const RUNS = option('runs', 7);
-
+const { migrations: N, runs: RUNS } = benchOptions(7);
 // The project lives inside packages/cli so it resolves @covet/* like an installed project.
 const cliDir = join(root, 'packages', 'cli');
-const work = join(cliDir, '.bench');
-const require = createRequire(join(cliDir, 'package.json'));
-const importPackage = (name) => import(pathToFileURL(require.resolve(name)).href);
-const core = await importPackage('@covet/core');
-const writer = await importPackage('@covet/writer-ts');
-const sqlitePackage = await importPackage('@covet/dialect-sqlite');
-const { op, t, sql } = core;
-const bin = join(cliDir, 'dist', 'bin.js');
+const { work, require, importPackage, core, writer } = await benchProject(cliDir, { engine: 'sqlite', name: './bench.db' });
 const database = join(work, 'bench.db');
-
-rmSync(work, { recursive: true, force: true });
-mkdirSync(join(work, 'migrations'), { recursive: true });
-writeFileSync(
-  join(work, 'covet.config.json'),
-  JSON.stringify({ database: { engine: 'sqlite', name: './bench.db' }, migrations: './migrations', app: 'bench' }, null, 2),
-);
-
-// Generate the migrations with the real writer, and the raw SQL with the real compiler.
-const sqlitePlugin = sqlitePackage.default?.apply ? sqlitePackage.default : sqlitePackage.default.default;
-const covet = core.createCovet({ plugins: [sqlitePlugin] });
-const dialect = covet.dialects.get('sqlite');
-let state = core.EMPTY_STATE;
-const rawStatements = [];
-let previous;
-for (let i = 1; i <= N; i++) {
-  const table = `table_${String(i).padStart(4, '0')}`;
-  const parent = i > 1 ? `table_${String(i - 1).padStart(4, '0')}` : undefined;
-  const columns = {
-    id: t.serial().primaryKey(),
-    name: t.varchar(100).notNull(),
-    email: t.varchar(255),
-    score: t.integer().notNull().default(0),
-    active: t.boolean().notNull().default(true),
-    notes: t.text(),
-    created_at: t.timestamp().notNull().default(sql`CURRENT_TIMESTAMP`),
-    parent_id: parent ? t.integer().references(parent, 'id', { onDelete: 'cascade' }) : t.integer(),
-  };
-  const operations = [op.createTable(table, columns), op.createIndex(table, { name: `${table}_name_idx`, columns: ['name'] })];
-  for (const operation of operations) {
-    const definition = covet.operations.get(operation.kind);
-    const after = definition.applyToState(state, operation.args);
-    const statements = await dialect.compileOperation(operation, { dialect, stateBefore: state, stateAfter: after });
-    rawStatements.push(...statements.map((statement) => statement.sql));
-    state = after;
-  }
-  const name = `${String(20260101000000 + i)}_create_${table}`;
-  writeFileSync(
-    join(work, 'migrations', `${name}.ts`),
-    writer.renderMigration({ operations, dependencies: previous ? [previous] : [], registry: covet.operations }),
-  );
-  previous = name;
-}
+const { statements: rawStatements } = await generateWorkload({
+  core,
+  writer,
+  dialectPlugin: await importPackage('@covet/dialect-sqlite'),
+  engine: 'sqlite',
+  work,
+  count: N,
+});
 const rawSql = join(work, 'raw.sql');
 writeFileSync(rawSql, `${rawStatements.join(';\n')};\n`);
 const betterSqlite = require.resolve('better-sqlite3');
@@ -107,20 +55,7 @@ const cacheDir = join(cliDir, 'node_modules', '.cache', 'covet');
 const freshDatabase = () => {
   for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(database + suffix, { force: true });
 };
-function time(command, commandArgs, prepare) {
-  prepare?.();
-  const started = performance.now();
-  const result = spawnSync(command, commandArgs, { cwd: work, encoding: 'utf8' });
-  const elapsed = performance.now() - started;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${commandArgs.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return { elapsed, stdout: result.stdout };
-}
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
+const time = (command, commandArgs, prepare) => timeProcess(command, commandArgs, { cwd: work, prepare });
 
 const samples = { raw: [], cold: [], warm: [], bare: [], noop: [], status: [] };
 for (let run = 0; run < RUNS; run++) {
@@ -173,7 +108,6 @@ for (let run = 0; run < RUNS; run++) {
   if (summary.migrations.length !== N) throw new Error(`in-process run applied ${summary.migrations.length} migrations`);
 }
 
-const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;
 const rows = [
   ['apply, cold cache', 'cold', 'raw', 1.5],
   ['apply, warm cache', 'warm', 'raw', 1.5],
@@ -185,8 +119,4 @@ console.log(`  raw: one better-sqlite3 exec in one transaction ${ms(median(sampl
 console.log(`  bare: node opening the database and reading covet_migrations ${ms(median(samples.bare))}`);
 rows.push(['apply, in-process', 'inCovet', 'inRaw', 1.5]);
 console.log(`  raw in-process: better-sqlite3 exec of the same SQL ${ms(median(samples.inRaw))}`);
-for (const [label, key, baseline, target] of rows) {
-  const ratio = median(samples[key]) / median(samples[baseline]);
-  const verdict = ratio <= target ? 'ok' : 'OVER TARGET';
-  console.log(`  ${label.padEnd(20)} ${ms(median(samples[key]))}  ${ratio.toFixed(2)}x ${baseline} (target <= ${target}x) ${verdict}`);
-}
+printRatios(rows, samples);
