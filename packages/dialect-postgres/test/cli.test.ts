@@ -178,6 +178,30 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
     expect(await p.snapshot()).toEqual(before);
   });
 
+  it('a non-atomic migration (CREATE INDEX CONCURRENTLY) runs outside a transaction and says so', { timeout: 30_000 }, async () => {
+    const p = await project();
+    p.migration(name(1), [op.createTable('events', { id: t.serial().primaryKey(), kind: t.text() })]);
+    p.write(
+      `migrations/${name(2)}.ts`,
+      renderMigration({
+        operations: [op.runSql('CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind)', 'DROP INDEX CONCURRENTLY events_kind_idx')],
+        dependencies: [name(1)],
+        atomic: false,
+      }),
+    );
+    const result = await p.run('migrate');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`default:${name(2)} is not atomic: it runs outside a transaction`);
+    const valid = await withClient(p.database.url, async (client) =>
+      (await client.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass")).rows,
+    );
+    expect(valid).toEqual([{ valid: true }]);
+    expect((await p.snapshot()).tracking).toEqual([name(1), name(2)]);
+    const rolledBack = await p.run('rollback');
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect((await p.snapshot()).tracking).toEqual([name(1)]);
+  });
+
   it('a backend terminated mid-run: one-line error, no tracking row, and the rerun succeeds', { timeout: 60_000 }, async () => {
     const p = await project();
     p.migration(name(1), [op.createTable('slow', { id: t.serial().primaryKey() }), op.runSql('SELECT pg_sleep(2)', 'SELECT 1')]);
