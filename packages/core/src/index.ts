@@ -126,7 +126,7 @@ export type { CachedMigration } from './loader/migration-cache.js';
 export { importModule, importModules, defaultExport } from './loader/import-module.js';
 export { loadModels } from './loader/load-models.js';
 export { MigrationEngine } from './diff/migration-engine.js';
-export type { MigrationEngineOptions } from './diff/migration-engine.js';
+export type { MigrationEngineOptions, RenameCandidate } from './diff/migration-engine.js';
 export { MigrationRunner } from './runner/migration-runner.js';
 export type {
   RunEvent,

@@ -7,6 +7,7 @@ import {
   targetState,
   type ColumnState,
   type Operation,
+  type RenameCandidate,
   type SchemaState,
 } from '@covet/core';
 import { migrationName, renderMigration, suggestLabel, writeMigrationFile } from '@covet/writer-ts';
@@ -21,6 +22,10 @@ export interface MakeMigrationsOptions {
   readonly dryRun?: boolean;
   /** Compare the models with the migration files (default) or with the live database. */
   readonly from?: 'migrations' | 'database';
+  /** Confirmed renames: `table.old=new` for a column, `old=new` for a table. */
+  readonly renames?: readonly string[];
+  /** Ask about possible renames (default: when both stdin and stdout are terminals). */
+  readonly interactive?: boolean;
 }
 
 /** What `makemigrations` did. */
@@ -66,8 +71,9 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
       capabilities: project.dialect.capabilities,
       ...(normalizeColumn ? { normalizeColumn } : {}),
     });
+    const renames = await decideRenames(engine.renameCandidates(current, target), options, output);
     operations = [
-      ...(await project.covet.hooks.processChanges.promise(engine.detectChanges(current, target), {
+      ...(await project.covet.hooks.processChanges.promise(engine.detectChanges(current, target, { renames }), {
         app: app.name,
         from: current,
         to: target,
@@ -84,7 +90,9 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   output.line(`${c.bold(`Migrations for ${app.name}`)}:`);
   output.line(`  ${c.cyan(name)}`);
   for (const operation of operations) {
-    output.line(`    - ${project.covet.operations.get(operation.kind).describe(operation.args)}`);
+    const definition = project.covet.operations.get(operation.kind);
+    const destructive = typeof definition.destructive === 'function' ? definition.destructive(operation.args) : definition.destructive === true;
+    output.line(`    - ${definition.describe(operation.args)}${destructive ? c.yellow(' (may lose data)') : ''}`);
   }
   const source = renderMigration({ operations, dependencies, registry: project.covet.operations });
   const file = await project.covet.hooks.processMigrationFile.promise(
@@ -98,6 +106,52 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const written = await writeMigrationFile({ directory: app.migrationsDir, name, source: file.source });
   output.line(`  ${c.green('wrote')} ${written}`);
   return { operations, file: written, source: file.source };
+}
+
+/** Parses `--rename` values: `table.old=new` renames a column, `old=new` a table. */
+export function parseRenames(values: readonly string[]): RenameCandidate[] {
+  return values.map((value) => {
+    const match = /^([A-Za-z_][A-Za-z0-9_$]*)(?:\.([A-Za-z_][A-Za-z0-9_$]*))?=([A-Za-z_][A-Za-z0-9_$]*)$/.exec(value);
+    if (!match) {
+      throw new CovetError('OPTION_INVALID', `--rename takes table.old=new or old=new, got ${JSON.stringify(value)}`);
+    }
+    const [, first, second, to] = match as unknown as [string, string, string | undefined, string];
+    return second === undefined ? { kind: 'table' as const, from: first, to } : { kind: 'column' as const, table: first, from: second, to };
+  });
+}
+
+const describeRename = (rename: RenameCandidate) =>
+  rename.kind === 'table' ? `table ${rename.from} to ${rename.to}` : `column ${rename.table}.${rename.from} to ${rename.to}`;
+const renameFlag = (rename: RenameCandidate) => (rename.kind === 'table' ? `${rename.from}=${rename.to}` : `${rename.table}.${rename.from}=${rename.to}`);
+
+/**
+ * The renames to make: those given with `--rename`, and the candidates a person confirms when
+ * asked. Without a terminal nothing is guessed: each candidate is a warning saying how to
+ * confirm it, since a drop and an add lose the data a rename keeps.
+ */
+async function decideRenames(candidates: readonly RenameCandidate[], options: MakeMigrationsOptions, output: Output): Promise<RenameCandidate[]> {
+  const chosen = parseRenames(options.renames ?? []);
+  const taken = (rename: RenameCandidate, side: 'from' | 'to') =>
+    chosen.some((other) => other.kind === rename.kind && other.table === rename.table && other[side] === rename[side]);
+  const open = candidates.filter((candidate) => !taken(candidate, 'from') && !taken(candidate, 'to'));
+  if (open.length === 0) return chosen;
+  const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
+  if (!interactive) {
+    for (const candidate of open) {
+      output.error(
+        `${output.colors.yellow('warning:')} ${candidate.kind} ${candidate.kind === 'table' ? candidate.from : `${candidate.table}.${candidate.from}`} goes away and ${candidate.to} appears with the same definition; if it was renamed, run again with --rename ${renameFlag(candidate)} (a drop loses its data)`,
+      );
+    }
+    return chosen;
+  }
+  const prompts = await import('@clack/prompts');
+  for (const candidate of open) {
+    if (taken(candidate, 'from') || taken(candidate, 'to')) continue;
+    const answer = await prompts.confirm({ message: `Did you rename ${describeRename(candidate)}?`, initialValue: false });
+    if (prompts.isCancel(answer)) throw new CovetError('CANCELLED', 'makemigrations was cancelled; nothing was written');
+    if (answer === true) chosen.push(candidate);
+  }
+  return chosen;
 }
 
 /** The app's latest migrations, plus those of other apps whose tables the operations reference. */

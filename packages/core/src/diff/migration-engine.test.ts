@@ -272,4 +272,37 @@ describe('MigrationEngine.detectChanges', () => {
     const after = schema(table('new', { email: t.text() }, { indexes: [{ name: 'email_idx', columns: ['email'] }] }));
     expect(diff(before, after).map((o) => o.kind)).toStrictEqual(['dropTable', 'createTable']);
   });
+
+  it('finds rename candidates without assuming them, and keeps the data when told', () => {
+    const before = schema(users, posts);
+    const renamedColumn = schema(
+      table('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique(), full_name: t.text() }),
+      posts,
+    );
+    // Unconfirmed: a drop and an add, as before.
+    expect(diff(before, renamedColumn).map((o) => o.kind)).toStrictEqual(['addColumn', 'dropColumn']);
+    expect(engine.renameCandidates(before, renamedColumn)).toStrictEqual([{ kind: 'column', table: 'users', from: 'name', to: 'full_name' }]);
+    const confirmed = engine.detectChanges(before, renamedColumn, { renames: engine.renameCandidates(before, renamedColumn) });
+    expect(asData(confirmed)).toStrictEqual(asData([createOperation('renameColumn', { table: 'users', from: 'name', to: 'full_name' })]));
+
+    // A renamed table keeps its rows; the foreign key that points at it follows.
+    const people = table('people', { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique(), name: t.text() });
+    const renamedTable = schema(
+      { ...people, indexes: [{ name: 'users_email_key', columns: ['email'], unique: true }] },
+      table('posts', {
+        id: t.serial().primaryKey(),
+        author_id: t.integer().notNull().references('people', 'id', { onDelete: 'cascade', name: 'posts_author_id_fkey' }),
+        title: t.varchar(200).notNull(),
+      }),
+    );
+    expect(engine.renameCandidates(before, renamedTable)).toStrictEqual([{ kind: 'table', from: 'users', to: 'people' }]);
+    const tableOps = engine.detectChanges(before, renamedTable, { renames: [{ kind: 'table', from: 'users', to: 'people' }] });
+    expect(asData(tableOps)).toStrictEqual(asData([createOperation('renameTable', { from: 'users', to: 'people' })]));
+
+    // A different definition is not a candidate; a bad rename is a clear error.
+    const retyped = schema(table('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique(), full_name: t.integer() }), posts);
+    expect(engine.renameCandidates(before, retyped)).toStrictEqual([]);
+    const error = covetErrorOf(() => engine.detectChanges(before, retyped, { renames: [{ kind: 'column', table: 'users', from: 'nope', to: 'x' }] }));
+    expect(error.message).toBe('Cannot rename users.nope to x: Column "users.nope" does not exist');
+  });
 });

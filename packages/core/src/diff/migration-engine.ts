@@ -1,5 +1,6 @@
 import { CovetError } from '../errors/covet-error.js';
 import { canonicalJson } from '../migration/canonical-json.js';
+import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import type { DialectCapabilities } from '../dialect/dialect.js';
 import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from '../schema/types.js';
@@ -16,6 +17,17 @@ export interface MigrationEngineOptions {
   /** What the target database allows (e.g. per-table index names), for that check. */
   readonly capabilities?: DialectCapabilities;
 }
+
+/** A table or column that may have been renamed (see {@link MigrationEngine.renameCandidates}). */
+export interface RenameCandidate {
+  readonly kind: 'table' | 'column';
+  /** The table of a column rename. */
+  readonly table?: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+const BUILTIN_BY_KIND = new Map(BUILTIN_OPERATIONS.map((definition) => [definition.kind, definition]));
 
 const byName = <T extends { name: string }>(items: readonly T[]) => new Map(items.map((item) => [item.name, item]));
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
@@ -42,8 +54,65 @@ export class MigrationEngine {
     this.#options = options;
   }
 
-  /** The operations from `from` to `to` (empty when nothing changed). */
-  detectChanges(from: SchemaState, to: SchemaState): Operation[] {
+  /**
+   * Tables and columns that may have been renamed: a table that goes away while one with the
+   * same columns appears, or, in one table, a column that goes away while one with the same
+   * definition appears. The engine never assumes a rename (that would guess); ask the person,
+   * and pass the confirmed ones to {@link MigrationEngine.detectChanges}.
+   */
+  renameCandidates(from: SchemaState, to: SchemaState): RenameCandidate[] {
+    const normalize = this.#options.normalizeColumn ?? ((column: ColumnState) => column);
+    const shape = (column: ColumnState) => canonicalJson({ ...normalize(column), name: '' });
+    const candidates: RenameCandidate[] = [];
+    const created = Object.keys(to.tables).filter((name) => !from.tables[name]).sort();
+    const dropped = Object.keys(from.tables).filter((name) => !to.tables[name]).sort();
+    const columnsOf = (table: TableState) => canonicalJson(table.columns.map((column) => ({ ...normalize(column) })).sort((a, b) => (a.name < b.name ? -1 : 1)));
+    for (const old of dropped) {
+      for (const name of created) {
+        if (columnsOf(from.tables[old]!) === columnsOf(to.tables[name]!)) candidates.push({ kind: 'table', from: old, to: name });
+      }
+    }
+    for (const name of Object.keys(to.tables).filter((table) => from.tables[table]).sort()) {
+      const before = from.tables[name]!;
+      const after = to.tables[name]!;
+      const removed = before.columns.filter((column) => !after.columns.some((c) => c.name === column.name));
+      const added = after.columns.filter((column) => !before.columns.some((c) => c.name === column.name));
+      for (const old of removed) {
+        for (const column of added) {
+          if (shape(old) === shape(column)) candidates.push({ kind: 'column', table: name, from: old.name, to: column.name });
+        }
+      }
+    }
+    return candidates;
+  }
+
+  /**
+   * The operations from `from` to `to` (empty when nothing changed). Confirmed `renames` come
+   * first as `renameTable` / `renameColumn`, so the data stays; the rest is diffed after them.
+   */
+  detectChanges(from: SchemaState, to: SchemaState, options: { renames?: readonly RenameCandidate[] } = {}): Operation[] {
+    const renames: Operation[] = [];
+    for (const rename of options.renames ?? []) {
+      const operation =
+        rename.kind === 'table'
+          ? createOperation('renameTable', { from: rename.from, to: rename.to })
+          : createOperation('renameColumn', { table: rename.table, from: rename.from, to: rename.to });
+      const definition = this.#options.operations?.get(operation.kind) ?? BUILTIN_BY_KIND.get(operation.kind)!;
+      try {
+        definition.validate(operation.args, from);
+      } catch (error) {
+        throw new CovetError('RENAME_INVALID', `Cannot rename ${rename.table ? `${rename.table}.` : ''}${rename.from} to ${rename.to}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      from = definition.applyToState(from, operation.args);
+      renames.push(operation);
+    }
+    const changes = this.#detect(from, to);
+    return renames.length === 0 ? changes : [...renames, ...changes];
+  }
+
+  #detect(from: SchemaState, to: SchemaState): Operation[] {
     const normalize = this.#options.normalizeColumn ?? ((column: ColumnState) => column);
     const sameColumn = (a: ColumnState, b: ColumnState) => same(normalize(a), normalize(b));
     const fromTables = from.tables;

@@ -1,0 +1,60 @@
+// A renamed column or table must not become a drop and an add without a person saying so:
+// makemigrations warns about each candidate, and --rename turns it into a rename that keeps
+// the rows.
+import { afterAll, describe, expect, it } from 'vitest';
+import { TestProject, modelSource, removeProjects } from './helpers.js';
+
+afterAll(removeProjects);
+
+const MODELS = (nameColumn: string, table = 'users') =>
+  modelSource(`
+export const users = defineTable('${table}', {
+  id: t.serial().primaryKey(),
+  ${nameColumn}: t.varchar(100).notNull(),
+});
+`);
+
+describe('renames in makemigrations', () => {
+  it('warns about a possible column rename, and --rename keeps the data', async () => {
+    const project = TestProject.create('rename-column', { files: { 'models/users.ts': MODELS('name') } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    expect((await project.run('migrate')).code).toBe(0);
+    const db = project.open();
+    db.exec("INSERT INTO users (name) VALUES ('Ada')");
+    db.close();
+
+    project.write('models/users.ts', MODELS('full_name'));
+    const warned = await project.run('makemigrations', '--dry-run');
+    expect(warned.code, warned.output).toBe(0);
+    expect(warned.stderr).toContain(
+      'warning: column users.name goes away and full_name appears with the same definition; if it was renamed, run again with --rename users.name=full_name (a drop loses its data)',
+    );
+    expect(warned.stdout).toContain('Drop column users.name (may lose data)');
+
+    const renamed = await project.run('makemigrations', '--name', 'rename', '--rename', 'users.name=full_name');
+    expect(renamed.code, renamed.output).toBe(0);
+    expect(renamed.stderr).toBe('');
+    expect(renamed.stdout).toContain('Rename column users.name to full_name');
+    expect(renamed.stdout).not.toContain('Drop column');
+    expect((await project.run('migrate')).code).toBe(0);
+    expect(project.rows('SELECT full_name FROM users')).toEqual([{ full_name: 'Ada' }]);
+    expect((await project.run('makemigrations')).stdout).toContain('No changes detected');
+  });
+
+  it('renames a table with --rename old=new, and refuses a malformed or impossible one', async () => {
+    const project = TestProject.create('rename-table', { files: { 'models/users.ts': MODELS('name') } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    project.write('models/users.ts', MODELS('name', 'people'));
+    const bad = await project.run('makemigrations', '--rename', 'users->people');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('error: --rename takes table.old=new or old=new, got "users->people"');
+    const impossible = await project.run('makemigrations', '--rename', 'missing=people');
+    expect(impossible.code).toBe(1);
+    expect(impossible.stderr).toContain('error: Cannot rename missing to people: Table "missing" does not exist (renameTable)');
+    expect(project.migrationFiles()).toHaveLength(1);
+    const renamed = await project.run('makemigrations', '--name', 'people', '--rename', 'users=people');
+    expect(renamed.code, renamed.output).toBe(0);
+    expect(renamed.stdout).toContain('Rename table users to people');
+    expect(renamed.stdout).not.toContain('Drop table');
+  });
+});
