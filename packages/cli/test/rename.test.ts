@@ -1,8 +1,9 @@
 // A renamed column or table must not become a drop and an add without a person saying so:
 // makemigrations warns about each candidate, and --rename turns it into a rename that keeps
 // the rows.
+import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestProject, modelSource, removeProjects } from './helpers.js';
+import { BIN, TestProject, modelSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -56,5 +57,39 @@ describe('renames in makemigrations', () => {
     expect(renamed.code, renamed.output).toBe(0);
     expect(renamed.stdout).toContain('Rename table users to people');
     expect(renamed.stdout).not.toContain('Drop table');
+  });
+
+  it('asks on a terminal, and a yes makes it a rename', { timeout: 30_000 }, async () => {
+    const project = TestProject.create('rename-prompt', { files: { 'models/users.ts': MODELS('name') } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    project.write('models/users.ts', MODELS('full_name'));
+    // `script` (util-linux) runs the CLI on a pseudo-terminal, as a person would.
+    const output = await new Promise<string>((resolve, reject) => {
+      // A pseudo-terminal starts 0 columns wide: give it a size, or the prompt wraps at every character.
+      const command = `stty cols 120 rows 40; "${process.execPath}" "${BIN}" makemigrations --name renamed`;
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: project.dir });
+      let text = '';
+      let answered = false;
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error(`no prompt within 20 s:\n${text}`));
+      }, 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (!answered && text.includes('Did you rename column users.name to full_name?')) {
+          answered = true;
+          child.stdin.write('y');
+          setTimeout(() => child.stdin.write('\r'), 200);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    expect(output).toContain('Rename column users.name to full_name');
+    const [, renamed] = project.migrationFiles();
+    expect(project.read(`migrations/${renamed}`)).toContain("op.renameColumn('users', 'name', 'full_name')");
   });
 });
