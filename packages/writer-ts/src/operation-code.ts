@@ -312,11 +312,13 @@ function createTableCode(table: CreateTableArgs): Code {
   return hasOptions ? call('op.createTable', literal(name), columns, options) : call('op.createTable', literal(name), columns);
 }
 
-/** `{ columns: ['email'], unique: true }`: the name only when it is not the default one. */
-function indexCode(table: string, index: IndexState): Code {
-  const defaultName = constraintName(table, index.columns, index.unique ? 'key' : 'idx');
+/**
+ * `{ name: 'users_email_idx', columns: ['email'], unique: true }`. The name is always written,
+ * even when it is the default one: a reviewer sees the name a later `op.dropIndex` uses.
+ */
+function indexCode(_table: string, index: IndexState): Code {
   return object([
-    index.name === defaultName ? undefined : ['name', literal(index.name)],
+    ['name', literal(index.name)],
     ['columns', columnsCode(index.columns)],
     index.unique ? ['unique', literal(true)] : undefined,
     index.where === undefined ? undefined : ['where', literal(index.where)],

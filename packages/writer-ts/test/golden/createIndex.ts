@@ -4,9 +4,12 @@ import { defineMigration, op } from '@covet/core';
 export default defineMigration({
   dependencies: ['20261124120000_initial'],
   operations: [
-    op.createIndex('users', { columns: ['nickname'] }),
+    op.createIndex('users', { name: 'users_nickname_idx', columns: ['nickname'] }),
     op.createIndex('users', { name: 'users_email_lower_key', columns: ['email'], unique: true }),
-    op.createIndex('posts', { columns: ['author_id', 'created_at'] }),
+    op.createIndex('posts', {
+      name: 'posts_author_id_created_at_idx',
+      columns: ['author_id', 'created_at'],
+    }),
     op.createIndex('posts', {
       name: 'posts_published_idx',
       columns: ['published_at'],

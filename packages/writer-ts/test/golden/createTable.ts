@@ -13,8 +13,8 @@ export default defineMigration({
       created_at: t.timestamp().notNull().default(sql`CURRENT_TIMESTAMP`),
     }, {
       indexes: [
-        { columns: ['bio'] },
-        { columns: ['email'], where: 'deleted_at IS NULL' },
+        { name: 'users_bio_idx', columns: ['bio'] },
+        { name: 'users_email_idx', columns: ['email'], where: 'deleted_at IS NULL' },
         {
           name: 'users_live_handle',
           columns: ['handle', 'deleted_at'],
