@@ -10,6 +10,7 @@ export type {
 } from './dialect/dialect.js';
 export type { CompileContext, Operation, SqlRenderer, ValidationContext } from './operations/define-operation.js';
 export { compileBuiltin } from './dialect/builtin-compiler.js';
+export { DialectBase } from './dialect/dialect-base.js';
 export type { BuiltinOperationCompiler, CompileResult } from './dialect/builtin-compiler.js';
 export type {
   ColumnState,

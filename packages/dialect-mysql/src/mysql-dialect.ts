@@ -1,13 +1,5 @@
-import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
-import type {
-  ColumnState,
-  CompileContext,
-  DatabaseConfig,
-  Dialect,
-  DialectCapabilities,
-  Operation,
-  SqlStatement,
-} from '@covet/core/dialect';
+import { DialectBase, validateIdentifier } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities } from '@covet/core/dialect';
 import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
 import { normalizeMysqlColumn } from './mysql-types.js';
@@ -21,8 +13,7 @@ import { normalizeMysqlColumn } from './mysql-types.js';
  * ran. `transaction()` still wraps the DML and the tracking row. Tables are InnoDB, utf8mb4.
  * The migration lock is `GET_LOCK('covet_migrate:<database>')` on a dedicated connection.
  */
-export class MysqlDialect implements Dialect {
-  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+export class MysqlDialect extends DialectBase {
   readonly name = 'mysql';
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: false,
@@ -32,23 +23,15 @@ export class MysqlDialect implements Dialect {
     // Index names are unique per table only (Sakila reuses idx_fk_address_id on several).
     indexNameScope: 'table',
   });
-  readonly #compiler = new MysqlCompiler((name) => this.quoteIdentifier(name));
+  protected readonly compiler = new MysqlCompiler((name) => this.quoteIdentifier(name));
 
   /** `` `name` ``, after checking the name is a valid identifier of at most 64 characters. */
-  quoteIdentifier(name: string): string {
+  override quoteIdentifier(name: string): string {
     validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
     return `\`${name.replace(/`/g, '``')}\``;
   }
 
-  placeholder(): string {
-    return '?';
-  }
-
-  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
-    return this.#compiler.compile(operation, context);
-  }
-
-  normalizeColumn(column: ColumnState): ColumnState {
+  override normalizeColumn(column: ColumnState): ColumnState {
     return normalizeMysqlColumn(column);
   }
 

@@ -1,14 +1,5 @@
-import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
-import type {
-  ColumnState,
-  CompileContext,
-  DatabaseConfig,
-  Dialect,
-  DialectCapabilities,
-  DialectConnection,
-  Operation,
-  SqlStatement,
-} from '@covet/core/dialect';
+import { DialectBase } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, DialectConnection } from '@covet/core/dialect';
 import { PostgresCompiler } from './postgres-compiler.js';
 import { PostgresConnection, schemaOf } from './postgres-connection.js';
 import { normalizePostgresColumn } from './postgres-types.js';
@@ -22,8 +13,7 @@ import { normalizePostgresColumn } from './postgres-types.js';
  * database and schema; DDL waits at most `lock_timeout` (10 s unless
  * `database.options.lockTimeout` says otherwise) for a busy table.
  */
-export class PostgresDialect implements Dialect {
-  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+export class PostgresDialect extends DialectBase {
   readonly name = 'postgres';
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
@@ -31,23 +21,13 @@ export class PostgresDialect implements Dialect {
     // NAMEDATALEN - 1: longer names are silently truncated by the server.
     maxIdentifierLength: 63,
   });
-  readonly #compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
+  protected readonly compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
 
-  /** `"name"`, after checking the name is a valid identifier; embedded quotes are doubled. */
-  quoteIdentifier(name: string): string {
-    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
-    return `"${name.replace(/"/g, '""')}"`;
-  }
-
-  placeholder(index: number): string {
+  override placeholder(index: number): string {
     return `$${index}`;
   }
 
-  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
-    return this.#compiler.compile(operation, context);
-  }
-
-  normalizeColumn(column: ColumnState): ColumnState {
+  override normalizeColumn(column: ColumnState): ColumnState {
     return normalizePostgresColumn(column);
   }
 

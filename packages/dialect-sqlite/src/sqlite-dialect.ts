@@ -1,14 +1,5 @@
-import { DIALECT_SPECIFICATION_VERSION, validateIdentifier } from '@covet/core/dialect';
-import type {
-  ColumnState,
-  CompileContext,
-  DatabaseConfig,
-  Dialect,
-  DialectCapabilities,
-  DialectConnection,
-  Operation,
-  SqlStatement,
-} from '@covet/core/dialect';
+import { DialectBase } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, DialectConnection } from '@covet/core/dialect';
 import { resolve } from 'node:path';
 import { SqliteCompiler } from './sqlite-compiler.js';
 import { openSqliteConnection } from './sqlite-connection.js';
@@ -21,8 +12,7 @@ import { normalizeSqliteColumn } from './sqlite-types.js';
  * which SQLite cannot ALTER, rebuild the table inside the migration's transaction, keeping every
  * row, index, trigger and view. The migration lock is SQLite's write lock (`BEGIN IMMEDIATE`).
  */
-export class SqliteDialect implements Dialect {
-  readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
+export class SqliteDialect extends DialectBase {
   readonly name = 'sqlite';
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
@@ -30,23 +20,9 @@ export class SqliteDialect implements Dialect {
     // SQLite has no limit; 63 (PostgreSQL's) keeps names portable between dialects.
     maxIdentifierLength: 63,
   });
-  readonly #compiler = new SqliteCompiler((name) => this.quoteIdentifier(name));
+  protected readonly compiler = new SqliteCompiler((name) => this.quoteIdentifier(name));
 
-  /** `"name"`, after checking the name is a valid identifier; embedded quotes are doubled. */
-  quoteIdentifier(name: string): string {
-    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
-    return `"${name.replace(/"/g, '""')}"`;
-  }
-
-  placeholder(): string {
-    return '?';
-  }
-
-  compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined {
-    return this.#compiler.compile(operation, context);
-  }
-
-  normalizeColumn(column: ColumnState): ColumnState {
+  override normalizeColumn(column: ColumnState): ColumnState {
     return normalizeSqliteColumn(column);
   }
 

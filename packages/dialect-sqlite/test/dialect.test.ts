@@ -14,7 +14,7 @@ describe('SqliteDialect', () => {
     expect(dialect.quoteIdentifier('order')).toBe('"order"');
     expect(() => dialect.quoteIdentifier('a"b')).toThrow(/Invalid identifier/);
     expect(() => dialect.quoteIdentifier('x'.repeat(64))).toThrow(/more than 63/);
-    expect(dialect.placeholder()).toBe('?');
+    expect(dialect.placeholder(1)).toBe('?');
     // A relative file is resolved from `root` (the config file's folder), else the working directory.
     expect(dialect.describeDatabase({ engine: 'sqlite', name: './app.db', root: '/srv/app' })).toBe('sqlite /srv/app/app.db');
     expect(dialect.describeDatabase({ engine: 'sqlite', name: './app.db' })).toBe(`sqlite ${process.cwd()}/app.db`);
