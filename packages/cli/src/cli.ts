@@ -71,7 +71,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .option('--dry-run', 'Print the detected operations without writing a file')
       .option('--from <source>', 'Compare with "migrations" (default) or the live "database"', { default: 'migrations' })
       .option('--rename <mapping>', 'Confirm a rename instead of a drop and an add: table.old=new (column) or old=new (table); repeatable')
-      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[] }) => {
+      .option('--check', 'Write nothing; exit 1 if the models have changes without a migration (for CI)')
+      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; check?: boolean }) => {
         if (flags.from !== 'migrations' && flags.from !== 'database') {
           throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
         }
@@ -82,6 +83,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
             ...(flags.name !== undefined ? { name: String(flags.name) } : {}),
             empty: flags.empty === true,
             dryRun: flags.dryRun === true,
+            check: flags.check === true,
             from: flags.from,
             renames: flags.rename === undefined ? [] : (Array.isArray(flags.rename) ? flags.rename : [flags.rename]).map(String),
             ...(flags.app ? { app: String(flags.app) } : {}),

@@ -92,4 +92,18 @@ describe('renames in makemigrations', () => {
     const [, renamed] = project.migrationFiles();
     expect(project.read(`migrations/${renamed}`)).toContain("op.renameColumn('users', 'name', 'full_name')");
   });
+
+  it('makemigrations --check passes when migrations hold the models and fails, writing nothing, when they do not', async () => {
+    const project = TestProject.create('check', { files: { 'models/users.ts': MODELS('name') } });
+    const missing = await project.run('makemigrations', '--check');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('error: The models of default have 1 change(s) without a migration: Create table users');
+    expect(missing.stderr).toContain('hint: Run covet makemigrations and commit the migration it writes.');
+    expect(project.migrationFiles()).toEqual([]);
+    expect((await project.run('makemigrations')).code).toBe(0);
+    const clean = await project.run('makemigrations', '--check');
+    expect(clean.code, clean.output).toBe(0);
+    expect(clean.stdout).toContain('No changes detected');
+    expect(project.migrationFiles()).toHaveLength(1);
+  });
 });

@@ -26,6 +26,8 @@ export interface MakeMigrationsOptions {
   readonly renames?: readonly string[];
   /** Ask about possible renames (default: when both stdin and stdout are terminals). */
   readonly interactive?: boolean;
+  /** Write nothing; fail (exit 1) when the models have changes no migration holds yet (for CI). */
+  readonly check?: boolean;
 }
 
 /** What `makemigrations` did. */
@@ -71,7 +73,8 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
       capabilities: project.dialect.capabilities,
       ...(normalizeColumn ? { normalizeColumn } : {}),
     });
-    const renames = await decideRenames(engine.renameCandidates(current, target), options, output);
+    // --check never asks: it runs in CI, and a candidate is reported like any change.
+    const renames = await decideRenames(engine.renameCandidates(current, target), options.check ? { ...options, interactive: false } : options, output);
     operations = [
       ...(await project.covet.hooks.processChanges.promise(engine.detectChanges(current, target, { renames }), {
         app: app.name,
@@ -85,6 +88,12 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     }
   }
 
+  if (options.check) {
+    const listing = operations.map((operation) => project.covet.operations.get(operation.kind).describe(operation.args)).join('; ');
+    throw new CovetError('CHANGES_PENDING', `The models of ${app.name} have ${operations.length} change(s) without a migration: ${listing}`, {
+      hint: 'Run covet makemigrations and commit the migration it writes.',
+    });
+  }
   const name = migrationName(options.name ?? (options.empty ? 'custom' : suggestLabel(operations)), nextTimestamp(graph, app.name));
   const dependencies = dependenciesOf(graph, app.name, operations, replayed.owners);
   output.line(`${c.bold(`Migrations for ${app.name}`)}:`);
