@@ -396,13 +396,16 @@ export class MigrationRunner {
     }
   }
 
-  /** Loads migrations and computes the schema state before each step, replaying `applied` ones. */
-  async #planUp(pending: readonly MigrationEntry[], applied: ReadonlySet<string>): Promise<PlannedMigration[]> {
+  /**
+   * Loads `entries` (graph order) and replays them from an empty schema, recording the state
+   * before and after every step; the operations of migrations in `validate` are validated
+   * against the state before them. Errors name the migration, the operation and the file.
+   */
+  async #replay(entries: readonly MigrationEntry[], validate: ReadonlySet<string>): Promise<PlannedMigration[]> {
     const registry = this.#options.covet.operations;
-    const wanted = new Set(pending.map((entry) => entry.id));
-    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
+    const capabilities = this.#options.dialect.capabilities;
     const migrations = await Promise.all(entries.map((entry) => entry.load()));
-    const planned: PlannedMigration[] = [];
+    const replayed: PlannedMigration[] = [];
     let state = EMPTY_STATE;
     for (const migration of migrations) {
       const stateBefore = state;
@@ -410,9 +413,9 @@ export class MigrationRunner {
       migration.operations.forEach((operation, index) => {
         const definition = registry.get(operation.kind, `operation #${index + 1} of ${migration.file ?? migration.id}`);
         const before = state;
-        if (wanted.has(migration.id)) {
+        if (validate.has(migration.id)) {
           try {
-            definition.validate(operation.args, before, { capabilities: this.#options.dialect.capabilities });
+            definition.validate(operation.args, before, { capabilities });
           } catch (error) {
             throw operationError(migration, index, operation, error, 'is invalid');
           }
@@ -424,40 +427,33 @@ export class MigrationRunner {
         }
         steps.push({ operation, index, stateBefore: before, stateAfter: state });
       });
-      if (wanted.has(migration.id)) planned.push({ migration, stateBefore, steps });
+      replayed.push({ migration, stateBefore, steps });
     }
-    return planned;
+    return replayed;
+  }
+
+  /** The pending migrations with the state before each step (applied ones replayed first). */
+  async #planUp(pending: readonly MigrationEntry[], applied: ReadonlySet<string>): Promise<PlannedMigration[]> {
+    const wanted = new Set(pending.map((entry) => entry.id));
+    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
+    return (await this.#replay(entries, wanted)).filter((plan) => wanted.has(plan.migration.id));
   }
 
   /** Computes the reverse steps of `chosen` (latest first), refusing irreversible ones up front. */
   async #planDown(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): Promise<PlannedMigration[]> {
     const registry = this.#options.covet.operations;
-    const graph = this.#options.migrations;
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
-    const entries = graph.order().filter((entry) => applied.has(entry.id));
-    const migrations = await Promise.all(entries.map((entry) => entry.load()));
-    const after = new Map<string, { before: SchemaState; steps: Step[] }>();
-    let state = EMPTY_STATE;
-    for (const migration of migrations) {
-      const before = state;
-      const steps: Step[] = [];
-      migration.operations.forEach((operation, index) => {
-        const definition = registry.get(operation.kind, `operation #${index + 1} of ${migration.file ?? migration.id}`);
-        const stateBefore = state;
-        state = definition.applyToState(state, operation.args);
-        steps.push({ operation, index, stateBefore, stateAfter: state });
-      });
-      after.set(migration.id, { before, steps });
-    }
+    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id));
+    const forwards = new Map((await this.#replay(entries, new Set())).map((plan) => [plan.migration.id, plan]));
     const planned: PlannedMigration[] = [];
     for (const row of chosen) {
       const id = `${row.app}:${row.name}`;
-      const migration = migrations.find((m) => m.id === id)!;
-      const forward = after.get(id)!;
+      const forward = forwards.get(id)!;
+      const { migration } = forward;
       if (migration.up && !migration.down) {
         throw new CovetError('IRREVERSIBLE', `Cannot roll back ${id}: it has custom up code and no down (${migration.file})`);
       }
-      const stateAfterMigration = forward.steps.at(-1)?.stateAfter ?? forward.before;
+      const stateAfterMigration = forward.steps.at(-1)?.stateAfter ?? forward.stateBefore;
       let current = stateAfterMigration;
       const steps: Step[] = [];
       for (const step of [...forward.steps].reverse()) {
