@@ -31,6 +31,17 @@ export const TRACKING_TABLE_STATE: TableState = Object.freeze({
   foreignKeys: [],
 }) as TableState;
 
+/** Creates one of Covet's own tables, compiled by the dialect like any other table. */
+async function createBookkeepingTable(connection: DialectConnection, table: TableState): Promise<void> {
+  const { dialect } = connection;
+  const statements = await dialect.compileOperation(createOperation('createTable', table), {
+    dialect,
+    stateBefore: EMPTY_STATE,
+    stateAfter: withTable(EMPTY_STATE, table),
+  });
+  for (const statement of statements ?? []) await connection.execute(statement);
+}
+
 function toIso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
@@ -59,16 +70,7 @@ export class TrackingTable {
   /** Creates the table if it is missing (call it holding the migration lock). */
   async ensure(): Promise<void> {
     if (await this.exists()) return;
-    const dialect = this.#connection.dialect;
-    const operation = createOperation('createTable', TRACKING_TABLE_STATE);
-    const statements = await dialect.compileOperation(operation, {
-      dialect,
-      stateBefore: EMPTY_STATE,
-      stateAfter: withTable(EMPTY_STATE, TRACKING_TABLE_STATE),
-    });
-    await this.#connection.transaction(async () => {
-      for (const statement of statements ?? []) await this.#connection.execute(statement);
-    });
+    await this.#connection.transaction(() => createBookkeepingTable(this.#connection, TRACKING_TABLE_STATE));
   }
 
   /** Every row, in the order migrations were applied. Empty when the table does not exist. */
@@ -168,14 +170,7 @@ export class PartialRuns {
 
   async record(row: PartialRow): Promise<void> {
     const { dialect } = this.#connection;
-    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) {
-      const statements = await dialect.compileOperation(createOperation('createTable', PARTIAL_TABLE_STATE), {
-        dialect,
-        stateBefore: EMPTY_STATE,
-        stateAfter: withTable(EMPTY_STATE, PARTIAL_TABLE_STATE),
-      });
-      for (const statement of statements ?? []) await this.#connection.execute(statement);
-    }
+    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) await createBookkeepingTable(this.#connection, PARTIAL_TABLE_STATE);
     const q = (name: string) => dialect.quoteIdentifier(name);
     const p = (index: number) => dialect.placeholder(index);
     await this.#connection.execute({
