@@ -1,7 +1,8 @@
 // The everyday loop: makemigrations -> migrate -> change the models -> makemigrations ->
 // migrate -> rollback, and the options of each command, checked on the SQLite file itself.
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Database, MIGRATION_FILE_NAME, TestProject, configSource, listFiles, modelSource, removeProjects } from './helpers.js';
+import { Database, MIGRATION_FILE_NAME, TestProject, configSource, listFiles, modelSource, removeProjects, spawnBin } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -298,5 +299,14 @@ describe('makemigrations -> migrate -> change -> rollback', () => {
     expect(migrated.code, migrated.output).toBe(0);
     expect(project.applied()).toHaveLength(4);
     await expectNoChanges(project);
+  });
+
+  it('runs from any folder with --config: migration files find @covet/core from their own project', async () => {
+    const project = TestProject.create('elsewhere', { files: { 'models/blog.ts': MODELS_V1 } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    // A working directory with no node_modules above it, and no NODE_PATH to fall back on.
+    const result = await spawnBin(['--config', project.path('covet.config.ts'), 'migrate'], tmpdir(), { NODE_PATH: '' });
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/Applied default:\d{14}_initial/);
   });
 });

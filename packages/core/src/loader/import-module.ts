@@ -35,6 +35,8 @@ export async function importModules(files: readonly string[], baseDirectory: str
   try {
     const output = await build({
       stdin: { contents: entry, resolveDir: baseDirectory, sourcefile: 'covet-entry.js', loader: 'js' },
+      // Error locations are relative to it, and joined to it below.
+      absWorkingDir: baseDirectory,
       bundle: true,
       packages: 'external',
       platform: 'node',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { CovetError } from '../errors/covet-error.js';
 import { MigrationGraph } from '../graph/migration-graph.js';
 import { createMigration, migrationId, resolveDependency, type Migration } from '../migration/define-migration.js';
@@ -70,12 +70,16 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   }
   const toImport = found.filter((file) => !file.cacheable || caches.get(file.app)?.get(file.hash) === undefined);
   const imported = new Map<FoundFile, Migration>();
-  if (toImport.length > 0) {
+  // One bundle per migrations folder, resolving the packages the files import (`@covet/core`,
+  // plugins) from that folder, as the project itself would, wherever covet was started.
+  const folders = new Map<string, FoundFile[]>();
+  for (const file of toImport) folders.set(dirname(file.file), [...(folders.get(dirname(file.file)) ?? []), file]);
+  for (const [folder, files] of folders) {
     const namespaces = await importModules(
-      toImport.map((file) => file.file),
-      process.cwd(),
+      files.map((file) => file.file),
+      folder,
     );
-    toImport.forEach((file, index) => {
+    files.forEach((file, index) => {
       const migration = createMigration(file.app, file.name, defaultExport(namespaces[index]), file.file);
       checkKinds(migration, options.operations);
       imported.set(file, migration);
@@ -123,7 +127,7 @@ async function fromCache(
   registry: OperationRegistry,
 ): Promise<Migration> {
   if (cachedOperations === undefined) {
-    const [namespace] = await importModules([file.file], process.cwd());
+    const [namespace] = await importModules([file.file], dirname(file.file));
     const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
     checkKinds(migration, registry);
     return migration;
