@@ -33,6 +33,29 @@ const byName = <T extends { name: string }>(items: readonly T[]) => new Map(item
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /**
+ * Named items (indexes, foreign keys) that go away or change (`removed`, except those that go
+ * with a dropped column) and that appear or change (`added`): a change is a drop and a create.
+ */
+function changedByName<Item extends { name: string }>(
+  before: readonly Item[],
+  after: readonly Item[],
+  goesWithColumn: (item: Item) => boolean,
+): { removed: Item[]; added: Item[] } {
+  const beforeByName = byName(before);
+  const afterByName = byName(after);
+  return {
+    removed: before.filter((item) => {
+      const next = afterByName.get(item.name);
+      return (!next || !same(item, next)) && !goesWithColumn(item);
+    }),
+    added: after.filter((item) => {
+      const old = beforeByName.get(item.name);
+      return !old || !same(item, old);
+    }),
+  };
+}
+
+/**
  * Compares two schema states and produces the operations that turn the first into the
  * second, in a safe order:
  *
@@ -148,30 +171,12 @@ export class MigrationEngine {
 
       // Indexes and foreign keys on a dropped column go away with it (and come back with its reverse).
       const onDroppedColumn = (item: { columns: readonly string[] }) => item.columns.some((column) => droppedColumns.has(column));
-      const beforeIndexes = byName(before.indexes);
-      const afterIndexes = byName(after.indexes);
-      for (const index of before.indexes) {
-        const next = afterIndexes.get(index.name);
-        if ((!next || !same(index, next)) && !onDroppedColumn(index)) {
-          dropIndexes.push(createOperation('dropIndex', { table: name, name: index.name }));
-        }
-      }
-      for (const index of after.indexes) {
-        const old = beforeIndexes.get(index.name);
-        if (!old || !same(index, old)) createIndexes.push(createOperation('createIndex', { table: name, index }));
-      }
-      const beforeKeys = byName(before.foreignKeys);
-      const afterKeys = byName(after.foreignKeys);
-      for (const foreignKey of before.foreignKeys) {
-        const next = afterKeys.get(foreignKey.name);
-        if ((!next || !same(foreignKey, next)) && !onDroppedColumn(foreignKey)) {
-          dropForeignKeys.push(createOperation('dropForeignKey', { table: name, name: foreignKey.name }));
-        }
-      }
-      for (const foreignKey of after.foreignKeys) {
-        const old = beforeKeys.get(foreignKey.name);
-        if (!old || !same(foreignKey, old)) addForeignKeys.push(createOperation('addForeignKey', { table: name, foreignKey }));
-      }
+      const indexes = changedByName(before.indexes, after.indexes, onDroppedColumn);
+      for (const index of indexes.removed) dropIndexes.push(createOperation('dropIndex', { table: name, name: index.name }));
+      for (const index of indexes.added) createIndexes.push(createOperation('createIndex', { table: name, index }));
+      const keys = changedByName(before.foreignKeys, after.foreignKeys, onDroppedColumn);
+      for (const foreignKey of keys.removed) dropForeignKeys.push(createOperation('dropForeignKey', { table: name, name: foreignKey.name }));
+      for (const foreignKey of keys.added) addForeignKeys.push(createOperation('addForeignKey', { table: name, foreignKey }));
     }
 
     const createTables = this.#createTables(created.map((name) => toTables[name]!), from, addForeignKeys);
