@@ -1,6 +1,7 @@
 // `@covet/core/testing`: the conformance suite every dialect, first-party or third-party, runs
 // against itself on a real database. It registers vitest `describe`/`it` blocks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+export { findWorkspaceRoot } from './testing/workspace-root.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
 import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';

@@ -1,7 +1,8 @@
+import { findWorkspaceRoot } from '@covet/core/testing';
 import { describe, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_OPERATIONS, type Operation, type SchemaState } from '@covet/core';
@@ -74,15 +75,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** The monorepo root: the nearest folder above this file with a pnpm-workspace.yaml. */
+/** The monorepo root (where `../shared` is found beside it). */
 export function repositoryRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error('pnpm-workspace.yaml not found above the tests');
-    folder = parent;
-  }
-  return folder;
+  return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
 export const CORPUS = resolve(repositoryRoot(), '../shared/corpus');

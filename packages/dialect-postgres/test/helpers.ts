@@ -1,8 +1,8 @@
+import { findWorkspaceRoot } from '@covet/core/testing';
 // Shared setup of the PostgreSQL tests: the server at COVET_TEST_PG_URL, probed once; a freshly
 // created database per test (dropped after), so runs never collide; the repository root.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, it } from 'vitest';
@@ -99,15 +99,9 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-/** The monorepo root: the nearest folder above this file with a pnpm-workspace.yaml. */
+/** The monorepo root (where `../shared` is found beside it). */
 export function repositoryRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error('pnpm-workspace.yaml not found above the tests');
-    folder = parent;
-  }
-  return folder;
+  return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
 /** The shared corpus, beside the repository. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { findWorkspaceRoot } from '@covet/core/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,15 +10,9 @@ export function temporaryFolder(): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** The monorepo root: the nearest folder above this file with a pnpm-workspace.yaml. */
+/** The monorepo root (where `../shared` is found beside it). */
 export function repositoryRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error('pnpm-workspace.yaml not found above the tests');
-    folder = parent;
-  }
-  return folder;
+  return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
 /** The shared Chinook SQLite dump (outside the repository, next to it). */
