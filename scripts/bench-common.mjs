@@ -10,8 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The built CLI every bench runs as a whole process. */
-export const BIN = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+/** The `covet` binary (as package managers link it) every bench runs as a whole process. */
+export const BIN = join(ROOT, 'packages', 'cli', 'bin', 'covet.cjs');
 
 /** `--migrations N` (default 500) and `--runs N`. */
 export function benchOptions(defaultRuns) {

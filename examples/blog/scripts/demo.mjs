@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const example = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(example, '.demo');
 const require = createRequire(join(example, 'package.json'));
-const bin = join(dirname(require.resolve('@covet/cli/package.json')), 'bin', 'covet.js');
+const bin = join(dirname(require.resolve('@covet/cli/package.json')), 'bin', 'covet.cjs');
 
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[22m` : text);
 const step = (text) => console.log(`\n${bold(`== ${text}`)}`);

@@ -27,34 +27,65 @@ function isPlugin(value: unknown): value is CovetPlugin {
 }
 
 /**
+ * True in the CommonJS build, which the `covet` binary runs: Node starts CommonJS faster, and
+ * migration and config files are evaluated as CommonJS, so they and the CLI share one copy of
+ * `@covet/core`. (No `require` exists in an ES module.)
+ */
+const COMMONJS = typeof require === 'function';
+
+/**
  * Imports a package by name as the project would (resolved from the project's folder first,
  * then from the CLI's own) and returns its plugin: the default export, unwrapped across
- * ESM/CJS interop.
+ * ESM/CJS interop. It loads through the module system the CLI itself runs in, so the plugin
+ * and the CLI share one copy of `@covet/core`; an ES-module-only package is imported.
  */
 export async function importPlugin(name: string, fromDirectory: string, missing: () => CovetError): Promise<CovetPlugin> {
-  let resolved: string | undefined;
+  let loaded: { value: unknown; from: string } | undefined;
   for (const base of [join(fromDirectory, 'package.json'), import.meta.url ?? __filename]) {
     try {
-      resolved = resolveEsmEntry(createRequire(base), name);
+      loaded = await loadPackage(createRequire(base), name);
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
     }
   }
-  if (resolved === undefined) throw missing();
-  let value: unknown = await import(pathToFileURL(resolved).href);
+  if (loaded === undefined) throw missing();
+  let value = loaded.value;
   for (let depth = 0; depth < 3 && !isPlugin(value) && typeof value === 'object' && value !== null && 'default' in value; depth++) {
     value = (value as { default: unknown }).default;
   }
   if (!isPlugin(value)) {
-    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${resolved})`);
+    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${loaded.from})`);
   }
   return value;
 }
 
+async function loadPackage(require: NodeRequire, name: string): Promise<{ value: unknown; from: string }> {
+  if (COMMONJS) {
+    let from: string | undefined;
+    try {
+      from = require.resolve(name);
+    } catch (error) {
+      // A package with only an `import` entry: imported below.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+    }
+    if (from !== undefined) {
+      try {
+        return { value: require(from), from };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
+        return { value: await import(pathToFileURL(from).href), from };
+      }
+    }
+  }
+  const from = resolveEsmEntry(require, name);
+  return { value: await import(pathToFileURL(from).href), from };
+}
+
 /**
- * The ESM entry of a package when its `exports` map has one (the CLI is ESM: importing the
+ * The ESM entry of a package when its `exports` map has one (an ES-module CLI importing the
  * CommonJS entry would load a second copy of `@covet/core`), else what `require` resolves.
  */
 function resolveEsmEntry(require: NodeRequire, name: string): string {

@@ -1,6 +1,6 @@
 // Shared setup of the CLI integration tests: a throw-away project folder per test (below
 // test/.tmp so `@covet/core` and `@covet/dialect-sqlite` resolve from packages/cli/node_modules),
-// the CLI run in-process (`runCli`) or as the real binary (`dist/bin.js`), and direct looks
+// the CLI run in-process (`runCli`) or as the real binary (`bin/covet.cjs`), and direct looks
 // at the SQLite file with better-sqlite3.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,8 +14,8 @@ import { runCli } from '../src/cli.js';
 export const CLI_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Scratch folder of the tests (git-ignored). */
 export const TMP_ROOT = join(CLI_ROOT, 'test', '.tmp');
-/** The real `covet` binary (build it with `pnpm --filter @covet/cli build`). */
-export const BIN = join(CLI_ROOT, 'dist', 'bin.js');
+/** The real `covet` binary, as package managers link it (build first: `pnpm --filter @covet/cli build`). */
+export const BIN = join(CLI_ROOT, 'bin', 'covet.cjs');
 
 // ---------------------------------------------------------------------------------------------
 // better-sqlite3, typed just enough (the CLI package has no @types/better-sqlite3).
@@ -185,7 +185,7 @@ export class TestProject {
     return { code, stdout, stderr, output, durationMs: performance.now() - started };
   }
 
-  /** Runs the real binary (`node dist/bin.js ...argv`) with piped output. */
+  /** Runs the real binary (`node bin/covet.cjs ...argv`) with piped output. */
   spawn(argv: readonly string[], options: { env?: Record<string, string> } = {}): Promise<RunResult> {
     return spawnBin(argv, this.dir, options.env);
   }
@@ -271,7 +271,7 @@ export class TestProject {
   }
 }
 
-/** Runs `node dist/bin.js ...argv` in `cwd`, output piped; resolves when the process exits. */
+/** Runs `node bin/covet.cjs ...argv` in `cwd`, output piped; resolves when the process exits. */
 export function spawnBin(argv: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
 import { createTestDatabase, repositoryRoot, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
-const BIN = join(repositoryRoot(), 'packages', 'cli', 'dist', 'bin.js');
+const BIN = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
 /** Temp projects live inside this package, so `@covet/dialect-mysql` resolves (self-reference) like an installed dependency. */
 const TMP = join(import.meta.dirname, '.tmp');
 

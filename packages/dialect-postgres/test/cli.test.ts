@@ -15,7 +15,7 @@ import { createTestDatabase, describeWithPostgres, urlFor, withClient, type Test
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TMP_ROOT = join(PACKAGE_ROOT, 'test', '.tmp');
-const BIN = join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'dist', 'bin.js');
+const BIN = join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'bin', 'covet.cjs');
 
 interface RunResult {
   code: number | null;
