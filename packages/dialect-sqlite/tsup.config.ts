@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { buildId } from '../../scripts/build-id.mjs';
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -7,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Identifies this build: compiled migration plans are cached under it (see PlanCache).
+  define: { __COVET_BUILD_ID__: JSON.stringify(buildId()) },
 });

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PlanCache } from '@covet/core';
 import { runCli } from '../src/cli.js';
 
 /** packages/cli */
@@ -358,11 +359,12 @@ export function loaderCacheFiles(dir: string): string[] {
     });
 }
 
-/** Removes the project folders made by this test file (and the loader cache files of their migrations). */
+/** Removes the project folders made by this test file (and the loader and plan cache files of their migrations). */
 export function removeProjects(): void {
   if (process.env.COVET_KEEP_TMP) return;
   for (const dir of created.splice(0)) {
     for (const file of loaderCacheFiles(dir)) rmSync(file, { force: true });
+    rmSync(PlanCache.forProject(dir, 'sqlite').file, { force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -128,6 +128,8 @@ export { loadModels } from './loader/load-models.js';
 export { MigrationEngine } from './diff/migration-engine.js';
 export type { MigrationEngineOptions, RenameCandidate } from './diff/migration-engine.js';
 export { MigrationRunner } from './runner/migration-runner.js';
+export { PlanCache, CORE_BUILD_ID } from './runner/plan-cache.js';
+export type { CompiledStep } from './runner/plan-cache.js';
 export type {
   RunEvent,
   MigrationRunnerOptions,

@@ -4,6 +4,8 @@ import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
 import { normalizeMysqlColumn } from './mysql-types.js';
 
+declare const __COVET_BUILD_ID__: string | undefined;
+
 /**
  * Covet's MySQL dialect (MySQL 8, MariaDB 10.6+), on mysql2.
  *
@@ -15,6 +17,8 @@ import { normalizeMysqlColumn } from './mysql-types.js';
  */
 export class MysqlDialect extends DialectBase {
   readonly name = 'mysql';
+  /** This build of the compiler (set when the package is built): compiled plans are cached under it. */
+  readonly cacheKey = typeof __COVET_BUILD_ID__ === 'string' ? `@covet/dialect-mysql@${__COVET_BUILD_ID__}` : undefined;
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: false,
     alterColumn: 'native',

@@ -4,6 +4,8 @@ import { PostgresCompiler } from './postgres-compiler.js';
 import { PostgresConnection, schemaOf } from './postgres-connection.js';
 import { normalizePostgresColumn } from './postgres-types.js';
 
+declare const __COVET_BUILD_ID__: string | undefined;
+
 /**
  * Covet's PostgreSQL dialect, on `pg`.
  *
@@ -15,6 +17,8 @@ import { normalizePostgresColumn } from './postgres-types.js';
  */
 export class PostgresDialect extends DialectBase {
   readonly name = 'postgres';
+  /** This build of the compiler (set when the package is built): compiled plans are cached under it. */
+  readonly cacheKey = typeof __COVET_BUILD_ID__ === 'string' ? `@covet/dialect-postgres@${__COVET_BUILD_ID__}` : undefined;
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
     alterColumn: 'native',

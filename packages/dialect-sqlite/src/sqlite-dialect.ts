@@ -5,6 +5,8 @@ import { SqliteCompiler } from './sqlite-compiler.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { normalizeSqliteColumn } from './sqlite-types.js';
 
+declare const __COVET_BUILD_ID__: string | undefined;
+
 /**
  * Covet's SQLite dialect, on better-sqlite3.
  *
@@ -14,6 +16,8 @@ import { normalizeSqliteColumn } from './sqlite-types.js';
  */
 export class SqliteDialect extends DialectBase {
   readonly name = 'sqlite';
+  /** This build of the compiler (set when the package is built): compiled plans are cached under it. */
+  readonly cacheKey = typeof __COVET_BUILD_ID__ === 'string' ? `@covet/dialect-sqlite@${__COVET_BUILD_ID__}` : undefined;
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
     alterColumn: 'rebuild',

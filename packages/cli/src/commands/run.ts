@@ -1,4 +1,4 @@
-import { MigrationRunner, type RunEvent, type RunSummary } from '@covet/core';
+import { MigrationRunner, PlanCache, type RunEvent, type RunSummary } from '@covet/core';
 import { formatDuration, type Output } from '../output.js';
 import type { Project } from '../project.js';
 
@@ -38,6 +38,7 @@ export async function createRunner(project: Project, output: Output, options: { 
     connection,
     migrations,
     lockTimeoutMs: project.config.lockTimeoutMs,
+    planCache: PlanCache.forProject(project.config.rootDir, project.dialect.name),
     onEvent,
   });
 }

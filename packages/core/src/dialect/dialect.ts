@@ -117,6 +117,14 @@ export interface Dialect {
    */
   compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined;
   /**
+   * Optional. Identifies what `compileOperation` produces: the same operations and schema
+   * states must always compile to the same SQL under the same key, so it must change whenever
+   * the compiler (or an option it reads) changes, e.g. `my-dialect@1.4.2`. With it, a runner
+   * given a `PlanCache` keeps the compiled SQL of migrations and applies them to another
+   * database without compiling them again; without it, nothing is cached.
+   */
+  readonly cacheKey?: string | undefined;
+  /**
    * The column as this database would store and report it (e.g. SQLite has no bigserial),
    * so the engine does not see a change where the database cannot tell two definitions apart.
    */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { findCacheRoot, writeAtomically } from './cache-files.js';
 
 /** What the cache remembers of one migration source text. */
 export interface CachedMigration {
@@ -103,22 +103,5 @@ export class MigrationCache {
     } catch {
       // A read-only checkout still works, only without the cache.
     }
-  }
-}
-
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
-
-function findCacheRoot(start: string): string {
-  let directory = start;
-  for (;;) {
-    const modules = join(directory, 'node_modules');
-    if (existsSync(modules)) return join(modules, '.cache', 'covet');
-    const parent = dirname(directory);
-    if (parent === directory) return join(tmpdir(), 'covet-cache');
-    directory = parent;
   }
 }

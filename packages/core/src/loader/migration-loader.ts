@@ -4,7 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { CovetError } from '../errors/covet-error.js';
 import { MigrationGraph } from '../graph/migration-graph.js';
 import { createMigration, migrationId, resolveDependency, type Migration } from '../migration/define-migration.js';
-import { createOperation, type OperationRegistry } from '../operations/define-operation.js';
+import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import { defaultExport, importModules } from './import-module.js';
 import { MigrationCache, type CachedMigration } from './migration-cache.js';
 
@@ -100,9 +100,12 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   const entries = found.map((file) => {
     const migration = imported.get(file);
     if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration);
-    const cached = caches.get(file.app)!.get(file.hash)!;
     const cache = caches.get(file.app)!;
-    return entry(file, cached.dependencies, cached.checksum, () => fromCache(file, cached, cache.operations(file.hash), options.operations));
+    const cached = cache.get(file.hash)!;
+    const load = cached.hasOperations
+      ? async () => cachedMigration(file, cached, () => cache.operations(file.hash))
+      : () => importOne(file, options.operations);
+    return entry(file, cached.dependencies, cached.checksum, load);
   });
   return new MigrationGraph(entries);
 }
@@ -120,20 +123,39 @@ function entry(file: FoundFile, dependencies: readonly string[], checksum: strin
   };
 }
 
-async function fromCache(
-  file: FoundFile,
-  cached: CachedMigration,
-  cachedOperations: readonly unknown[] | undefined,
-  registry: OperationRegistry,
-): Promise<Migration> {
-  if (cachedOperations === undefined) {
-    const [namespace] = await importModules([file.file], dirname(file.file));
-    const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
-    checkKinds(migration, registry);
-    return migration;
-  }
-  const operations = (cachedOperations as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args));
-  return createMigration(file.app, file.name, { dependencies: cached.dependencies, operations, atomic: cached.atomic }, file.file, cached.checksum);
+/** Imports one file (a cached file with custom code: its functions cannot be cached). */
+async function importOne(file: FoundFile, registry: OperationRegistry): Promise<Migration> {
+  const [namespace] = await importModules([file.file], dirname(file.file));
+  const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
+  checkKinds(migration, registry);
+  return migration;
+}
+
+/**
+ * A migration from the cache. Its operations are read from the cache's second file the first
+ * time they are needed: a run that applies compiled plans (see PlanCache) never needs them.
+ */
+function cachedMigration(file: FoundFile, cached: CachedMigration, readOperations: () => readonly unknown[] | undefined): Migration {
+  let operations: readonly Operation[] | undefined;
+  return Object.freeze({
+    app: file.app,
+    name: file.name,
+    id: migrationId(file.app, file.name),
+    file: file.file,
+    dependencies: cached.dependencies.map((dependency) => resolveDependency(file.app, dependency)),
+    atomic: cached.atomic,
+    checksum: cached.checksum,
+    get operations(): readonly Operation[] {
+      if (operations) return operations;
+      const data = readOperations();
+      if (data === undefined) {
+        throw new CovetError('CACHE_INVALID', `The migration cache has lost this migration's operations (${file.file})`, {
+          hint: 'Delete node_modules/.cache/covet and run again.',
+        });
+      }
+      return (operations = Object.freeze((data as { kind: string; args: unknown }[]).map((o) => createOperation(o.kind, o.args))));
+    },
+  });
 }
 
 function checkKinds(migration: Migration, registry: OperationRegistry): void {

@@ -1,7 +1,7 @@
 import { CovetError, EXIT_CHECKSUM_MISMATCH, EXIT_PARTIAL_MIGRATION, isCovetError } from '../errors/covet-error.js';
 import type { Dialect, DialectConnection } from '../dialect/dialect.js';
 import type { MigrationGraph } from '../graph/migration-graph.js';
-import type { Direction, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
+import type { Direction, FailureHookContext, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
 import type { MigrationEntry } from '../loader/migration-loader.js';
 import type { Migration, MigrationCodeContext } from '../migration/define-migration.js';
 import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
@@ -9,6 +9,8 @@ import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
 import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
+import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
+import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
 import { PartialRuns, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
 
 /**
@@ -50,6 +52,12 @@ export interface MigrationRunnerOptions {
   readonly migrations: MigrationGraph<MigrationEntry>;
   /** How long to wait for the migration lock (ms). Default 60 s. */
   readonly lockTimeoutMs?: number;
+  /**
+   * Where to keep the SQL compiled for migrations, to apply them to another database without
+   * replaying and compiling them again (used when the dialect has a `cacheKey`). The CLI
+   * passes `PlanCache.forProject(rootDir, dialect)`; without it, nothing is cached.
+   */
+  readonly planCache?: PlanCache;
   readonly onEvent?: (event: RunEvent) => void;
 }
 
@@ -108,6 +116,15 @@ interface Step {
   readonly stateAfter: SchemaState;
 }
 
+/** A migration and its SQL from the plan cache. */
+interface CompiledMigration {
+  readonly migration: Migration;
+  readonly steps: readonly CompiledStep[];
+}
+
+/** The built-in definitions by kind: only these can be cached (see #keepPlans). */
+const BUILTIN_DEFINITIONS = new Map(BUILTIN_OPERATIONS.map((definition) => [definition.kind, definition]));
+
 interface PlannedMigration {
   readonly migration: Migration;
   readonly stateBefore: SchemaState;
@@ -128,6 +145,8 @@ export class MigrationRunner {
   readonly #partial: PartialRuns;
   /** Statements compiled while validating, for steps that do not read the live database. */
   readonly #compiled = new WeakMap<Step, readonly SqlStatement[]>();
+  /** Errors `afterFailure` was called for. */
+  readonly #reported = new WeakSet<object>();
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
@@ -211,8 +230,16 @@ export class MigrationRunner {
     const context = this.#runContext('up', options);
     if (pending.length === 0) return { direction: 'up', migrations: [] };
 
-    const planned = await this.#planUp(pending, applied);
+    const wanted = new Set(pending.map((entry) => entry.id));
+    // The migrations replayed to plan: the applied ones and the pending ones, in graph order.
+    const chain = graph.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
+    const keys = this.#planKeys(chain);
+    const compiled = await this.#compiledPlans(chain, keys, wanted, context);
+    if (compiled) return this.#runCompiled(compiled, context, done);
+
+    const planned = (await this.#replay(chain, wanted)).filter((plan) => wanted.has(plan.migration.id));
     await this.#validate(planned, context);
+    if (keys) await this.#keepPlans(chain, keys, planned);
     await this.#options.covet.hooks.beforeRun.promise({ direction: 'up', migrations: planned.map((p) => p.migration) }, context);
     const timings: { migration: Migration; durationMs: number }[] = [];
     // The tracking table is created with the first migration, in its transaction: a run that is
@@ -396,6 +423,108 @@ export class MigrationRunner {
     }
   }
 
+  /** A tap on one of these hooks needs the schema states or the single operations: the full plan. */
+  #needsFullPlan(): boolean {
+    const { validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql } = this.#options.covet.hooks;
+    return [validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql].some(isTapped);
+  }
+
+  /** The plan-cache key of each migration of `chain`; undefined when plans are not cached. */
+  #planKeys(chain: readonly MigrationEntry[]): string[] | undefined {
+    const { planCache, dialect } = this.#options;
+    if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID) return undefined;
+    return PlanCache.chainKeys(chain, `${CORE_BUILD_ID}\0${dialect.cacheKey}`);
+  }
+
+  /**
+   * The pending migrations as compiled by an earlier run, when all of them are in the plan
+   * cache and the run needs nothing but their SQL: not a dry or fake run, a database with
+   * transactional DDL (no compensation to plan), and no plugin looking at schema states or
+   * single operations. Otherwise undefined, and the run plans everything.
+   */
+  async #compiledPlans(
+    chain: readonly MigrationEntry[],
+    keys: readonly string[] | undefined,
+    wanted: ReadonlySet<string>,
+    context: RunHookContext,
+  ): Promise<CompiledMigration[] | undefined> {
+    const { planCache, dialect } = this.#options;
+    if (!keys || !planCache || context.dryRun || context.fake || !dialect.capabilities.transactionalDdl || this.#needsFullPlan()) return undefined;
+    const found: { entry: MigrationEntry; steps: readonly CompiledStep[] }[] = [];
+    for (let position = 0; position < chain.length; position++) {
+      const entry = chain[position]!;
+      if (!wanted.has(entry.id)) continue;
+      const steps = planCache.get(keys[position]!);
+      if (!steps) return undefined;
+      found.push({ entry, steps });
+    }
+    const migrations = await Promise.all(found.map(({ entry }) => entry.load()));
+    if (migrations.some((migration) => !migration.atomic || migration.up || migration.down)) return undefined;
+    return migrations.map((migration, position) => ({ migration, steps: found[position]!.steps }));
+  }
+
+  /**
+   * Keeps the compiled SQL of the pending migrations that can be applied again from it: atomic,
+   * no custom code, every statement known before the run, and only built-in operations in them
+   * and in every migration before them (a plugin's operation code is not part of the key).
+   */
+  async #keepPlans(chain: readonly MigrationEntry[], keys: readonly string[], planned: readonly PlannedMigration[]): Promise<void> {
+    const { planCache, covet } = this.#options;
+    const byId = new Map(planned.map((plan) => [plan.migration.id, plan]));
+    for (let position = 0; position < chain.length; position++) {
+      const migration = await chain[position]!.load();
+      if (!migration.operations.every((operation) => BUILTIN_DEFINITIONS.get(operation.kind) === covet.operations.get(operation.kind))) break;
+      const plan = byId.get(migration.id);
+      if (!plan || !migration.atomic || migration.up || migration.down) continue;
+      const steps: CompiledStep[] = [];
+      for (const step of plan.steps) {
+        const statements = this.#compiled.get(step);
+        if (!statements) break;
+        steps.push({ index: step.index, kind: step.operation.kind, statements });
+      }
+      if (steps.length === plan.steps.length) planCache!.set(keys[position]!, steps);
+    }
+    planCache!.save(new Set(keys));
+  }
+
+  /** Applies migrations from their compiled SQL, each one with its tracking row in one transaction. */
+  async #runCompiled(plans: readonly CompiledMigration[], context: RunHookContext, done: Migration[]): Promise<RunSummary> {
+    const { covet, connection } = this.#options;
+    await covet.hooks.beforeRun.promise({ direction: 'up', migrations: plans.map((plan) => plan.migration) }, context);
+    const timings: { migration: Migration; durationMs: number }[] = [];
+    let createTracking = !(await this.#tracking.exists());
+    for (const { migration, steps } of plans) {
+      this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
+      const started = performance.now();
+      const owners: number[] = [];
+      const statements: SqlStatement[] = [];
+      for (const step of steps) {
+        for (const statement of step.statements) {
+          owners.push(step.index);
+          statements.push(statement);
+        }
+      }
+      const tracking = this.#tracking.insert(migration.app, migration.name, migration.checksum);
+      const create = createTracking;
+      try {
+        await connection.transaction(async () => {
+          if (create) await this.#tracking.ensure();
+          await this.#executeBatch(migration, owners, statements, tracking);
+        });
+      } catch (error) {
+        await this.#reportFailure(error, { migration });
+        throw error;
+      }
+      createTracking = false;
+      done.push(migration);
+      const durationMs = performance.now() - started;
+      timings.push({ migration, durationMs });
+      this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs, fake: false });
+    }
+    await covet.hooks.afterRun.promise({ direction: 'up', migrations: timings }, context);
+    return { direction: 'up', migrations: done };
+  }
+
   /**
    * Loads `entries` (graph order) and replays them from an empty schema, recording the state
    * before and after every step; the operations of migrations in `validate` are validated
@@ -430,13 +559,6 @@ export class MigrationRunner {
       replayed.push({ migration, stateBefore, steps });
     }
     return replayed;
-  }
-
-  /** The pending migrations with the state before each step (applied ones replayed first). */
-  async #planUp(pending: readonly MigrationEntry[], applied: ReadonlySet<string>): Promise<PlannedMigration[]> {
-    const wanted = new Set(pending.map((entry) => entry.id));
-    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
-    return (await this.#replay(entries, wanted)).filter((plan) => wanted.has(plan.migration.id));
   }
 
   /** Computes the reverse steps of `chosen` (latest first), refusing irreversible ones up front. */
@@ -634,7 +756,7 @@ export class MigrationRunner {
       else await connection.transaction(body);
     } catch (error) {
       const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error) : error;
-      await covet.hooks.afterFailure.promise(failure as Error, { migration }).catch(() => undefined);
+      await this.#reportFailure(failure, { migration });
       throw failure;
     }
     this.#emit({ type: 'migrationDone', direction, migration, durationMs: performance.now() - started, fake });
@@ -663,31 +785,58 @@ export class MigrationRunner {
 
   /** Sends a migration's statements and its tracking row together, naming the statement that fails. */
   async #runBatch(plan: PlannedMigration, migrationContext: MigrationHookContext, trackingStatement: SqlStatement): Promise<void> {
-    const { covet, connection } = this.#options;
-    const { processSql } = covet.hooks;
-    const owners: Step[] = [];
+    const { processSql } = this.#options.covet.hooks;
+    const owners: number[] = [];
     const statements: SqlStatement[] = [];
     for (const step of plan.steps) {
       const compiled = this.#compiled.get(step)!;
       const processed = isTapped(processSql) ? await processSql.promise(compiled, this.#operationContext(plan, step, migrationContext)) : compiled;
       for (const statement of processed) {
-        owners.push(step);
+        owners.push(step.index);
         statements.push(statement);
       }
     }
+    await this.#executeBatch(plan.migration, owners, statements, trackingStatement);
+  }
+
+  /**
+   * Runs a migration's statements (`owners[i]` is the index of the operation statement `i`
+   * belongs to) and then its tracking row, in one call where the connection can
+   * (`executeAll`). A failure names the migration, the operation and the statement.
+   */
+  async #executeBatch(migration: Migration, owners: readonly number[], statements: readonly SqlStatement[], trackingStatement: SqlStatement): Promise<void> {
+    const { covet, connection } = this.#options;
     try {
-      await connection.executeAll!([...statements, trackingStatement]);
+      if (connection.executeAll) {
+        await connection.executeAll([...statements, trackingStatement]);
+      } else {
+        for (let index = 0; index < statements.length; index++) {
+          try {
+            await connection.execute(statements[index]!);
+          } catch (error) {
+            if (typeof error === 'object' && error !== null) Object.assign(error, { statementIndex: index });
+            throw error;
+          }
+        }
+        await connection.execute(trackingStatement);
+      }
     } catch (error) {
-      const index = (error as { statementIndex?: unknown }).statementIndex;
-      const step = typeof index === 'number' ? owners[index] : undefined;
-      if (!step) throw error;
-      const statement = statements[index as number]!;
-      const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
-      await covet.hooks.afterFailure
-        .promise(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement })
-        .catch(() => undefined);
+      const at = (error as { statementIndex?: unknown }).statementIndex;
+      const index = typeof at === 'number' && at < owners.length ? owners[at] : undefined;
+      if (index === undefined) throw error;
+      const operation = migration.operations[index]!;
+      const statement = statements[at as number]!;
+      const failure = operationError(migration, index, operation, error, 'failed', statement);
+      await this.#reportFailure(failure, { migration, operation, index, statement });
       throw failure;
     }
+  }
+
+  /** Calls `afterFailure` once for an error, however many levels it goes up through. */
+  async #reportFailure(error: unknown, context: FailureHookContext): Promise<void> {
+    if (typeof error !== 'object' || error === null || this.#reported.has(error)) return;
+    this.#reported.add(error);
+    await this.#options.covet.hooks.afterFailure.promise(error as Error, context).catch(() => undefined);
   }
 
   /**
@@ -758,7 +907,7 @@ export class MigrationRunner {
       } catch (error) {
         const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
         Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
-        await covet.hooks.afterFailure.promise(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement }).catch(() => undefined);
+        await this.#reportFailure(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement });
         throw failure;
       }
       run++;

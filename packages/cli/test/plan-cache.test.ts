@@ -1,0 +1,184 @@
+// A run keeps the SQL it compiled (PlanCache) so that the next fresh database (a test
+// database, a new environment) is migrated without replaying and compiling every operation.
+// These tests count the dialect's compile calls to see which path a run took, and check that
+// the result is the same database either way, that any change to a migration or a plugin that
+// looks at operations gets the full plan, and that failures read the same.
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestProject, migrationSource, removeProjects } from './helpers.js';
+
+afterAll(removeProjects);
+
+declare global {
+  // Counted by the test configs below (the CLI runs in this process).
+  var covetCompiles: number | undefined;
+  var covetHookLog: string[] | undefined;
+}
+
+beforeEach(() => {
+  globalThis.covetCompiles = 0;
+  globalThis.covetHookLog = [];
+});
+
+/** A config whose sqlite dialect counts its compile calls; `plugin` is a plugin's source. */
+function countingConfig(plugin = ''): string {
+  return `import { defineConfig } from '@covet/core';
+import { SqliteDialect } from '@covet/dialect-sqlite';
+
+class CountingSqlite extends SqliteDialect {
+  compileOperation(operation, context) {
+    globalThis.covetCompiles = (globalThis.covetCompiles ?? 0) + 1;
+    return super.compileOperation(operation, context);
+  }
+}
+const counting = { name: 'counting-sqlite', apply: (covet) => covet.hooks.registerDialects.tap('counting', (registry) => registry.register(new CountingSqlite())) };
+${plugin ? `const extra = ${plugin};` : ''}
+
+export default defineConfig({
+  database: { engine: 'sqlite', name: './app.db' },
+  migrations: './migrations',
+  plugins: [counting${plugin ? ', extra' : ''}],
+});
+`;
+}
+
+const A = '20260101000001_authors';
+const B = '20260101000002_books';
+const C = '20260101000003_indexes';
+
+function files(indexColumns = "['title']"): Record<string, string> {
+  return {
+    [`migrations/${A}.ts`]: migrationSource(["op.createTable('authors', { id: t.serial().primaryKey(), name: t.varchar(100).notNull() })"]),
+    [`migrations/${B}.ts`]: migrationSource(
+      [
+        "op.createTable('books', { id: t.serial().primaryKey(), title: t.text().notNull(), author_id: t.integer().references('authors', 'id') })",
+        "op.addColumn('authors', 'born', t.integer())",
+      ],
+      [A],
+    ),
+    [`migrations/${C}.ts`]: migrationSource(
+      [`op.createIndex('books', { name: 'books_title_idx', columns: ${indexColumns} })`, "op.addColumn('books', 'pages', t.integer().notNull().default(0))"],
+      [B],
+    ),
+  };
+}
+
+function applied(project: TestProject): string[] {
+  return project.tracking().map((row) => `${String(row.name)} ${String(row.checksum)}`);
+}
+
+describe('compiled plans (PlanCache)', () => {
+  it('a fresh database is migrated from the SQL compiled by an earlier run, to the same schema', async () => {
+    const project = TestProject.create('plans-fresh', { config: countingConfig(), files: files() });
+    const first = await project.run('migrate');
+    expect(first.code, first.output).toBe(0);
+    expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(5);
+    const schema = project.schema();
+    const rows = applied(project);
+
+    project.remove('app.db');
+    globalThis.covetCompiles = 0;
+    const second = await project.run('migrate');
+    expect(second.code, second.output).toBe(0);
+    // Only the tracking table's own CREATE TABLE is compiled.
+    expect(globalThis.covetCompiles).toBe(1);
+    expect(second.stdout).toContain(`Applied default:${C}`);
+    expect(project.schema()).toEqual(schema);
+    expect(applied(project)).toEqual(rows);
+
+    // Part-way: the first migration applied, the others from the plan.
+    project.remove('app.db');
+    expect((await project.run('migrate', A)).code).toBe(0);
+    globalThis.covetCompiles = 0;
+    const rest = await project.run('migrate');
+    expect(rest.code, rest.output).toBe(0);
+    expect(globalThis.covetCompiles).toBe(0);
+    expect(project.schema()).toEqual(schema);
+  });
+
+  it('a changed migration is compiled again, and so is every migration after it', async () => {
+    const project = TestProject.create('plans-changed', { config: countingConfig(), files: files() });
+    expect((await project.run('migrate')).code).toBe(0);
+
+    project.remove('app.db');
+    // The middle migration changes: the last one's SQL depends on the schema before it.
+    project.write(`migrations/${B}.ts`, files()[`migrations/${B}.ts`]!.replace('t.text().notNull()', 't.varchar(200).notNull()'));
+    globalThis.covetCompiles = 0;
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(4);
+    expect(project.columns('books').find((column) => column.name === 'title')?.type).toBe('varchar(200)');
+
+    project.remove('app.db');
+    project.write(`migrations/${C}.ts`, files("['title', 'author_id']")[`migrations/${C}.ts`]!);
+    const again = await project.run('migrate');
+    expect(again.code, again.output).toBe(0);
+    expect(project.rows("SELECT name FROM pragma_index_info('books_title_idx') ORDER BY seqno").map((row) => row.name)).toEqual(['title', 'author_id']);
+  });
+
+  it('a plugin that looks at operations gets the full plan, with its hooks, on a fresh database', async () => {
+    const plugin = `{ name: 'watcher', apply(covet) {
+      covet.hooks.beforeOperation.tap('watcher', (operation, { migration }) => { globalThis.covetHookLog.push(migration.name + ' ' + operation.kind); });
+    } }`;
+    const project = TestProject.create('plans-plugin', { config: countingConfig(), files: files() });
+    expect((await project.run('migrate')).code).toBe(0);
+
+    project.remove('app.db');
+    project.write('covet.config.ts', countingConfig(plugin));
+    globalThis.covetCompiles = 0;
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(5);
+    expect(globalThis.covetHookLog).toEqual([`${A} createTable`, `${B} createTable`, `${B} addColumn`, `${C} createIndex`, `${C} addColumn`]);
+  });
+
+  it('a migration whose SQL reads the live database (a SQLite table rebuild) is compiled on every database', async () => {
+    const rebuild = '20260101000004_rebuild';
+    const project = TestProject.create('plans-live', {
+      config: countingConfig(),
+      files: { ...files(), [`migrations/${rebuild}.ts`]: migrationSource(["op.alterColumn('authors', 'born', t.integer().notNull().default(0))"], [C]) },
+    });
+    expect((await project.run('migrate')).code).toBe(0);
+    const schema = project.schema();
+
+    project.remove('app.db');
+    globalThis.covetCompiles = 0;
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(6);
+    expect(project.schema()).toEqual(schema);
+    expect(project.columns('authors').find((column) => column.name === 'born')).toMatchObject({ notnull: 1, dflt_value: '0' });
+  });
+
+  it('a statement that fails reads the same from a compiled plan: migration, operation, SQL; afterFailure once', async () => {
+    const plugin = `{ name: 'reporter', apply(covet) {
+      covet.hooks.afterFailure.tap('reporter', (error, { migration, index }) => { globalThis.covetHookLog.push(migration.name + ' #' + index + ' ' + error.message); });
+    } }`;
+    const project = TestProject.create('plans-failure', { config: countingConfig(plugin), files: files() });
+    const outcomes: { stderr: string; log: string[]; applied: string[] }[] = [];
+    for (const run of ['compiled now', 'from the plan']) {
+      project.remove('app.db');
+      // A table the second migration creates is already there.
+      const db = project.open();
+      db.exec('CREATE TABLE books (id integer PRIMARY KEY, kept text)');
+      db.prepare("INSERT INTO books (kept) VALUES ('row of the user')").run();
+      db.close();
+      globalThis.covetCompiles = 0;
+      globalThis.covetHookLog = [];
+      const result = await project.run('migrate');
+      expect(result.code, `${run}: ${result.output}`).toBe(1);
+      // From the plan, only the tracking table's CREATE TABLE is compiled.
+      if (run === 'from the plan') expect(globalThis.covetCompiles).toBe(1);
+      outcomes.push({ stderr: result.stderr, log: globalThis.covetHookLog, applied: project.applied() });
+      expect(project.rows('SELECT kept FROM books')).toEqual([{ kept: 'row of the user' }]);
+      expect(project.columns('authors').map((column) => column.name)).toEqual(['id', 'name']);
+    }
+    const [compiled, planned] = outcomes;
+    expect(compiled!.stderr).toContain(`error: Migration default:${B} failed at operation #1 (createTable): table "books" already exists`);
+    expect(planned!.stderr).toBe(compiled!.stderr);
+    expect(compiled!.log).toHaveLength(1);
+    expect(compiled!.log[0]).toMatch(new RegExp(`^${B} #0 Migration default:${B} failed at operation #1`));
+    expect(planned!.log).toEqual(compiled!.log);
+    expect(planned!.applied).toEqual([`default:${A}`]);
+    expect(compiled!.applied).toEqual([`default:${A}`]);
+  });
+});
