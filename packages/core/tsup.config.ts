@@ -8,6 +8,9 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Also for CommonJS: index, dialect and testing share their code (one CovetError, one schema
+  // state), as a CommonJS project or the covet binary loads more than one of them.
+  splitting: true,
   // Identifies this build: compiled migration plans are cached under it (see PlanCache).
   define: { __COVET_BUILD_ID__: JSON.stringify(buildId()) },
 });
