@@ -14,7 +14,7 @@ export async function createRunner(project: Project, output: Output, options: { 
       case 'migrationStart':
         if (options.dryRun) output.line(c.dim(`-- ${event.direction === 'up' ? 'apply' : 'roll back'} ${event.migration.id}`));
         if (!event.atomic) output.line(c.yellow(`  ${event.migration.id} is not atomic: it runs outside a transaction`));
-        output.debug(`${event.direction === 'up' ? 'applying' : 'rolling back'} ${event.migration.id}`);
+        if (output.verbose) output.debug(`${event.direction === 'up' ? 'applying' : 'rolling back'} ${event.migration.id}`);
         break;
       case 'migrationDone': {
         if (options.dryRun) break;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findCacheRoot, writeAtomically } from '../loader/cache-files.js';
@@ -62,11 +62,8 @@ export class PlanCache {
    * before it.
    */
   static chainKeys(chain: readonly { readonly id: string; readonly checksum: string }[], fingerprint: string): string[] {
-    const hash = createHash('sha256').update(`${PLAN_FORMAT}\0${fingerprint}`);
-    return chain.map((entry) => {
-      hash.update(`\0${entry.id}\0${entry.checksum}`);
-      return hash.copy().digest('base64url');
-    });
+    let key = hash('sha256', `${PLAN_FORMAT}\0${fingerprint}`, 'base64url');
+    return chain.map((entry) => (key = hash('sha256', `${key}\0${entry.id}\0${entry.checksum}`, 'base64url')));
   }
 
   #read(): Record<string, readonly CompiledStep[]> {

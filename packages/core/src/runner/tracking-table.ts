@@ -54,6 +54,7 @@ function toIso(value: unknown): string | null {
 /** Reads and writes `covet_migrations` through a dialect connection, with bound values. */
 export class TrackingTable {
   readonly #connection: DialectConnection;
+  #insertSql: string | undefined;
 
   constructor(connection: DialectConnection) {
     this.#connection = connection;
@@ -91,12 +92,13 @@ export class TrackingTable {
 
   /** The statement that records a migration as applied. */
   insert(app: string, name: string, checksum: string): SqlStatement {
-    const { dialect } = this.#connection;
-    const q = (column: string) => this.#quote(column);
-    return {
-      sql: `INSERT INTO ${q(TRACKING_TABLE)} (${q('name')}, ${q('app')}, ${q('checksum')}) VALUES (${dialect.placeholder(1)}, ${dialect.placeholder(2)}, ${dialect.placeholder(3)})`,
-      params: [name, app, checksum],
-    };
+    // The same text for every migration of a run: built once.
+    this.#insertSql ??= (() => {
+      const { dialect } = this.#connection;
+      const q = (column: string) => this.#quote(column);
+      return `INSERT INTO ${q(TRACKING_TABLE)} (${q('name')}, ${q('app')}, ${q('checksum')}) VALUES (${dialect.placeholder(1)}, ${dialect.placeholder(2)}, ${dialect.placeholder(3)})`;
+    })();
+    return { sql: this.#insertSql, params: [name, app, checksum] };
   }
 
   /** The statement that forgets a migration (after rolling it back). */
