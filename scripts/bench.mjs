@@ -7,7 +7,9 @@
 // Workloads (N generated migrations, each one table with 8 columns, an index and a foreign
 // key to the previous table):
 //   apply      `covet migrate` on a fresh database, next to one better-sqlite3 exec of the
-//              same SQL in one transaction (target <= 1.5x); with a cold and a warm cache
+//              same SQL in one transaction (target <= 1.5x): cold (no caches), warm (the
+//              loader's cache and the compiled plans of an earlier run), and with the loader's
+//              cache but no compiled plans
 //   no-op      `covet migrate` with everything applied, next to a bare node process that
 //              opens the database and reads the tracking table (target <= 2x)
 //   status     `covet showmigrations` with everything applied, same baseline (target <= 2x)
@@ -57,7 +59,9 @@ const freshDatabase = () => {
 };
 const time = (command, commandArgs, prepare) => timeProcess(command, commandArgs, { cwd: work, prepare });
 
-const samples = { raw: [], cold: [], warm: [], bare: [], noop: [], status: [] };
+const samples = { raw: [], cold: [], warm: [], noplan: [], bare: [], noop: [], status: [] };
+// Where `covet migrate` keeps compiled plans for this project (see PlanCache).
+const planCache = core.PlanCache.forProject(work, 'sqlite');
 for (let run = 0; run < RUNS; run++) {
   samples.raw.push(time(process.execPath, [join(work, 'raw.cjs')], freshDatabase).elapsed);
   samples.cold.push(
@@ -67,6 +71,13 @@ for (let run = 0; run < RUNS; run++) {
     }).elapsed,
   );
   samples.warm.push(time(process.execPath, [bin, 'migrate'], freshDatabase).elapsed);
+  // The loader cache without compiled plans: every operation replayed, validated, compiled.
+  samples.noplan.push(
+    time(process.execPath, [bin, 'migrate'], () => {
+      freshDatabase();
+      rmSync(planCache.file, { force: true });
+    }).elapsed,
+  );
   // Everything is applied now.
   const bare = time(process.execPath, [join(work, 'bare.cjs')]);
   if (bare.stdout.trim() !== String(N)) throw new Error(`expected ${N} applied migrations, found ${bare.stdout.trim()}`);
@@ -78,8 +89,8 @@ for (let run = 0; run < RUNS; run++) {
 }
 
 // The same apply measured inside one process, without process start-up on either side:
-// Covet's runner (cached migrations loaded, planned, validated, applied with tracking rows)
-// next to better-sqlite3 executing the compiled SQL in one transaction.
+// Covet's runner (cached migrations, compiled plans, applied with tracking rows) next to
+// better-sqlite3 executing the compiled SQL in one transaction.
 const cli = await importPackage('@covet/cli');
 const Database = require('better-sqlite3');
 const sqlText = `BEGIN;${rawStatements.join(';\n')};COMMIT;`;
@@ -101,6 +112,7 @@ for (let run = 0; run < RUNS; run++) {
     dialect: project.dialect,
     connection: await project.connect(),
     migrations: await project.migrations(),
+    planCache,
   });
   const summary = await runner.migrate();
   await project.close();
@@ -111,6 +123,7 @@ for (let run = 0; run < RUNS; run++) {
 const rows = [
   ['apply, cold cache', 'cold', 'raw', 1.5],
   ['apply, warm cache', 'warm', 'raw', 1.5],
+  ['apply, no plan cache', 'noplan', 'raw', 1.5],
   ['no-op migrate', 'noop', 'bare', 2],
   ['showmigrations', 'status', 'bare', 2],
 ];
