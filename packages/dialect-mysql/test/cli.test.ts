@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { PlanCache } from '@covet/core';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
@@ -104,6 +105,8 @@ export const orders = defineTable('orders', {
     expect(run.status, run.stderr).toBe(0);
     run = covet(folder, 'migrate');
     expect(run.status, run.stderr).toBe(0);
+    // Without transactional DDL every run plans compensation: no compiled plans are kept.
+    expect(existsSync(PlanCache.forProject(folder, 'mysql').file)).toBe(false);
     run = covet(folder, 'makemigrations', '--name', 'nothing');
     expect(run.status, run.stderr + run.stdout).toBe(0);
     expect(readdirSync(join(folder, 'migrations')).filter((f) => f.endsWith('.ts'))).toHaveLength(1);

@@ -429,18 +429,22 @@ export class MigrationRunner {
     return [validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql].some(isTapped);
   }
 
-  /** The plan-cache key of each migration of `chain`; undefined when plans are not cached. */
+  /**
+   * The plan-cache key of each migration of `chain`; undefined when plans are not cached (no
+   * cache, a dialect without `cacheKey`, core run from its sources, or a database without
+   * transactional DDL, whose runs always plan compensation).
+   */
   #planKeys(chain: readonly MigrationEntry[]): string[] | undefined {
     const { planCache, dialect } = this.#options;
-    if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID) return undefined;
+    if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID || !dialect.capabilities.transactionalDdl) return undefined;
     return PlanCache.chainKeys(chain, `${CORE_BUILD_ID}\0${dialect.cacheKey}`);
   }
 
   /**
    * The pending migrations as compiled by an earlier run, when all of them are in the plan
-   * cache and the run needs nothing but their SQL: not a dry or fake run, a database with
-   * transactional DDL (no compensation to plan), and no plugin looking at schema states or
-   * single operations. Otherwise undefined, and the run plans everything.
+   * cache and the run needs nothing but their SQL: not a dry or fake run, and no plugin
+   * looking at schema states or single operations. Otherwise undefined, and the run plans
+   * everything.
    */
   async #compiledPlans(
     chain: readonly MigrationEntry[],
@@ -448,8 +452,8 @@ export class MigrationRunner {
     wanted: ReadonlySet<string>,
     context: RunHookContext,
   ): Promise<CompiledMigration[] | undefined> {
-    const { planCache, dialect } = this.#options;
-    if (!keys || !planCache || context.dryRun || context.fake || !dialect.capabilities.transactionalDdl || this.#needsFullPlan()) return undefined;
+    const { planCache } = this.#options;
+    if (!keys || !planCache || context.dryRun || context.fake || this.#needsFullPlan()) return undefined;
     const found: { entry: MigrationEntry; steps: readonly CompiledStep[] }[] = [];
     for (let position = 0; position < chain.length; position++) {
       const entry = chain[position]!;
