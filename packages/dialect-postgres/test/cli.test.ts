@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { op, t } from '@covet/core';
+import { op, PlanCache, t } from '@covet/core';
 import { renderMigration } from '@covet/writer-ts';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { migrationLockKey } from '../src/index.js';
@@ -120,7 +120,11 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
   });
   afterEach(async () => {
     for (const database of databases.splice(0)) await database.drop();
-    if (!process.env.COVET_KEEP_TMP) for (const created of projects.splice(0)) rmSync(created.dir, { recursive: true, force: true });
+    if (process.env.COVET_KEEP_TMP) return;
+    for (const created of projects.splice(0)) {
+      rmSync(created.dir, { recursive: true, force: true });
+      rmSync(PlanCache.forProject(created.dir, 'postgres').file, { force: true });
+    }
   });
   afterAll(() => {
     if (!process.env.COVET_KEEP_TMP && existsSync(TMP_ROOT) && readdirSync(TMP_ROOT).length === 0) rmSync(TMP_ROOT, { recursive: true, force: true });
@@ -265,6 +269,75 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
     for (const output of outputs) {
       expect(output.stdout + output.stderr).not.toContain(secret);
     }
+  });
+
+  it('a second database is migrated from the SQL compiled for the first (plan cache): same schema, nothing compiled', { timeout: 60_000 }, async () => {
+    const p = await project();
+    const second = await createTestDatabase();
+    databases.push(second);
+    // The project's dialect counts its compile calls in compiles.log; the database comes from DATABASE_URL.
+    p.write(
+      'covet.config.ts',
+      `import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig } from '@covet/core';
+import { PostgresDialect } from '@covet/dialect-postgres';
+
+class CountingPostgres extends PostgresDialect {
+  compileOperation(operation, context) {
+    appendFileSync(join(__dirname, 'compiles.log'), operation.kind + '\\n');
+    return super.compileOperation(operation, context);
+  }
+}
+export default defineConfig({
+  database: { engine: 'postgres', url: process.env.COVET_TEST_TARGET },
+  migrations: './migrations',
+  plugins: [{ name: 'counting', apply: (covet) => covet.hooks.registerDialects.tap('counting', (registry) => registry.register(new CountingPostgres())) }],
+});
+`,
+    );
+    p.migration(name(1), [op.createTable('authors', { id: t.serial().primaryKey(), name: t.varchar(100).notNull().unique() })]);
+    p.migration(name(2), [
+      op.createTable('books', { id: t.serial().primaryKey(), title: t.text().notNull(), author_id: t.integer().references('authors', 'id', { onDelete: 'cascade' }) }),
+      op.createIndex('books', { name: 'books_title_idx', columns: ['title'] }),
+      op.runSql("INSERT INTO authors (name) VALUES ('Ada')", "DELETE FROM authors WHERE name = 'Ada'"),
+    ], [name(1)]);
+    const compiles = () => (existsSync(join(p.dir, 'compiles.log')) ? readFileSync(join(p.dir, 'compiles.log'), 'utf8').trim().split('\n') : []);
+    const run = (database: TestDatabase) =>
+      new Promise<RunResult>((resolvePromise, reject) => {
+        const child = spawn(process.execPath, [BIN, 'migrate'], { cwd: p.dir, env: { ...cleanEnv(), COVET_TEST_TARGET: database.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr, durationMs: 0 }));
+      });
+    const schemaOf = (database: TestDatabase) =>
+      withClient(database.url, async (client) => {
+        const columns = await client.query(
+          "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2",
+        );
+        const indexes = await client.query("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2");
+        const constraints = await client.query(
+          "SELECT conrelid::regclass::text AS on_table, conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2",
+        );
+        const rows = await client.query('SELECT name FROM authors ORDER BY id');
+        const tracking = await client.query('SELECT name, checksum FROM covet_migrations ORDER BY id');
+        return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows, rows: rows.rows, tracking: tracking.rows };
+      });
+
+    const first = await run(p.database);
+    expect(first.code, first.stderr).toBe(0);
+    const compiledFirst = compiles();
+    expect(compiledFirst).toEqual(expect.arrayContaining(['createTable', 'createIndex', 'runSql']));
+
+    const again = await run(second);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`Applied default:${name(2)}`);
+    // Only the tracking table's own CREATE TABLE was compiled for the second database.
+    expect(compiles().slice(compiledFirst.length)).toEqual(['createTable']);
+    expect(await schemaOf(second)).toEqual(await schemaOf(p.database));
   });
 
   it('the loop on PostgreSQL: makemigrations, migrate, showmigrations, rollback', { timeout: 60_000 }, async () => {
