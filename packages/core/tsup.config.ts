@@ -9,8 +9,11 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   // Also for CommonJS: index, dialect and testing share their code (one CovetError, one schema
-  // state), as a CommonJS project or the covet binary loads more than one of them.
+  // state), as a CommonJS project or the covet binary loads more than one of them. With
+  // treeshake, rollup writes the CommonJS chunks (tsup's own CommonJS splitting rewrites every
+  // `?.` and `??` into helper calls).
   splitting: true,
+  treeshake: true,
   // Identifies this build: compiled migration plans are cached under it (see PlanCache).
   define: { __COVET_BUILD_ID__: JSON.stringify(buildId()) },
 });
