@@ -64,22 +64,26 @@ export class SqliteConnection implements DialectConnection {
   }
 
   async execute(statement: SqlStatement): Promise<void> {
-    this.#noteWrite(statement.sql);
-    // exec() runs several statements but cannot bind values; prepare() binds but runs one.
-    if (statement.params === undefined || statement.params.length === 0) this.#database.exec(statement.sql);
-    else this.#prepare(statement.sql).run(...bind(statement.params));
+    this.#execute(statement);
   }
 
-  /** Runs statements in order; a failure carries `statementIndex` (the driver is in-process, so this only saves awaits). */
+  /** Runs statements in order; a failure carries `statementIndex`. The driver is synchronous: no await between them. */
   async executeAll(statements: readonly SqlStatement[]): Promise<void> {
     for (let index = 0; index < statements.length; index++) {
       try {
-        await this.execute(statements[index]!);
+        this.#execute(statements[index]!);
       } catch (error) {
         if (typeof error === 'object' && error !== null) Object.assign(error, { statementIndex: index });
         throw error;
       }
     }
+  }
+
+  #execute(statement: SqlStatement): void {
+    this.#noteWrite(statement.sql);
+    // exec() runs several statements but cannot bind values; prepare() binds but runs one.
+    if (statement.params === undefined || statement.params.length === 0) this.#database.exec(statement.sql);
+    else this.#prepare(statement.sql).run(...bind(statement.params));
   }
 
   /** Prepared statements by text: the tracking insert runs once per migration. */
