@@ -14,7 +14,7 @@ export default defineConfig({
   // `?.` and `??` into helper calls).
   splitting: true,
   treeshake: true,
-  // tapable (15 small CommonJS files) is bundled in: resolving and loading it file by file
+  // tapable (15 small CommonJS files) is bundled in (see THIRD-PARTY-LICENSES.md): resolving and loading it file by file
   // was 2.5 ms of every command's start. Its CommonJS code requires node's util: in the ES
   // module build that needs a require.
   noExternal: ['tapable'],
