@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CovetError,
@@ -84,23 +84,56 @@ async function loadPackage(require: NodeRequire, name: string): Promise<{ value:
   return { value: await import(pathToFileURL(from).href), from };
 }
 
+/** Conditions of an `exports` map an ES module import matches, in Node's order of preference. */
+const IMPORT_CONDITIONS = ['node', 'import', 'default'];
+
+/** The target of an `exports` entry under the import conditions (nested condition objects included). */
+function exportTarget(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  if (Array.isArray(entry)) return entry.map(exportTarget).find((target) => target !== undefined);
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  for (const [condition, value] of Object.entries(entry)) {
+    if (!IMPORT_CONDITIONS.includes(condition)) continue;
+    const target = exportTarget(value);
+    if (target !== undefined) return target;
+  }
+  return undefined;
+}
+
 /**
- * The ESM entry of a package when its `exports` map has one (an ES-module CLI importing the
- * CommonJS entry would load a second copy of `@covet/core`), else what `require` resolves.
+ * The file an ES module `import` of package `name` loads, found from the folders `require`
+ * searches: the `exports` map under the import conditions, else `main`, else `index.js`.
+ * (`require.resolve` cannot answer for a package whose `exports` has only an `import`
+ * entry, and an ES-module CLI importing the CommonJS entry would load a second copy of
+ * `@covet/core`.) Throws MODULE_NOT_FOUND when no folder has the package.
  */
 function resolveEsmEntry(require: NodeRequire, name: string): string {
-  try {
-    const manifestPath = require.resolve(`${name}/package.json`);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: unknown };
-    const root = (typeof manifest.exports === 'object' && manifest.exports !== null && '.' in manifest.exports
-      ? (manifest.exports as Record<string, unknown>)['.']
-      : undefined) as { import?: string | { default?: string } } | undefined;
-    const entry = typeof root?.import === 'string' ? root.import : root?.import?.default;
-    if (entry) return join(dirname(manifestPath), entry);
-  } catch {
-    // No exported package.json: fall back to require's answer.
+  const parts = name.split('/');
+  const packageName = parts.slice(0, name.startsWith('@') ? 2 : 1).join('/');
+  const subpath = ['.', ...parts.slice(name.startsWith('@') ? 2 : 1)].join('/');
+  for (const folder of require.resolve.paths(packageName) ?? []) {
+    const root = join(folder, packageName);
+    let manifest: { exports?: unknown; main?: string };
+    try {
+      manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as typeof manifest;
+    } catch {
+      continue;
+    }
+    const { exports } = manifest;
+    if (exports !== undefined) {
+      const sugar = typeof exports === 'string' || Array.isArray(exports) || (typeof exports === 'object' && exports !== null && !Object.keys(exports).some((key) => key.startsWith('.')));
+      const entry = sugar ? (subpath === '.' ? exports : undefined) : (exports as Record<string, unknown>)[subpath];
+      const target = exportTarget(entry);
+      if (target === undefined) {
+        throw Object.assign(new Error(`Package ${packageName} does not export ${subpath} for import (${join(root, 'package.json')})`), {
+          code: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+        });
+      }
+      return join(root, target);
+    }
+    return subpath === '.' ? join(root, manifest.main ?? 'index.js') : require.resolve(name);
   }
-  return require.resolve(name);
+  throw Object.assign(new Error(`Cannot find package ${name}`), { code: 'MODULE_NOT_FOUND' });
 }
 
 /** Everything a command needs: configuration, the Covet instance, its dialect and a connection on demand. */

@@ -192,6 +192,32 @@ const rewriter = definePlugin({
     expect(project.tables()).toContain('audit_created');
   });
 
+  it('plugins named by package load in the binary: CommonJS, ES module only, and ES module with top-level await', async () => {
+    const project = TestProject.create('plugins-packages', {
+      config: configSource("  plugins: ['covet-plugin-cjs', 'covet-plugin-esm', 'covet-plugin-tla'],"),
+      files: { [`migrations/${A}.ts`]: migrationSource(["op.createTable('one', { id: t.serial().primaryKey() })"]) },
+    });
+    const log = JSON.stringify(project.path('plugins.log'));
+    const plugin = (name: string) => `{ name: '${name}', apply(covet) { covet.hooks.beforeRun.tap('${name}', () => { appendFileSync(${log}, '${name}\\n'); }); } }`;
+    project.write('node_modules/covet-plugin-cjs/package.json', JSON.stringify({ name: 'covet-plugin-cjs', main: 'index.js' }));
+    project.write('node_modules/covet-plugin-cjs/index.js', `const { appendFileSync } = require('node:fs');\nmodule.exports = ${plugin('cjs')};\n`);
+    project.write('node_modules/covet-plugin-esm/package.json', JSON.stringify({ name: 'covet-plugin-esm', type: 'module', exports: { '.': { import: './index.js' } } }));
+    project.write('node_modules/covet-plugin-esm/index.js', `import { appendFileSync } from 'node:fs';\nexport default ${plugin('esm')};\n`);
+    project.write('node_modules/covet-plugin-tla/package.json', JSON.stringify({ name: 'covet-plugin-tla', type: 'module', main: 'index.js' }));
+    project.write('node_modules/covet-plugin-tla/index.js', `import { appendFileSync } from 'node:fs';\nawait Promise.resolve();\nexport default ${plugin('tla')};\n`);
+
+    const result = await project.spawn(['migrate']);
+    expect(result.code, result.output).toBe(0);
+    expect(project.read('plugins.log').trim().split('\n')).toEqual(['cjs', 'esm', 'tla']);
+
+    // The same through the ES module build (runCli in this process).
+    project.remove('app.db');
+    project.remove('plugins.log');
+    const inProcess = await project.run('migrate');
+    expect(inProcess.code, inProcess.output).toBe(0);
+    expect(project.read('plugins.log').trim().split('\n')).toEqual(['cjs', 'esm', 'tla']);
+  });
+
   it('a command registered through registerCommands runs as covet <name>', async () => {
     const config = configSource(
       '  plugins: [greeter],',
