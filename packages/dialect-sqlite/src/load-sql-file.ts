@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /**
@@ -10,7 +10,9 @@ import Database from 'better-sqlite3';
  * await loadSqlFile('./test.db', './fixtures/chinook.sql');
  */
 export async function loadSqlFile(databaseFile: string, sqlFile: string): Promise<void> {
-  const sql = await readFile(sqlFile, 'utf8');
+  // fs.promises is loaded on first use: importing node:fs/promises would load it (and its
+  // dependencies) with the dialect, in every covet run.
+  const sql = await fs.readFile(sqlFile, 'utf8');
   const database = new Database(databaseFile);
   try {
     database.pragma('foreign_keys = OFF');
