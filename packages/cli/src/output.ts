@@ -1,8 +1,41 @@
-import pc from 'picocolors';
+import { fstatSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type picocolors from 'picocolors';
 import { describeError, isCovetError, redactSecrets } from '@covet/core';
 
-/** Colours only when writing to a terminal (picocolors also honours NO_COLOR / FORCE_COLOR). */
-const colors = pc.createColors(pc.isColorSupported && process.stdout.isTTY === true);
+type Colors = ReturnType<typeof picocolors.createColors>;
+
+/**
+ * How standard output is attached, from one fstat: a file, a pipe or a socket is written with
+ * writeSync, so nothing sets up process.stdout (a stream, a socket handle and a dozen Node
+ * modules) for a command that prints a few lines; a terminal goes through process.stdout.
+ */
+const STDOUT_DIRECT = (() => {
+  try {
+    // bigint: Node's realpathSync reads the file type of the last (number) stat to stop at a
+    // pipe, so a number fstat of a pipe here made later module resolution stop early.
+    const stat = fstatSync(1, { bigint: true });
+    return stat.isFile() || stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
+})();
+
+/** Formatters that leave text as it is (the same shape as picocolors' colours). */
+const PLAIN = new Proxy({ isColorSupported: false } as Colors, {
+  get: (target, key) => (key in target ? target[key as keyof Colors] : String),
+});
+
+/**
+ * Colours only on a terminal (picocolors also honours NO_COLOR / FORCE_COLOR). picocolors is
+ * loaded only then: importing it reads process.stdout.
+ */
+const colors: Colors = STDOUT_DIRECT
+  ? PLAIN
+  : (() => {
+      const pc = createRequire(import.meta.url)('picocolors') as typeof picocolors;
+      return pc.createColors(pc.isColorSupported && process.stdout.isTTY === true);
+    })();
 
 /** Where commands print: plain text when piped, colour on a terminal; secrets always redacted. */
 export interface Output {
@@ -23,7 +56,7 @@ function bufferedStdout(): { write: (text: string) => void; flush: () => void } 
     if (pending === '') return;
     const text = pending;
     pending = '';
-    process.stdout.write(text);
+    writeStdout(text);
   };
   process.once('beforeExit', flush);
   return {
@@ -34,6 +67,26 @@ function bufferedStdout(): { write: (text: string) => void; flush: () => void } 
     },
     flush,
   };
+}
+
+/**
+ * Writes to standard output: directly to a file or a pipe (a pipe another process made
+ * non-blocking may take part of it, or none: the rest then goes through process.stdout).
+ */
+function writeStdout(text: string): void {
+  if (STDOUT_DIRECT) {
+    const bytes = Buffer.from(text);
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(1, bytes, written);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+    process.stdout.write(bytes.subarray(written));
+    return;
+  }
+  process.stdout.write(text);
 }
 
 export function createOutput(options: { verbose?: boolean; stdout?: (text: string) => void; stderr?: (text: string) => void } = {}): Output {

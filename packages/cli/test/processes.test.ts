@@ -1,9 +1,10 @@
 // The real binary in real processes: two runs at once, piped output, the lock timeout.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { op, t } from '@covet/core';
 import { renderMigration } from '@covet/writer-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, TestProject, configSource, removeProjects } from './helpers.js';
+import { BIN, TestProject, cleanEnv, configSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -61,6 +62,37 @@ describe('processes', () => {
     expect(status.code).toBe(0);
     expect(status.output).not.toMatch(ANSI);
     expect(status.stdout.split('\n').filter((line) => line.startsWith(' [X] '))).toHaveLength(COUNT);
+  });
+
+  it('output to a pipe and to a file: the same plain lines, each migration applied once', { timeout: 30_000 }, async () => {
+    // Output to a file or a pipe is written without setting up process.stdout; the file type
+    // is read with a bigint fstat so that Node's module resolution (which reads the last
+    // number stat) is not misled by a pipe into loading packages by their symlinked path.
+    // A JSON config: nothing stats a file between the output set-up and loading the dialect.
+    const config = { database: { engine: 'sqlite', name: './app.db' }, migrations: './migrations' };
+    const piped = TestProject.create('output-pipe', { config });
+    thirtyMigrations(piped);
+    // A shell pipe (a FIFO; Node's own child pipes are sockets).
+    // (NODE_PATH, which test runners set, changes which files module resolution stats.)
+    const env = { ...cleanEnv(), NODE_PATH: '' };
+    const shell = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" migrate | cat`], { cwd: piped.dir, env, encoding: 'utf8' });
+    expect(shell.status, shell.stderr).toBe(0);
+    expect(shell.stderr).toBe('');
+    const viaPipe = { stdout: shell.stdout };
+
+    const filed = TestProject.create('output-file', { config });
+    thirtyMigrations(filed);
+    const descriptor = openSync(filed.path('out.txt'), 'w');
+    const viaFile = spawnSync(process.execPath, [BIN, 'migrate'], { cwd: filed.dir, env, stdio: ['ignore', descriptor, 'pipe'] });
+    closeSync(descriptor);
+    expect(viaFile.status, String(viaFile.stderr)).toBe(0);
+
+    const lines = (text: string) => text.split('\n').map((line) => line.replace(/\(\d+ ms\)$/, '').replace(/sqlite \S+/, 'sqlite DB'));
+    const written = readFileSync(filed.path('out.txt'), 'utf8');
+    expect(lines(written)).toEqual(lines(viaPipe.stdout));
+    expect(written).not.toMatch(ANSI);
+    expect(written.match(/Applied default:/g)).toHaveLength(COUNT);
+    expect(filed.applied()).toHaveLength(COUNT);
   });
 
   it('a held write lock makes migrate exit 75 after lockTimeoutMs, with nothing applied', { timeout: 20_000 }, async () => {
