@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { findCacheRoot, writeAtomically } from './cache-files.js';
+import { cacheFile, readCacheEntries, writeCacheFiles } from './cache-files.js';
 
 /** What the cache remembers of one migration source text. */
 export interface CachedMigration {
@@ -42,20 +39,11 @@ export class MigrationCache {
   constructor(file: string) {
     this.file = file;
     this.operationsFile = file.replace(/\.json$/, '.operations.json');
-    this.#entries = MigrationCache.#read<IndexEntry>(file);
-  }
-
-  static #read<T>(file: string): Record<string, T> {
-    try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; entries?: Record<string, T> };
-      return data.format === CACHE_FORMAT && data.entries ? data.entries : {};
-    } catch {
-      return {};
-    }
+    this.#entries = readCacheEntries<IndexEntry>(file, CACHE_FORMAT);
   }
 
   #loadOperations(): Record<string, readonly unknown[]> {
-    return (this.#operations ??= MigrationCache.#read<readonly unknown[]>(this.operationsFile));
+    return (this.#operations ??= readCacheEntries<readonly unknown[]>(this.operationsFile, CACHE_FORMAT));
   }
 
   /**
@@ -64,8 +52,7 @@ export class MigrationCache {
    * (the registered operation kinds).
    */
   static forDirectory(directory: string, fingerprint: string): MigrationCache {
-    const key = createHash('sha256').update(`${CACHE_FORMAT}\0${directory}\0${fingerprint}`).digest('hex').slice(0, 16);
-    return new MigrationCache(join(findCacheRoot(directory), `migrations-${key}.json`));
+    return new MigrationCache(cacheFile(directory, 'migrations', `${CACHE_FORMAT}\0${fingerprint}`));
   }
 
   /** The entry for a source text, without its operations (see {@link MigrationCache.operations}). */
@@ -94,14 +81,11 @@ export class MigrationCache {
       delete this.#entries[hash];
       delete operations[hash];
     }
-    try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      // Operations first: an index never points at operations that were not written.
-      writeAtomically(this.operationsFile, JSON.stringify({ format: CACHE_FORMAT, entries: operations }));
-      writeAtomically(this.file, JSON.stringify({ format: CACHE_FORMAT, entries: this.#entries }));
-      this.#dirty = false;
-    } catch {
-      // A read-only checkout still works, only without the cache.
-    }
+    // Operations first: an index never points at operations that were not written.
+    const written = writeCacheFiles([
+      { file: this.operationsFile, format: CACHE_FORMAT, entries: operations },
+      { file: this.file, format: CACHE_FORMAT, entries: this.#entries },
+    ]);
+    if (written) this.#dirty = false;
   }
 }

@@ -1,7 +1,5 @@
-import { createHash, hash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { findCacheRoot, writeAtomically } from '../loader/cache-files.js';
+import { hash } from 'node:crypto';
+import { cacheFile, readCacheEntries, writeCacheFiles } from '../loader/cache-files.js';
 import type { SqlStatement } from '../schema/types.js';
 
 declare const __COVET_BUILD_ID__: string | undefined;
@@ -52,8 +50,7 @@ export class PlanCache {
 
   /** The plan cache of a project folder and dialect, beside the migration cache. */
   static forProject(directory: string, dialectName: string): PlanCache {
-    const key = createHash('sha256').update(`${PLAN_FORMAT}\0${directory}\0${dialectName}`).digest('hex').slice(0, 16);
-    return new PlanCache(join(findCacheRoot(directory), `plans-${key}.json`));
+    return new PlanCache(cacheFile(directory, 'plans', `${PLAN_FORMAT}\0${dialectName}`));
   }
 
   /**
@@ -67,14 +64,7 @@ export class PlanCache {
   }
 
   #read(): Record<string, readonly CompiledStep[]> {
-    if (this.#entries) return this.#entries;
-    try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { format?: number; entries?: Record<string, readonly CompiledStep[]> };
-      this.#entries = data.format === PLAN_FORMAT && typeof data.entries === 'object' && data.entries !== null ? data.entries : {};
-    } catch {
-      this.#entries = {};
-    }
-    return this.#entries;
+    return (this.#entries ??= readCacheEntries<readonly CompiledStep[]>(this.file, PLAN_FORMAT));
   }
 
   get(key: string): readonly CompiledStep[] | undefined {
@@ -105,13 +95,7 @@ export class PlanCache {
     for (const key of stale) delete entries[key];
     const keys = Object.keys(entries);
     for (const key of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) delete entries[key];
-    try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      writeAtomically(this.file, JSON.stringify({ format: PLAN_FORMAT, entries }));
-      this.#dirty = false;
-    } catch {
-      // A read-only checkout still works, only without the cache.
-    }
+    if (writeCacheFiles([{ file: this.file, format: PLAN_FORMAT, entries }])) this.#dirty = false;
   }
 }
 
