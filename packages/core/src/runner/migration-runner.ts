@@ -235,25 +235,42 @@ export class MigrationRunner {
     const chain = graph.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
     const keys = this.#planKeys(chain);
     const compiled = await this.#compiledPlans(chain, keys, wanted, context);
-    if (compiled) return this.#runCompiled(compiled, context, done);
+    if (compiled) return this.#runInOrder(compiled, context, done, (plan, createTracking) => this.#runCompiled(plan, createTracking));
 
     const planned = (await this.#replay(chain, wanted)).filter((plan) => wanted.has(plan.migration.id));
     await this.#validate(planned, context);
     if (keys) await this.#keepPlans(chain, keys, planned);
-    await this.#options.covet.hooks.beforeRun.promise({ direction: 'up', migrations: planned.map((p) => p.migration) }, context);
+    return this.#runInOrder(planned, context, done, (plan, createTracking) =>
+      this.#runMigration(plan, 'up', context, options.fake === true, createTracking),
+    );
+  }
+
+  /**
+   * Runs migrations (up or down, as `context` says) in order between `beforeRun` and
+   * `afterRun`, each with `run`; the ones done go into `done` as they finish.
+   */
+  async #runInOrder<Plan extends { readonly migration: Migration }>(
+    plans: readonly Plan[],
+    context: RunHookContext,
+    done: Migration[],
+    run: (plan: Plan, createTracking: boolean) => Promise<void>,
+  ): Promise<RunSummary> {
+    const { hooks } = this.#options.covet;
+    const { direction } = context;
+    await hooks.beforeRun.promise({ direction, migrations: plans.map((plan) => plan.migration) }, context);
     const timings: { migration: Migration; durationMs: number }[] = [];
-    // The tracking table is created with the first migration, in its transaction: a run that is
-    // refused or fails on its first migration leaves the database as it was.
-    let createTracking = !context.dryRun && !(await this.#tracking.exists());
-    for (const plan of planned) {
+    // The tracking table is created with the first migration applied, in its transaction: a
+    // run that is refused or fails on its first migration leaves the database as it was.
+    let createTracking = direction === 'up' && !context.dryRun && !(await this.#tracking.exists());
+    for (const plan of plans) {
       const started = performance.now();
-      await this.#runMigration(plan, 'up', context, options.fake === true, createTracking);
+      await run(plan, createTracking);
       createTracking = false;
       done.push(plan.migration);
       timings.push({ migration: plan.migration, durationMs: performance.now() - started });
     }
-    await this.#options.covet.hooks.afterRun.promise({ direction: 'up', migrations: timings }, context);
-    return { direction: 'up', migrations: done };
+    await hooks.afterRun.promise({ direction, migrations: timings }, context);
+    return { direction, migrations: done };
   }
 
   /** Rolls back the last migration, the last `steps`, or everything after `to`. */
@@ -303,15 +320,7 @@ export class MigrationRunner {
     const context = this.#runContext('down', options);
     const planned = await this.#planDown(chosen, rows);
     await this.#validate(planned, context);
-    await this.#options.covet.hooks.beforeRun.promise({ direction: 'down', migrations: planned.map((p) => p.migration) }, context);
-    const done: { migration: Migration; durationMs: number }[] = [];
-    for (const plan of planned) {
-      const started = performance.now();
-      await this.#runMigration(plan, 'down', context, options.fake === true);
-      done.push({ migration: plan.migration, durationMs: performance.now() - started });
-    }
-    await this.#options.covet.hooks.afterRun.promise({ direction: 'down', migrations: done }, context);
-    return { direction: 'down', migrations: done.map((d) => d.migration) };
+    return this.#runInOrder(planned, context, [], (plan) => this.#runMigration(plan, 'down', context, options.fake === true));
   }
 
   /** Migrations left part-way; only databases without transactional DDL can have any. */
@@ -491,42 +500,30 @@ export class MigrationRunner {
     planCache!.save(new Set(keys));
   }
 
-  /** Applies migrations from their compiled SQL, each one with its tracking row in one transaction. */
-  async #runCompiled(plans: readonly CompiledMigration[], context: RunHookContext, done: Migration[]): Promise<RunSummary> {
-    const { covet, connection } = this.#options;
-    await covet.hooks.beforeRun.promise({ direction: 'up', migrations: plans.map((plan) => plan.migration) }, context);
-    const timings: { migration: Migration; durationMs: number }[] = [];
-    let createTracking = !(await this.#tracking.exists());
-    for (const { migration, steps } of plans) {
-      this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
-      const started = performance.now();
-      const owners: number[] = [];
-      const statements: SqlStatement[] = [];
-      for (const step of steps) {
-        for (const statement of step.statements) {
-          owners.push(step.index);
-          statements.push(statement);
-        }
+  /** Applies a migration from its compiled SQL, with its tracking row in one transaction. */
+  async #runCompiled({ migration, steps }: CompiledMigration, createTracking: boolean): Promise<void> {
+    const { connection } = this.#options;
+    this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
+    const started = performance.now();
+    const owners: number[] = [];
+    const statements: SqlStatement[] = [];
+    for (const step of steps) {
+      for (const statement of step.statements) {
+        owners.push(step.index);
+        statements.push(statement);
       }
-      const tracking = this.#tracking.insert(migration.app, migration.name, migration.checksum);
-      const create = createTracking;
-      try {
-        await connection.transaction(async () => {
-          if (create) await this.#tracking.ensure();
-          await this.#executeBatch(migration, owners, statements, tracking);
-        });
-      } catch (error) {
-        await this.#reportFailure(error, { migration });
-        throw error;
-      }
-      createTracking = false;
-      done.push(migration);
-      const durationMs = performance.now() - started;
-      timings.push({ migration, durationMs });
-      this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs, fake: false });
     }
-    await covet.hooks.afterRun.promise({ direction: 'up', migrations: timings }, context);
-    return { direction: 'up', migrations: done };
+    const tracking = this.#tracking.insert(migration.app, migration.name, migration.checksum);
+    try {
+      await connection.transaction(async () => {
+        if (createTracking) await this.#tracking.ensure();
+        await this.#executeBatch(migration, owners, statements, tracking);
+      });
+    } catch (error) {
+      await this.#reportFailure(error, { migration });
+      throw error;
+    }
+    this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: performance.now() - started, fake: false });
   }
 
   /**
