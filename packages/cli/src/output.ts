@@ -69,11 +69,16 @@ function bufferedStdout(): { write: (text: string) => void; flush: () => void } 
   };
 }
 
+/** Set when the reader of a pipe went away (`covet ... | head`): the rest of the output is dropped. */
+let stdoutClosed = false;
+
 /**
  * Writes to standard output: directly to a file or a pipe (a pipe another process made
- * non-blocking may take part of it, or none: the rest then goes through process.stdout).
+ * non-blocking may take part of it, or none: the rest then goes through process.stdout). A
+ * closed pipe is not an error of the command, which goes on.
  */
 function writeStdout(text: string): void {
+  if (stdoutClosed) return;
   if (STDOUT_DIRECT) {
     const bytes = Buffer.from(text);
     let written = 0;
@@ -81,7 +86,12 @@ function writeStdout(text: string): void {
       while (written < bytes.length) written += writeSync(1, bytes, written);
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
+        stdoutClosed = true;
+        return;
+      }
+      if (code !== 'EAGAIN') throw error;
     }
     process.stdout.write(bytes.subarray(written));
     return;

@@ -93,6 +93,15 @@ describe('processes', () => {
     expect(written).not.toMatch(ANSI);
     expect(written.match(/Applied default:/g)).toHaveLength(COUNT);
     expect(filed.applied()).toHaveLength(COUNT);
+
+    // A reader that goes away early (| head -1) does not make the command fail or print a stack.
+    const dry = TestProject.create('output-head', { config });
+    thirtyMigrations(dry);
+    for (let i = 0; i < 300; i++) dry.write(`migrations/20260701${String(i).padStart(6, '0')}_more.ts`, `import { defineMigration, op } from '@covet/core';\nexport default defineMigration({ dependencies: ['${i === 0 ? names.at(-1) : `20260701${String(i - 1).padStart(6, '0')}_more`}'], operations: [op.runSql('SELECT ${'1, '.repeat(100)}1', 'SELECT 1')] });\n`);
+    const head = spawnSync('/bin/sh', ['-c', `("${process.execPath}" "${BIN}" migrate --dry-run 2>err.txt; echo $? > code.txt) | head -1`], { cwd: dry.dir, env, encoding: 'utf8' });
+    expect(head.stdout).toBe(`-- apply default:${names[0]}\n`);
+    expect(dry.read('err.txt')).toBe('');
+    expect(dry.read('code.txt').trim()).toBe('0');
   });
 
   it('a held write lock makes migrate exit 75 after lockTimeoutMs, with nothing applied', { timeout: 20_000 }, async () => {
