@@ -106,7 +106,7 @@ export class SqliteConnection implements DialectConnection {
   #noteWrite(sql: string): void {
     if (!this.#checkForeignKeys || this.#unchecked) return;
     // One statement only: a script could hide anything after its first `;`.
-    if (!CANNOT_VIOLATE.test(sql) || (sql.includes(';') && /;\s*\S/.test(sql))) this.#unchecked = true;
+    if (!CANNOT_VIOLATE.test(sql) || /;\s*\S/.test(sql)) this.#unchecked = true;
   }
 
   async tableExists(name: string): Promise<boolean> {
