@@ -14,9 +14,9 @@ export default defineConfig({
   // `?.` and `??` into helper calls).
   splitting: true,
   treeshake: true,
-  // tapable (15 small CommonJS files) is bundled in (see THIRD-PARTY-LICENSES.md): resolving and loading it file by file
-  // was 2.5 ms of every command's start. Its CommonJS code requires node's util: in the ES
-  // module build that needs a require.
+  // tapable (15 small CommonJS files) is bundled in (see THIRD-PARTY-LICENSES.md): resolving
+  // and loading it file by file was 2.5 ms of every command's start. Its CommonJS code
+  // requires node's util: in the ES module build that needs a require.
   noExternal: ['tapable'],
   banner: ({ format }) =>
     format === 'esm' ? { js: "import { createRequire as __covetCreateRequire } from 'node:module';\nconst require = __covetCreateRequire(import.meta.url);" } : {},
