@@ -149,6 +149,36 @@ describe('compiled plans (PlanCache)', () => {
     expect(project.columns('authors').find((column) => column.name === 'born')).toMatchObject({ notnull: 1, dflt_value: '0' });
   });
 
+  it('writes the tracking rows of a compiled SQLite run when it ends, in order; rolls the run back if it cannot', async () => {
+    const project = TestProject.create('plans-rows', { config: countingConfig(), files: files() });
+    expect((await project.run('migrate')).code).toBe(0);
+    const schema = project.schema();
+
+    project.remove('app.db');
+    expect((await project.run('migrate', A)).code).toBe(0);
+    // The row of the last migration cannot be written: its DDL and that of the migration
+    // before it (both applied by then) must not commit without their rows.
+    const db = project.open();
+    db.exec(`CREATE TRIGGER refuse_c BEFORE INSERT ON covet_migrations WHEN NEW.name = '${C}' BEGIN SELECT RAISE(ABORT, 'row refused'); END`);
+    db.close();
+    const before = project.schema();
+    globalThis.covetCompiles = 0;
+    const refused = await project.run('migrate');
+    expect(refused.code, refused.output).toBe(1);
+    expect(globalThis.covetCompiles).toBe(0);
+    expect(refused.stderr).toContain('row refused');
+    expect(project.applied()).toEqual([`default:${A}`]);
+    expect(project.schema()).toEqual(before);
+
+    const unblock = project.open();
+    unblock.exec('DROP TRIGGER refuse_c');
+    unblock.close();
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(project.schema()).toEqual(schema);
+    expect(project.rows('SELECT name FROM covet_migrations ORDER BY id').map((row) => row.name)).toEqual([A, B, C]);
+  });
+
   it('a statement that fails reads the same from a compiled plan: migration, operation, SQL; afterFailure once', async () => {
     const plugin = `{ name: 'reporter', apply(covet) {
       covet.hooks.afterFailure.tap('reporter', (error, { migration, index }) => { globalThis.covetHookLog.push(migration.name + ' #' + index + ' ' + error.message); });

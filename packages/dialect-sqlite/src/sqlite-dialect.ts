@@ -23,6 +23,8 @@ export class SqliteDialect extends DialectBase {
     alterColumn: 'rebuild',
     // SQLite has no limit; 63 (PostgreSQL's) keeps names portable between dialects.
     maxIdentifierLength: 63,
+    // The lock is BEGIN IMMEDIATE: a run commits once, when it ends.
+    lockIsTransaction: true,
   });
   protected readonly compiler = new SqliteCompiler((name) => this.quoteIdentifier(name));
 

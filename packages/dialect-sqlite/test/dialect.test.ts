@@ -7,7 +7,7 @@ const dialect = createSqliteDialect();
 describe('SqliteDialect', () => {
   it('is registered by the default-export plugin', () => {
     const covet = createCovet({ plugins: [sqlite] });
-    expect(covet.dialects.get('sqlite')?.capabilities).toEqual({ transactionalDdl: true, alterColumn: 'rebuild', maxIdentifierLength: 63 });
+    expect(covet.dialects.get('sqlite')?.capabilities).toEqual({ transactionalDdl: true, alterColumn: 'rebuild', maxIdentifierLength: 63, lockIsTransaction: true });
   });
 
   it('quotes identifiers and refuses invalid ones', () => {

@@ -20,6 +20,14 @@ export interface DialectCapabilities {
    * or only within their table (MySQL).
    */
   readonly indexNameScope?: 'schema' | 'table';
+  /**
+   * `withMigrationLock` holds one transaction around the whole run (SQLite's `BEGIN
+   * IMMEDIATE`): what the run does commits together when the lock is released, and each
+   * migration's `transaction` is a savepoint inside it. The runner may then write the tracking
+   * rows of a run together at its end. Default false (a lock that is not a transaction, as
+   * PostgreSQL's advisory lock or MySQL's GET_LOCK).
+   */
+  readonly lockIsTransaction?: boolean;
 }
 
 /** Database settings after configuration is resolved. Every key but `engine` is optional. */

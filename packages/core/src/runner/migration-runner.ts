@@ -147,6 +147,11 @@ export class MigrationRunner {
   readonly #compiled = new WeakMap<Step, readonly SqlStatement[]>();
   /** Errors `afterFailure` was called for. */
   readonly #reported = new WeakSet<object>();
+  /**
+   * Tracking rows of the migrations a run applied from compiled plans, written together when
+   * the run ends, on a dialect whose lock is one transaction (see #runCompiled).
+   */
+  #deferredRows: SqlStatement[] | undefined;
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
@@ -235,7 +240,10 @@ export class MigrationRunner {
     const chain = graph.order().filter((entry) => applied.has(entry.id) || wanted.has(entry.id));
     const keys = this.#planKeys(chain);
     const compiled = await this.#compiledPlans(chain, keys, wanted, context);
-    if (compiled) return this.#runInOrder(compiled, context, done, (plan, createTracking) => this.#runCompiled(plan, createTracking));
+    if (compiled) {
+      if (this.#options.dialect.capabilities.lockIsTransaction) this.#deferredRows = [];
+      return this.#runInOrder(compiled, context, done, (plan, createTracking) => this.#runCompiled(plan, createTracking));
+    }
 
     const planned = (await this.#replay(chain, wanted)).filter((plan) => wanted.has(plan.migration.id));
     await this.#validate(planned, context);
@@ -262,12 +270,17 @@ export class MigrationRunner {
     // The tracking table is created with the first migration applied, in its transaction: a
     // run that is refused or fails on its first migration leaves the database as it was.
     let createTracking = direction === 'up' && !context.dryRun && !(await this.#tracking.exists());
-    for (const plan of plans) {
-      const started = performance.now();
-      await run(plan, createTracking);
-      createTracking = false;
-      done.push(plan.migration);
-      timings.push({ migration: plan.migration, durationMs: performance.now() - started });
+    try {
+      for (const plan of plans) {
+        const started = performance.now();
+        await run(plan, createTracking);
+        createTracking = false;
+        done.push(plan.migration);
+        timings.push({ migration: plan.migration, durationMs: performance.now() - started });
+      }
+    } finally {
+      // Also after a failure: the migrations before it stay applied, with their rows.
+      await this.#writeDeferredRows(done);
     }
     await hooks.afterRun.promise({ direction, migrations: timings }, context);
     return { direction, migrations: done };
@@ -514,15 +527,20 @@ export class MigrationRunner {
       }
     }
     const tracking = this.#tracking.insert(migration.app, migration.name, migration.checksum);
+    // Where the lock is one transaction (SQLite), every migration of the run commits with the
+    // run, so its row can be written at the end like the others: one prepared insert run N
+    // times, where a row written after each migration's DDL is prepared again every time.
+    const deferred = this.#deferredRows;
     try {
       await connection.transaction(async () => {
         if (createTracking) await this.#tracking.ensure();
-        await this.#executeBatch(migration, owners, statements, tracking);
+        await this.#executeBatch(migration, owners, statements, deferred ? undefined : tracking);
       });
     } catch (error) {
       await this.#reportFailure(error, { migration });
       throw error;
     }
+    deferred?.push(tracking);
     this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: performance.now() - started, fake: false });
   }
 
@@ -805,11 +823,16 @@ export class MigrationRunner {
    * belongs to) and then its tracking row, in one call where the connection can
    * (`executeAll`). A failure names the migration, the operation and the statement.
    */
-  async #executeBatch(migration: Migration, owners: readonly number[], statements: readonly SqlStatement[], trackingStatement: SqlStatement): Promise<void> {
+  async #executeBatch(
+    migration: Migration,
+    owners: readonly number[],
+    statements: readonly SqlStatement[],
+    trackingStatement: SqlStatement | undefined,
+  ): Promise<void> {
     const { covet, connection } = this.#options;
     try {
       if (connection.executeAll) {
-        await connection.executeAll([...statements, trackingStatement]);
+        await connection.executeAll(trackingStatement ? [...statements, trackingStatement] : statements);
       } else {
         for (let index = 0; index < statements.length; index++) {
           try {
@@ -819,7 +842,7 @@ export class MigrationRunner {
             throw error;
           }
         }
-        await connection.execute(trackingStatement);
+        if (trackingStatement) await connection.execute(trackingStatement);
       }
     } catch (error) {
       const at = (error as { statementIndex?: unknown }).statementIndex;
@@ -830,6 +853,25 @@ export class MigrationRunner {
       const failure = operationError(migration, index, operation, error, 'failed', statement);
       await this.#reportFailure(failure, { migration, operation, index, statement });
       throw failure;
+    }
+  }
+
+  /**
+   * Writes the deferred tracking rows (see #runCompiled), in the order the migrations ran. If
+   * that fails, nothing of the run may commit without its rows: `done` is emptied, so the
+   * error goes up through the lock, whose transaction rolls the whole run back.
+   */
+  async #writeDeferredRows(done: Migration[]): Promise<void> {
+    const rows = this.#deferredRows;
+    this.#deferredRows = undefined;
+    if (!rows || rows.length === 0) return;
+    const { connection } = this.#options;
+    try {
+      if (connection.executeAll) await connection.executeAll(rows);
+      else for (const row of rows) await connection.execute(row);
+    } catch (error) {
+      done.length = 0;
+      throw error;
     }
   }
 
