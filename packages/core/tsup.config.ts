@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 import { buildId } from '../../scripts/build-id.mjs';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/dialect.ts', 'src/testing.ts'],
+  // dynamic-import: the one module that calls import() (see src/dynamic-import.ts).
+  entry: ['src/index.ts', 'src/dialect.ts', 'src/testing.ts', 'src/dynamic-import.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

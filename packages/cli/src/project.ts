@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importFile } from './imports.js';
 import {
   CovetError,
   createCovet,
@@ -76,12 +76,12 @@ async function loadPackage(require: NodeRequire, name: string): Promise<{ value:
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
-        return { value: await import(pathToFileURL(from).href), from };
+        return { value: await importFile(from), from };
       }
     }
   }
   const from = resolveEsmEntry(require, name);
-  return { value: await import(pathToFileURL(from).href), from };
+  return { value: await importFile(from), from };
 }
 
 /** Conditions of an `exports` map an ES module import matches, in Node's order of preference. */
@@ -125,7 +125,7 @@ function resolveEsmEntry(require: NodeRequire, name: string): string {
       const entry = sugar ? (subpath === '.' ? exports : undefined) : (exports as Record<string, unknown>)[subpath];
       const target = exportTarget(entry);
       if (target === undefined) {
-        throw Object.assign(new Error(`Package ${packageName} does not export ${subpath} for import (${join(root, 'package.json')})`), {
+        throw Object.assign(new Error(`Package ${packageName} does not export ${subpath} to ES module imports: ${join(root, 'package.json')}`), {
           code: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         });
       }

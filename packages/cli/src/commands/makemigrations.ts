@@ -11,6 +11,7 @@ import {
   type SchemaState,
 } from '@covet/core';
 import { migrationName, renderMigration, suggestLabel, writeMigrationFile } from '@covet/writer-ts';
+import { importPrompts } from '../imports.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
 
@@ -153,7 +154,7 @@ async function decideRenames(candidates: readonly RenameCandidate[], options: Ma
     }
     return chosen;
   }
-  const prompts = await import('@clack/prompts');
+  const prompts = await importPrompts();
   for (const candidate of open) {
     if (taken(candidate, 'from') || taken(candidate, 'to')) continue;
     const answer = await prompts.confirm({ message: `Did you rename ${describeRename(candidate)}?`, initialValue: false });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, extname, join } from 'node:path';
+import { dynamicImport } from '../dynamic-import.js';
 import { CovetError } from '../errors/covet-error.js';
 
 type ModuleInternals = typeof Module & {
@@ -27,7 +28,7 @@ export async function importModules(files: readonly string[], baseDirectory: str
   for (const [index, value] of jsonFiles) results[index] = value;
   if (codeFiles.length === 0) return results;
 
-  const { build } = await import('esbuild');
+  const { build } = await dynamicImport<typeof import('esbuild')>('esbuild');
   const entry = codeFiles
     .map(({ file }, position) => `exports[${position}] = () => require(${JSON.stringify(file)});`)
     .join('\n');

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { dynamicImport } from '../dynamic-import.js';
 import { CovetError } from '../errors/covet-error.js';
 import { isTableDefinition, type TableDefinition } from '../schema/define-table.js';
 import type { SchemaState, TableState } from '../schema/types.js';
@@ -24,7 +25,7 @@ async function expand(patterns: readonly string[]): Promise<string[]> {
       continue;
     }
     // Imported here: only makemigrations needs it, and it costs start-up time.
-    const { glob } = await import('tinyglobby');
+    const { glob } = await dynamicImport<typeof import('tinyglobby')>('tinyglobby');
     const matches = await glob(isDirectory ? `**/*.${MODEL_EXTENSIONS}` : pattern, {
       cwd: isDirectory ? pattern : undefined,
       absolute: true,
