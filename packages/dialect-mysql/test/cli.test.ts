@@ -105,8 +105,8 @@ export const orders = defineTable('orders', {
     expect(run.status, run.stderr).toBe(0);
     run = covet(folder, 'migrate');
     expect(run.status, run.stderr).toBe(0);
-    // Without transactional DDL every run plans compensation: no compiled plans are kept.
-    expect(existsSync(PlanCache.forProject(folder, 'mysql').file)).toBe(false);
+    // The compiled SQL is kept (the plan cache), as on the other dialects.
+    expect(existsSync(PlanCache.forProject(folder, 'mysql').file)).toBe(true);
     run = covet(folder, 'makemigrations', '--name', 'nothing');
     expect(run.status, run.stderr + run.stdout).toBe(0);
     expect(readdirSync(join(folder, 'migrations')).filter((f) => f.endsWith('.ts'))).toHaveLength(1);
@@ -211,6 +211,15 @@ export const orders = defineTable('orders', {
     expect(failed.stderr).toContain('ER_NO_SUCH_TABLE');
     expect(failed.stderr).toContain('The 2 operation(s) before it were undone; nothing was recorded.');
     expect(await snapshot()).toEqual(before);
+
+    // Again, now from the SQL the first run compiled: undone the same way, from the full plan.
+    const again = covet(folder, 'migrate', '--verbose');
+    expect(again.status, again.stderr).toBe(1);
+    expect(again.stderr).toContain('1 migration(s) from compiled plans');
+    expect(again.stderr.split('\n').filter((line) => line.startsWith('error:') || line.startsWith('hint:'))).toEqual(
+      failed.stderr.split('\n').filter((line) => line.startsWith('error:') || line.startsWith('hint:')),
+    );
+    expect(await snapshot()).toEqual(before);
   }, 60_000);
 
   it('when undoing fails too: shown as failed, migrate refuses, resolve settles it', async () => {
@@ -240,5 +249,22 @@ export const orders = defineTable('orders', {
     expect(resolved.status, resolved.stderr).toBe(0);
     expect(covet(folder, 'showmigrations').stdout).toContain('[X] 20260101000002_bad');
     expect(covet(folder, 'migrate').stdout).toContain('No migrations to apply');
+
+    // A second database migrated from the compiled SQL fails the same way and is marked alike.
+    const second = await createTestDatabase();
+    try {
+      writeFileSync(
+        join(folder, 'covet.config.json'),
+        JSON.stringify({ database: { engine: 'mysql', url: second.url }, migrations: './migrations', app: 'shop' }),
+      );
+      const fromPlans = covet(folder, 'migrate', '--verbose');
+      expect(fromPlans.status, fromPlans.stderr).toBe(4);
+      expect(fromPlans.stderr).toContain('2 migration(s) from compiled plans');
+      expect(fromPlans.stderr).toContain(failed.stderr.split('\n')[0]);
+      expect(covet(folder, 'showmigrations').stdout).toContain('[!] 20260101000002_bad');
+      expect(covet(folder, 'migrate').status).toBe(4);
+    } finally {
+      await second.drop();
+    }
   }, 60_000);
 });

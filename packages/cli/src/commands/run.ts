@@ -30,6 +30,9 @@ export async function createRunner(project: Project, output: Output, options: { 
       case 'warning':
         output.error(`${c.yellow('warning:')} ${event.message}`);
         break;
+      case 'compiledPlans':
+        if (output.verbose) output.debug(`${event.migrations} migration(s) from compiled plans (covet's plan cache)`);
+        break;
     }
   };
   return new MigrationRunner({

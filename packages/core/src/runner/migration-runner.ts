@@ -42,7 +42,9 @@ export type RunEvent =
       readonly fake: boolean;
     }
   | { readonly type: 'sql'; readonly direction: Direction; readonly migration: Migration; readonly statement: SqlStatement }
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  /** The pending migrations are applied from the SQL an earlier run compiled (see PlanCache). */
+  | { readonly type: 'compiledPlans'; readonly migrations: number };
 
 /** Options of {@link MigrationRunner}. */
 export interface MigrationRunnerOptions {
@@ -120,6 +122,8 @@ interface Step {
 interface CompiledMigration {
   readonly migration: Migration;
   readonly steps: readonly CompiledStep[];
+  /** Its full plan (operations and states), replayed only to undo a failure where DDL commits. */
+  readonly plan: () => Promise<PlannedMigration>;
 }
 
 /** The built-in definitions by kind: only these can be cached (see #keepPlans). */
@@ -241,6 +245,7 @@ export class MigrationRunner {
     const keys = this.#planKeys(chain);
     const compiled = await this.#compiledPlans(chain, keys, wanted, context);
     if (compiled) {
+      this.#emit({ type: 'compiledPlans', migrations: compiled.length });
       if (this.#options.dialect.capabilities.lockIsTransaction) this.#deferredRows = [];
       return this.#runInOrder(compiled, context, done, (plan, createTracking) => this.#runCompiled(plan, createTracking));
     }
@@ -453,12 +458,11 @@ export class MigrationRunner {
 
   /**
    * The plan-cache key of each migration of `chain`; undefined when plans are not cached (no
-   * cache, a dialect without `cacheKey`, core run from its sources, or a database without
-   * transactional DDL, whose runs always plan compensation).
+   * cache, a dialect without `cacheKey`, or core run from its sources).
    */
   #planKeys(chain: readonly MigrationEntry[]): string[] | undefined {
     const { planCache, dialect } = this.#options;
-    if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID || !dialect.capabilities.transactionalDdl) return undefined;
+    if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID) return undefined;
     return PlanCache.chainKeys(chain, `${CORE_BUILD_ID}\0${dialect.cacheKey}`);
   }
 
@@ -486,7 +490,9 @@ export class MigrationRunner {
     }
     const migrations = await Promise.all(found.map(({ entry }) => entry.load()));
     if (migrations.some((migration) => !migration.atomic || migration.up || migration.down)) return undefined;
-    return migrations.map((migration, position) => ({ migration, steps: found[position]!.steps }));
+    let replayed: Promise<PlannedMigration[]> | undefined;
+    const plan = async (id: string) => (await (replayed ??= this.#replay(chain, new Set()))).find((planned) => planned.migration.id === id)!;
+    return migrations.map((migration, position) => ({ migration, steps: found[position]!.steps, plan: () => plan(migration.id) }));
   }
 
   /**
@@ -513,8 +519,14 @@ export class MigrationRunner {
     planCache!.save(new Set(keys));
   }
 
-  /** Applies a migration from its compiled SQL, with its tracking row in one transaction. */
-  async #runCompiled({ migration, steps }: CompiledMigration, createTracking: boolean): Promise<void> {
+  /**
+   * Applies a migration from its compiled SQL, with its tracking row in one transaction. Where
+   * DDL commits as it runs (MySQL), the steps run one by one and a failure is undone from the
+   * migration's full plan, as in #runMigration.
+   */
+  async #runCompiled(compiled: CompiledMigration, createTracking: boolean): Promise<void> {
+    if (!this.#options.dialect.capabilities.transactionalDdl) return this.#runCompiledSteps(compiled, createTracking);
+    const { migration, steps } = compiled;
     const { connection } = this.#options;
     this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
     const started = performance.now();
@@ -541,6 +553,48 @@ export class MigrationRunner {
       throw error;
     }
     deferred?.push(tracking);
+    this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: performance.now() - started, fake: false });
+  }
+
+  /** #runCompiled without transactional DDL: step by step, compensated on failure. */
+  async #runCompiledSteps(compiled: CompiledMigration, createTracking: boolean): Promise<void> {
+    const { migration, steps } = compiled;
+    const { connection } = this.#options;
+    this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
+    const started = performance.now();
+    // Operations (by index) whose statements ran, if only some of them.
+    const done = new Set<number>();
+    try {
+      await connection.transaction(async () => {
+        if (createTracking) await this.#tracking.ensure();
+        for (const step of steps) {
+          let run = 0;
+          try {
+            for (const statement of step.statements) {
+              await connection.execute(statement);
+              run++;
+            }
+          } catch (error) {
+            if (run > 0) done.add(step.index);
+            const operation = migration.operations[step.index]!;
+            const statement = step.statements[run]!;
+            const failure = operationError(migration, step.index, operation, error, 'failed', statement);
+            await this.#reportFailure(failure, { migration, operation, index: step.index, statement });
+            throw failure;
+          }
+          done.add(step.index);
+        }
+        await connection.execute(this.#tracking.insert(migration.app, migration.name, migration.checksum));
+      });
+    } catch (error) {
+      let failure = error;
+      if (done.size > 0) {
+        const plan = await compiled.plan();
+        failure = await this.#compensate(plan, 'up', plan.steps.filter((step) => done.has(step.index)), error);
+      }
+      await this.#reportFailure(failure, { migration });
+      throw failure;
+    }
     this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: performance.now() - started, fake: false });
   }
 
