@@ -106,8 +106,6 @@ export class MysqlConnection implements DialectConnection {
   /** Counts implicit commits (DDL) inside transactions: a savepoint older than the last one is gone. */
   #commits = 0;
   #locked = false;
-  /** True while the lock's session runs with autocommit off (a transaction then needs no SET). */
-  #autocommitOff = false;
 
   constructor(dialect: Dialect, pool: Pool, info: { database: string; version: string }) {
     this.dialect = dialect;
@@ -177,7 +175,7 @@ export class MysqlConnection implements DialectConnection {
     try {
       // autocommit=0 rather than START TRANSACTION: after a DDL statement's implicit commit the
       // next statements open a new transaction instead of running in autocommit mode.
-      if (!this.#autocommitOff) await this.#run(connection, 'SET autocommit = 0');
+      await this.#run(connection, 'SET autocommit = 0');
       this.#depth = 1;
       try {
         const result = await fn();
@@ -188,7 +186,7 @@ export class MysqlConnection implements DialectConnection {
         throw error;
       } finally {
         this.#depth = 0;
-        if (!this.#autocommitOff) await this.#run(connection, 'SET autocommit = 1').catch(() => undefined);
+        await this.#run(connection, 'SET autocommit = 1').catch(() => undefined);
       }
     } finally {
       if (own) {
@@ -237,21 +235,14 @@ export class MysqlConnection implements DialectConnection {
     this.#pinned = connection;
     this.#locked = true;
     try {
-      // The whole run keeps autocommit off: every statement is in a transaction that a COMMIT
-      // (a migration's end, or the end of the run) or a DDL statement ends; this saves two
-      // round trips per migration.
-      await this.#run(connection, 'SET autocommit = 0');
-      this.#autocommitOff = true;
-      const result = await fn();
-      await this.#run(connection, 'COMMIT');
-      return result;
+      // The session stays in autocommit mode: what runs outside transaction() (DDL, which
+      // commits anyway, and the tracking row of a migration made only of DDL: see the
+      // runner) commits statement by statement, without a COMMIT round trip.
+      return await fn();
     } catch (error) {
       healthy = !(error as { fatal?: boolean; cause?: { fatal?: boolean } }).cause?.fatal;
-      if (healthy) await this.#run(connection, 'ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      if (this.#autocommitOff && healthy) await this.#run(connection, 'SET autocommit = 1').catch(() => (healthy = false));
-      this.#autocommitOff = false;
       this.#pinned = undefined;
       this.#locked = false;
       try {

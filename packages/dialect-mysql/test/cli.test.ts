@@ -222,6 +222,30 @@ export const orders = defineTable('orders', {
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 
+  it('a migration of DDL only (run without a transaction) whose tracking row cannot be written is undone', async () => {
+    folder = project('ddl-only', database);
+    write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey(), label: t.varchar(50) })"]);
+    expect(covet(folder, 'migrate').status).toBe(0);
+    const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+    await connection.execute({
+      sql: "CREATE TRIGGER refuse_ddl BEFORE INSERT ON covet_migrations FOR EACH ROW BEGIN IF NEW.name = '20260101000002_ddl' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'row refused'; END IF; END",
+    });
+    await connection.close();
+    const before = await snapshot();
+    write(folder, '20260101000002_ddl', ['20260101000001_base'], [
+      "op.createTable('two', { id: t.serial().primaryKey() })",
+      "op.addColumn('base', 'extra', t.integer())",
+      "op.createIndex('base', { name: 'base_label_idx', columns: ['label'] })",
+    ]);
+    for (const attempt of ['planned now', 'from compiled plans']) {
+      const failed = covet(folder, 'migrate');
+      expect(failed.status, `${attempt}: ${failed.stderr}`).toBe(1);
+      expect(failed.stderr.split('\n')[0]).toBe('error: Migration shop:20260101000002_ddl could not be recorded in covet_migrations: row refused [ER_SIGNAL_EXCEPTION, errno 1644, SQLSTATE 45000]');
+      expect(failed.stderr).toContain('The 3 operation(s) before it were undone; nothing was recorded.');
+      expect(await snapshot()).toEqual(before);
+    }
+  }, 60_000);
+
   it('when undoing fails too: shown as failed, migrate refuses, resolve settles it', async () => {
     folder = project('partial', database);
     write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey() })"]);

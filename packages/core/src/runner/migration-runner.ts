@@ -11,7 +11,7 @@ import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
-import { PartialRuns, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
+import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
 
 /**
  * Whether any plugin tapped a hook. (tapable's `isUsed()` also counts interceptors, and every
@@ -155,7 +155,7 @@ export class MigrationRunner {
    * Tracking rows of the migrations a run applied from compiled plans, written together when
    * the run ends, on a dialect whose lock is one transaction (see #runCompiled).
    */
-  #deferredRows: SqlStatement[] | undefined;
+  #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
@@ -552,7 +552,7 @@ export class MigrationRunner {
       await this.#reportFailure(error, { migration });
       throw error;
     }
-    deferred?.push(tracking);
+    deferred?.push({ migration, statement: tracking });
     this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: performance.now() - started, fake: false });
   }
 
@@ -564,28 +564,30 @@ export class MigrationRunner {
     const started = performance.now();
     // Operations (by index) whose statements ran, if only some of them.
     const done = new Set<number>();
-    try {
-      await connection.transaction(async () => {
-        if (createTracking) await this.#tracking.ensure();
-        for (const step of steps) {
-          let run = 0;
-          try {
-            for (const statement of step.statements) {
-              await connection.execute(statement);
-              run++;
-            }
-          } catch (error) {
-            if (run > 0) done.add(step.index);
-            const operation = migration.operations[step.index]!;
-            const statement = step.statements[run]!;
-            const failure = operationError(migration, step.index, operation, error, 'failed', statement);
-            await this.#reportFailure(failure, { migration, operation, index: step.index, statement });
-            throw failure;
+    const body = async () => {
+      if (createTracking) await this.#tracking.ensure();
+      for (const step of steps) {
+        let run = 0;
+        try {
+          for (const statement of step.statements) {
+            await connection.execute(statement);
+            run++;
           }
-          done.add(step.index);
+        } catch (error) {
+          if (run > 0) done.add(step.index);
+          const operation = migration.operations[step.index]!;
+          const statement = step.statements[run]!;
+          const failure = operationError(migration, step.index, operation, error, 'failed', statement);
+          await this.#reportFailure(failure, { migration, operation, index: step.index, statement });
+          throw failure;
         }
-        await connection.execute(this.#tracking.insert(migration.app, migration.name, migration.checksum));
-      });
+        done.add(step.index);
+      }
+      await this.#writeTracking(migration, this.#tracking.insert(migration.app, migration.name, migration.checksum));
+    };
+    try {
+      if (this.#needsTransaction(migration, steps.map((step) => step.kind))) await connection.transaction(body);
+      else await body();
     } catch (error) {
       let failure = error;
       if (done.size > 0) {
@@ -819,13 +821,13 @@ export class MigrationRunner {
         if (direction === 'up' && migration.up) await runCode(migration, 'up', codeContext, context.dryRun);
       }
       if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
-      else await connection.execute(trackingStatement);
+      else await this.#writeTracking(migration, trackingStatement, direction);
       await covet.hooks.afterMigration.promise(migration, migrationContext);
     };
     try {
       // Even without transactional DDL the transaction still holds the tracking row (and any
       // data the migration writes) together; compensation runs after it has ended.
-      if (context.dryRun || !migration.atomic) await body();
+      if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
       else await connection.transaction(body);
     } catch (error) {
       const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error) : error;
@@ -833,6 +835,22 @@ export class MigrationRunner {
       throw failure;
     }
     this.#emit({ type: 'migrationDone', direction, migration, durationMs: performance.now() - started, fake });
+  }
+
+  /**
+   * Whether an atomic migration needs `transaction()`. Where DDL commits as it runs (no
+   * transactional DDL), a migration of built-in schema operations only (no runSql, no plugin
+   * operation, no custom code, no plugin on the migration or operation hooks, which may write
+   * through the connection) leaves a transaction nothing to hold together but its tracking row,
+   * which one statement writes atomically: it runs without one, a round trip or two shorter.
+   * Everywhere else every atomic migration runs in one.
+   */
+  #needsTransaction(migration: Migration, kinds: readonly string[]): boolean {
+    const { dialect, covet } = this.#options;
+    if (dialect.capabilities.transactionalDdl || migration.up || migration.down) return true;
+    const { beforeMigration, afterMigration, beforeOperation, afterOperation } = covet.hooks;
+    if ([beforeMigration, afterMigration, beforeOperation, afterOperation].some(isTapped)) return true;
+    return kinds.some((kind) => kind === 'runSql' || BUILTIN_DEFINITIONS.get(kind) !== covet.operations.get(kind));
   }
 
   /**
@@ -896,10 +914,11 @@ export class MigrationRunner {
             throw error;
           }
         }
-        if (trackingStatement) await connection.execute(trackingStatement);
+        if (trackingStatement) await this.#writeTracking(migration, trackingStatement);
       }
     } catch (error) {
       const at = (error as { statementIndex?: unknown }).statementIndex;
+      if (trackingStatement && at === statements.length) throw trackingError(migration, error);
       const index = typeof at === 'number' && at < owners.length ? owners[at] : undefined;
       if (index === undefined) throw error;
       const operation = migration.operations[index]!;
@@ -907,6 +926,15 @@ export class MigrationRunner {
       const failure = operationError(migration, index, operation, error, 'failed', statement);
       await this.#reportFailure(failure, { migration, operation, index, statement });
       throw failure;
+    }
+  }
+
+  /** Writes (or deletes) a migration's tracking row; a failure names the migration. */
+  async #writeTracking(migration: Migration, statement: SqlStatement, direction: Direction = 'up'): Promise<void> {
+    try {
+      await this.#options.connection.execute(statement);
+    } catch (error) {
+      throw trackingError(migration, error, direction);
     }
   }
 
@@ -920,12 +948,18 @@ export class MigrationRunner {
     this.#deferredRows = undefined;
     if (!rows || rows.length === 0) return;
     const { connection } = this.#options;
+    let at = 0;
     try {
-      if (connection.executeAll) await connection.executeAll(rows);
-      else for (const row of rows) await connection.execute(row);
+      if (connection.executeAll) {
+        await connection.executeAll(rows.map((row) => row.statement));
+      } else {
+        for (; at < rows.length; at++) await connection.execute(rows[at]!.statement);
+      }
     } catch (error) {
       done.length = 0;
-      throw error;
+      const index = (error as { statementIndex?: unknown }).statementIndex;
+      const row = rows[typeof index === 'number' ? index : at];
+      throw row ? trackingError(row.migration, error) : error;
     }
   }
 
@@ -1022,6 +1056,13 @@ async function runCode(migration: Migration, which: 'up' | 'down', context: Migr
       cause: error,
     });
   }
+}
+
+/** A tracking row that could not be written (or deleted), naming the migration. */
+function trackingError(migration: Migration, error: unknown, direction: Direction = 'up'): CovetError {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const verb = direction === 'up' ? 'recorded in' : 'removed from';
+  return new CovetError('TRACKING_FAILED', `Migration ${migration.id} could not be ${verb} ${TRACKING_TABLE}: ${message}`, { cause: error });
 }
 
 function operationError(
