@@ -55,6 +55,10 @@ export function poolOptions(config: DatabaseConfig): PoolOptions {
     connectionLimit: 4,
     charset: 'utf8mb4',
     supportBigNumbers: true,
+    // mysql2 captures a stack trace on every call to show where a failed query came from;
+    // Covet's errors name the migration, the operation and the SQL instead. (`trace: true`
+    // in database.options brings it back.)
+    trace: false,
     ...options,
     host: settings.host ?? '127.0.0.1',
     port: settings.port ?? 3306,

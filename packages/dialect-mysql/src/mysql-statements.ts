@@ -15,6 +15,9 @@ import { CovetError } from '@covet/core/dialect';
  * Backslash escapes inside strings are honoured, as in the default `sql_mode`.
  */
 export function splitStatements(script: string): string[] {
+  // One statement without a semicolon (what Covet compiles for every built-in operation):
+  // nothing to split or refuse.
+  if (!script.includes(';') && !/delimiter/i.test(script)) return [script.trim()];
   if (/^\s*DELIMITER\s/im.test(stripComments(script))) {
     throw new CovetError('SQL_UNSUPPORTED', 'DELIMITER is a command of the mysql client, not SQL the server understands (runSql)', {
       hint: 'Remove the DELIMITER lines and put each stored program in its own runSql statement.',

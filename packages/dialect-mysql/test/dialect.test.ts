@@ -1,6 +1,6 @@
 import { buildTableState, BUILTIN_OPERATIONS, createOperation, IRREVERSIBLE, op, sql, t, type Operation, type SchemaState } from '@covet/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMysqlDialect, splitStatements, type MysqlConnection } from '../src/index.js';
+import { createMysqlDialect, poolOptions, splitStatements, type MysqlConnection } from '../src/index.js';
 import { applyOperations, createTestDatabase, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 const dialect = createMysqlDialect();
@@ -26,6 +26,17 @@ describe('MySQL dialect without a server', () => {
     expect(splitStatements(`${procedure};`)).toEqual([procedure]);
     expect(() => splitStatements(`SELECT 3; ${procedure}`)).toThrow(/first and alone in its runSql/);
     expect(() => splitStatements('DELIMITER $$\nSELECT 1$$')).toThrow(/DELIMITER/);
+    // One statement without a semicolon is taken as it is; DELIMITER is refused all the same.
+    expect(splitStatements('  ALTER TABLE `t` ADD INDEX `i` (`a`)\n')).toEqual(['ALTER TABLE `t` ADD INDEX `i` (`a`)']);
+    expect(splitStatements('SELECT `delimiter` FROM t')).toEqual(['SELECT `delimiter` FROM t']);
+    expect(() => splitStatements('delimiter //\nCREATE PROCEDURE p() BEGIN SELECT 1 END //')).toThrow(/DELIMITER/);
+  });
+
+  it('sets the driver: never several statements per query, no stack capture per call unless asked', () => {
+    const defaults = poolOptions({ engine: 'mysql', url: 'mysql://u:p@db.example:3307/shop' });
+    expect(defaults).toMatchObject({ host: 'db.example', port: 3307, user: 'u', database: 'shop', multipleStatements: false, trace: false, charset: 'utf8mb4' });
+    const chosen = poolOptions({ engine: 'mysql', url: 'mysql://u@db.example/shop', options: { trace: 'true', multipleStatements: true } });
+    expect(chosen).toMatchObject({ trace: true, multipleStatements: false });
   });
 
   it('compiles MODIFY COLUMN from the full definition after the change', async () => {
