@@ -61,5 +61,6 @@ const URL_WITH_PASSWORD = /(\/\/[^:/?#\s@]*:)([^@\s]*)@/g;
  * redactSecrets('postgres://app:s3cret@db/app') // 'postgres://app:***@db/app'
  */
 export function redactSecrets(text: string): string {
-  return text.replace(URL_WITH_PASSWORD, '$1***@');
+  // (Every line Covet prints goes through here: most hold no `//` at all.)
+  return text.includes('//') ? text.replace(URL_WITH_PASSWORD, '$1***@') : text;
 }
