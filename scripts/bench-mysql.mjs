@@ -2,7 +2,7 @@
 // to the mariadb client measured in the same run (the machine is shared and noisy).
 //
 //   pnpm turbo run build --filter=@covet/dialect-mysql... && node scripts/bench-mysql.mjs
-//   node scripts/bench-mysql.mjs --migrations 500 --runs 5
+//   node scripts/bench-mysql.mjs --migrations 500 --runs 9
 //   COVET_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test node scripts/bench-mysql.mjs
 //
 // Workloads (N generated migrations, each one table with 8 columns, an index and a foreign key
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
 
-const { migrations: N, runs: RUNS } = benchOptions(5);
+const { migrations: N, runs: RUNS } = benchOptions(9);
 const SERVER_URL = process.env.COVET_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 const server = new URL(SERVER_URL);

@@ -18,7 +18,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
 
-const { migrations: N, runs: RUNS } = benchOptions(7);
+const { migrations: N, runs: RUNS } = benchOptions(9);
 // The project lives inside packages/cli so it resolves @covet/* like an installed project.
 const cliDir = join(root, 'packages', 'cli');
 const { work, require, importPackage, core, writer } = await benchProject(cliDir, { engine: 'sqlite', name: './bench.db' });
