@@ -166,7 +166,7 @@ describe('compiled plans (PlanCache)', () => {
     const refused = await project.run('migrate');
     expect(refused.code, refused.output).toBe(1);
     expect(globalThis.covetCompiles).toBe(0);
-    expect(refused.stderr.split('\n')[0]).toBe(`error: Migration default:${C} could not be recorded in covet_migrations: row refused`);
+    expect(refused.stderr.split('\n')[0]).toBe(`error: Migration default:${C} could not be recorded in covet_migrations: row refused [SQLITE_CONSTRAINT_TRIGGER]`);
     expect(project.applied()).toEqual([`default:${A}`]);
     expect(project.schema()).toEqual(before);
 

@@ -826,7 +826,8 @@ export class MigrationRunner {
     };
     try {
       // Even without transactional DDL the transaction still holds the tracking row (and any
-      // data the migration writes) together; compensation runs after it has ended.
+      // data the migration writes) together, unless there is nothing to hold (#needsTransaction);
+      // compensation runs after it has ended.
       if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
       else await connection.transaction(body);
     } catch (error) {
@@ -1069,8 +1070,10 @@ function now(): number {
 /** A tracking row that could not be written (or deleted), naming the migration. */
 function trackingError(migration: Migration, error: unknown, direction: Direction = 'up'): CovetError {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const driverCode = (error as { code?: unknown }).code;
+  const code = typeof driverCode === 'string' && !isCovetError(error) ? ` [${driverCode}]` : '';
   const verb = direction === 'up' ? 'recorded in' : 'removed from';
-  return new CovetError('TRACKING_FAILED', `Migration ${migration.id} could not be ${verb} ${TRACKING_TABLE}: ${message}`, { cause: error });
+  return new CovetError('TRACKING_FAILED', `Migration ${migration.id} could not be ${verb} ${TRACKING_TABLE}: ${message}${code}`, { cause: error });
 }
 
 function operationError(
