@@ -14,9 +14,18 @@
 const Module = require('node:module');
 const { Script } = require('node:vm');
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { basename, dirname, join } = require('node:path');
+const { basename, dirname, join, sep } = require('node:path');
 
 const FORMAT = 'covet-v8-1';
+/**
+ * Which files are cached: installed packages (under node_modules) and the packages beside
+ * @covet/cli (a workspace checkout of Covet). A project's own files are left to Node: a
+ * require hook (a transpiler) may compile different text from an unchanged file.
+ */
+const NODE_MODULES = `${sep}node_modules${sep}`;
+const PACKAGES = dirname(dirname(__dirname)) + sep;
+const defaultInclude = (filename) => filename.includes(NODE_MODULES) || filename.startsWith(PACKAGES);
+
 /** An import() call, or text that could be one (a comment, a string): such files are not cached. */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
@@ -93,13 +102,14 @@ function enableCompileCache(options = {}) {
 }
 
 /**
- * The hook: compiles CommonJS `.js`/`.cjs` files through a vm.Script with the cached data of
- * their last compile, and writes the data of those compiled afresh when the process exits.
+ * The hook: compiles CommonJS `.js`/`.cjs` files (those `include` accepts) through a vm.Script
+ * with the cached data of their last compile, and writes the data of those compiled afresh
+ * when the process exits.
  * Returns what it did so far (`cached`: files taken from the cache, `compiled`: compiled
  * afresh), or undefined where Node's own compile does more than compile (a debugger waiting
  * on the first line, source maps, policies, permissions) and stays in charge.
  */
-function installCompileCacheHook({ directory }) {
+function installCompileCacheHook({ directory, include = defaultInclude }) {
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   if (process.sourceMapsEnabled || /--inspect|--debug|--experimental-policy|--enable-source-maps|--experimental-permission/.test(flags)) return undefined;
 
@@ -110,7 +120,9 @@ function installCompileCacheHook({ directory }) {
     // import() needs the loader hook Node gives the modules it compiles itself; a vm.Script
     // only gets one behind --experimental-vm-modules. Such modules (few: the big ones keep
     // their import() calls in a file of their own) are left to Node.
-    if (!(filename.endsWith('.js') || filename.endsWith('.cjs')) || DYNAMIC_IMPORT.test(content)) return compile.call(this, content, filename);
+    if (!(filename.endsWith('.js') || filename.endsWith('.cjs')) || !include(filename) || DYNAMIC_IMPORT.test(content)) {
+      return compile.call(this, content, filename);
+    }
     let script;
     try {
       const fileSignature = signature(filename);

@@ -4,7 +4,8 @@
 // module calling import() left to Node, a corrupt cache file ignored, and the binary itself
 // printing the same with and without the cache.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, CLI_ROOT, TMP_ROOT, cleanEnv } from './helpers.js';
@@ -78,6 +79,14 @@ describe('compile cache (bin/compile-cache.cjs)', () => {
     for (let run = 0; run < 2; run++) {
       expect(runHook(folder)).toEqual({ value: 'from an ES module', cached: [], compiled: [] });
     }
+  });
+
+  it("leaves a project's own files (outside node_modules and Covet's packages) to Node", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'covet-compile-cache-'));
+    folders.push(folder);
+    writeFileSync(join(folder, 'mod.cjs'), "module.exports = 'own file';\n");
+    expect(runHook(folder)).toEqual({ value: 'own file', cached: [], compiled: [] });
+    expect(existsSync(join(folder, 'cache'))).toBe(false);
   });
 
   it('ignores a corrupt or foreign cache file and writes it again', () => {
