@@ -567,19 +567,12 @@ export class MigrationRunner {
     const body = async () => {
       if (createTracking) await this.#tracking.ensure();
       for (const step of steps) {
-        let run = 0;
         try {
-          for (const statement of step.statements) {
-            await connection.execute(statement);
-            run++;
-          }
+          await this.#executeStep(migration, step.index, () => migration.operations[step.index]!, step.statements);
         } catch (error) {
-          if (run > 0) done.add(step.index);
-          const operation = migration.operations[step.index]!;
-          const statement = step.statements[run]!;
-          const failure = operationError(migration, step.index, operation, error, 'failed', statement);
-          await this.#reportFailure(failure, { migration, operation, index: step.index, statement });
-          throw failure;
+          // Some of its statements ran (and committed): undo it with the others.
+          if ((error as { [STATEMENTS_RUN]?: number })[STATEMENTS_RUN]) done.add(step.index);
+          throw error;
         }
         done.add(step.index);
       }
@@ -839,6 +832,27 @@ export class MigrationRunner {
   }
 
   /**
+   * Runs one operation's statements in turn. A failure names the migration, the operation and
+   * the statement, says how many statements ran before it (STATEMENTS_RUN: the operation
+   * then needs undoing too), and is reported to `afterFailure`. `operation` is read only then
+   * (a migration from the plan cache loads its operations lazily).
+   */
+  async #executeStep(migration: Migration, index: number, operation: () => Operation, statements: readonly SqlStatement[]): Promise<void> {
+    let run = 0;
+    for (const statement of statements) {
+      try {
+        await this.#options.connection.execute(statement);
+      } catch (error) {
+        const failure = operationError(migration, index, operation(), error, 'failed', statement);
+        Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
+        await this.#reportFailure(failure, { migration, operation: operation(), index, statement });
+        throw failure;
+      }
+      run++;
+    }
+  }
+
+  /**
    * Whether an atomic migration needs `transaction()`. Where DDL commits as it runs (no
    * transactional DDL), a migration of built-in schema operations only (no runSql, no plugin
    * operation, no custom code, no plugin on the migration or operation hooks, which may write
@@ -1028,21 +1042,10 @@ export class MigrationRunner {
     // A dry run compiles from the state alone: the live database has not seen the earlier steps.
     const compiled = this.#compiled.get(step) ?? (await this.#compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
     const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
-    let run = 0;
-    for (const statement of statements) {
-      if (migrationContext.dryRun) {
-        this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
-        continue;
-      }
-      try {
-        await connection.execute(statement);
-      } catch (error) {
-        const failure = operationError(plan.migration, step.index, step.operation, error, 'failed', statement);
-        Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
-        await this.#reportFailure(failure, { migration: plan.migration, operation: step.operation, index: step.index, statement });
-        throw failure;
-      }
-      run++;
+    if (migrationContext.dryRun) {
+      for (const statement of statements) this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
+    } else {
+      await this.#executeStep(plan.migration, step.index, () => step.operation, statements);
     }
     if (context && isTapped(afterOperation)) await afterOperation.promise(step.operation, context);
   }
@@ -1069,11 +1072,15 @@ function now(): number {
 
 /** A tracking row that could not be written (or deleted), naming the migration. */
 function trackingError(migration: Migration, error: unknown, direction: Direction = 'up'): CovetError {
+  const verb = direction === 'up' ? 'recorded in' : 'removed from';
+  return new CovetError('TRACKING_FAILED', `Migration ${migration.id} could not be ${verb} ${TRACKING_TABLE}: ${causeText(error)}`, { cause: error });
+}
+
+/** An error's first line, with the driver's code (`[SQLITE_CONSTRAINT]`) when it has one. */
+function causeText(error: unknown): string {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   const driverCode = (error as { code?: unknown }).code;
-  const code = typeof driverCode === 'string' && !isCovetError(error) ? ` [${driverCode}]` : '';
-  const verb = direction === 'up' ? 'recorded in' : 'removed from';
-  return new CovetError('TRACKING_FAILED', `Migration ${migration.id} could not be ${verb} ${TRACKING_TABLE}: ${message}${code}`, { cause: error });
+  return typeof driverCode === 'string' && !isCovetError(error) ? `${message} [${driverCode}]` : message!;
 }
 
 function operationError(
@@ -1084,14 +1091,11 @@ function operationError(
   verb: string,
   statement?: SqlStatement,
 ): CovetError {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-  const sqlState = (error as { code?: unknown }).code;
-  const code = typeof sqlState === 'string' && !isCovetError(error) ? ` [${sqlState}]` : '';
   const where = migration.file ?? migration.id;
   const hint = statement ? `SQL: ${statement.sql.length > 500 ? `${statement.sql.slice(0, 497)}...` : statement.sql}` : isCovetError(error) ? error.hint : undefined;
   return new CovetError(
     isCovetError(error) && verb === 'is invalid' ? error.code : 'MIGRATION_FAILED',
-    `Migration ${migration.id} ${verb} at operation #${index + 1} (${operation.kind}): ${message}${code} (${where})`,
+    `Migration ${migration.id} ${verb} at operation #${index + 1} (${operation.kind}): ${causeText(error)} (${where})`,
     { cause: error, ...(hint ? { hint } : {}) },
   );
 }
