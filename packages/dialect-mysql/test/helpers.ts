@@ -75,12 +75,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** The monorepo root (where `../shared` is found beside it). */
+/** The monorepo root. */
 export function repositoryRoot(): string {
   return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
-export const CORPUS = resolve(repositoryRoot(), '../shared/corpus');
+export const CORPUS = resolve(repositoryRoot(), 'fixtures/corpus');
 export const SAKILA_SQL = join(CORPUS, 'sakila/mysql-sakila-schema.sql');
 export const CHINOOK_SQL = join(CORPUS, 'chinook/Chinook_MySql.sql');
 

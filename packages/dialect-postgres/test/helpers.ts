@@ -99,10 +99,10 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-/** The monorepo root (where `../shared` is found beside it). */
+/** The monorepo root. */
 export function repositoryRoot(): string {
   return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
-/** The shared corpus, beside the repository. */
-export const CORPUS = resolve(repositoryRoot(), '../shared/corpus');
+/** The public sample schemas, kept in the repository with their licences. */
+export const CORPUS = resolve(repositoryRoot(), 'fixtures/corpus');

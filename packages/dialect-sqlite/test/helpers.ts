@@ -10,13 +10,13 @@ export function temporaryFolder(): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** The monorepo root (where `../shared` is found beside it). */
+/** The monorepo root. */
 export function repositoryRoot(): string {
   return findWorkspaceRoot(dirname(fileURLToPath(import.meta.url)));
 }
 
-/** The shared Chinook SQLite dump (outside the repository, next to it). */
-export const CHINOOK_SQL = resolve(repositoryRoot(), '../shared/corpus/chinook/Chinook_Sqlite.sql');
+/** The Chinook SQLite dump, kept in the repository (`fixtures/corpus`, with its licence). */
+export const CHINOOK_SQL = resolve(repositoryRoot(), 'fixtures/corpus/chinook/Chinook_Sqlite.sql');
 
 import { BUILTIN_OPERATIONS, type Operation, type SchemaState } from '@covet/core';
 import type { DialectConnection } from '@covet/core/dialect';

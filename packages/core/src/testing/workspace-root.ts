@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 
 /**
  * The nearest folder at or above `start` that holds a `pnpm-workspace.yaml`: the monorepo
- * root, for tests that read fixtures placed beside it (such as `../shared/corpus`).
+ * root, for tests that read the repository's fixtures (such as `fixtures/corpus`).
  */
 export function findWorkspaceRoot(start: string = process.cwd()): string {
   let folder = resolve(start);
