@@ -2,7 +2,7 @@
 // formatting are not edits.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestProject, failureShape, loaderCacheFiles, migrationSource, removeProjects } from './helpers.js';
+import { TestProject, configSource, failureShape, loaderCacheFiles, migrationSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -102,4 +102,71 @@ describe('edited applied migrations', () => {
       expect(project.applied()).toEqual([`default:${FIRST}`]);
     });
   }
+});
+
+describe('migration meta', () => {
+  const withMeta = (meta: string) => migrationSource(["op.addColumn('users', 'nickname', t.varchar(50))"], [FIRST], `  meta: ${meta},`);
+
+  for (const cache of ['with the loader cache', 'without the loader cache'] as const) {
+    it(`an edit to meta is an edit (exit 3), and a plugin sees meta (${cache})`, async () => {
+      const project = TestProject.create('checksum-meta', {
+        files: { [`migrations/${FIRST}.ts`]: first, [`migrations/${SECOND}.ts`]: withMeta("{ reviewedBy: 'ana' }") },
+      });
+      const config = configSource(
+        '  plugins: [metaLog],',
+        `import { appendFileSync } from 'node:fs';
+import { definePlugin } from '@covet/core';
+const metaLog = definePlugin({
+  name: 'meta-log',
+  apply(covet) {
+    covet.hooks.validateMigration.tap('meta-log', (migration) => {
+      appendFileSync(${JSON.stringify(project.path('meta.log'))}, migration.name + ' ' + JSON.stringify(migration.meta ?? null) + '\\n');
+    });
+  },
+});`,
+      );
+      project.write('covet.config.ts', config);
+      const migrated = await project.run('migrate');
+      expect(migrated.code, migrated.output).toBe(0);
+      expect(project.read('meta.log').trim().split('\n')).toEqual([`${FIRST} null`, `${SECOND} {"reviewedBy":"ana"}`]);
+      const before = project.snapshot();
+
+      // With the cache, the file is unchanged and its meta comes from the cache; without, the
+      // same meta written differently is not an edit.
+      if (cache === 'without the loader cache') {
+        project.write(`migrations/${SECOND}.ts`, withMeta('{ "reviewedBy": "ana" }'));
+        dropLoaderCache(project);
+      }
+      project.remove('meta.log');
+      const rolledBack = await project.run('rollback');
+      expect(rolledBack.code, rolledBack.output).toBe(0);
+      expect(project.read('meta.log').trim()).toBe(`${SECOND} {"reviewedBy":"ana"}`);
+      expect((await project.run('migrate')).code).toBe(0);
+      expect(project.snapshot().schema).toEqual(before.schema);
+      const applied = project.snapshot();
+
+      for (const edited of ["{ reviewedBy: 'bob' }", "{ reviewedBy: 'ana', allowDrop: true }"]) {
+        project.write(`migrations/${SECOND}.ts`, withMeta(edited));
+        if (cache === 'without the loader cache') dropLoaderCache(project);
+        const result = await project.run('migrate');
+        expect(result.code, result.output).toBe(3);
+        expect(result.stderr.split('\n')[0]).toContain(`Applied migration default:${SECOND} was edited after it was applied`);
+        expect(project.snapshot()).toEqual(applied);
+      }
+      // Removing meta is an edit as well.
+      project.write(`migrations/${SECOND}.ts`, second);
+      expect((await project.run('migrate')).code).toBe(3);
+    });
+  }
+
+  it('meta that is not JSON is refused with the member and the file named, before any SQL', async () => {
+    const project = TestProject.create('checksum-meta-invalid', {
+      files: { [`migrations/${FIRST}.ts`]: first, [`migrations/${SECOND}.ts`]: withMeta('{ reviewedAt: new Date(0) }') },
+    });
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe(`error: meta.reviewedAt is not JSON: a Date object (${project.path('migrations', `${SECOND}.ts`)})`);
+    expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
+    expect(project.schema()).toEqual([]);
+  });
 });

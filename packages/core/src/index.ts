@@ -84,8 +84,9 @@ export {
   computeChecksum,
   migrationId,
   resolveDependency,
+  checkMeta,
 } from './migration/define-migration.js';
-export type { Migration, MigrationDefinition, MigrationCodeContext } from './migration/define-migration.js';
+export type { Migration, MigrationDefinition, MigrationCodeContext, MigrationMeta, JsonValue } from './migration/define-migration.js';
 export { canonicalJson } from './migration/canonical-json.js';
 export { createHooks, STAGE_EARLY, STAGE_DEFAULT, STAGE_LATE } from './hooks/hooks.js';
 export type {

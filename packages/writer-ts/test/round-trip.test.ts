@@ -287,3 +287,23 @@ describe('property: load(write(operations)) gives back the operations and checks
     expect(seen.asData).toBeLessThan(seen.operations / 4);
   }, 60_000);
 });
+
+describe('round trip of meta', () => {
+  it('writes meta after atomic and loads it back with the same checksum', async () => {
+    const meta = { reviewedBy: 'ana', 'allow-drop': true, ticket: { id: 42, tags: ['db', "it's"] }, note: null };
+    const input = { operations: [op.dropTable('legacy')], atomic: false, meta };
+    const source = renderMigration(input);
+    expect(source).toContain(
+      "  atomic: false,\n  meta: {\n    reviewedBy: 'ana',\n    'allow-drop': true,\n    ticket: { id: 42, tags: ['db', \"it's\"] },\n    note: null,\n  },\n  operations: [\n",
+    );
+    expect(renderMigration({ operations: [], meta: { reviewedBy: 'ana' } })).toContain("  meta: { reviewedBy: 'ana' },\n");
+    const migration = await loadMigrationSource(source);
+    expect(migration.meta).toStrictEqual(meta);
+    expect(migration.checksum).toBe(computeChecksum(input, 'default'));
+  });
+
+  it('writes no meta member for an empty meta, and refuses meta that is not JSON', () => {
+    expect(renderMigration({ operations: [], meta: {} })).not.toContain('meta');
+    expect(() => renderMigration({ operations: [], meta: { at: new Date(0) } as never })).toThrow('meta.at is not JSON: a Date object (renderMigration)');
+  });
+});

@@ -1,3 +1,4 @@
+import type { MigrationMeta } from '../migration/define-migration.js';
 import { cacheFile, readCacheEntries, writeCacheFiles } from './cache-files.js';
 
 /** What the cache remembers of one migration source text. */
@@ -5,6 +6,8 @@ export interface CachedMigration {
   readonly checksum: string;
   readonly dependencies: readonly string[];
   readonly atomic: boolean;
+  /** The migration's `meta`, when it has one. */
+  readonly meta?: MigrationMeta;
   /** The operations as data; absent when the file has custom code and must be imported. */
   readonly operations?: readonly unknown[];
 }
@@ -13,11 +16,15 @@ interface IndexEntry {
   readonly checksum: string;
   readonly dependencies: readonly string[];
   readonly atomic: boolean;
+  readonly meta?: MigrationMeta;
   readonly hasOperations: boolean;
 }
 
-/** Bump when the canonical form of operations changes, so old entries are ignored. */
-const CACHE_FORMAT = 2;
+/**
+ * Bump when the canonical form of operations changes, so old entries are ignored. (3: `meta`
+ * is kept, and is part of the checksum.)
+ */
+const CACHE_FORMAT = 3;
 
 /**
  * Remembers, per migration source text (keyed by its SHA-256), the checksum, dependencies and

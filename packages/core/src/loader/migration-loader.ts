@@ -88,6 +88,7 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
           checksum: migration.checksum,
           dependencies: migration.dependencies,
           atomic: migration.atomic,
+          ...(migration.meta ? { meta: migration.meta } : {}),
           ...(hasCode ? {} : { operations: migration.operations }),
         });
       }
@@ -144,6 +145,7 @@ function cachedMigration(file: FoundFile, cached: CachedMigration, readOperation
     dependencies: cached.dependencies.map((dependency) => resolveDependency(file.app, dependency)),
     atomic: cached.atomic,
     checksum: cached.checksum,
+    ...(cached.meta ? { meta: deepFreeze(cached.meta) } : {}),
     get operations(): readonly Operation[] {
       if (operations) return operations;
       const data = readOperations();
@@ -222,4 +224,12 @@ function readSmallFile(file: string): Buffer {
     closeSync(descriptor);
   }
   return readFileSync(file);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }

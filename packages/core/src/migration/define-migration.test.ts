@@ -76,6 +76,55 @@ describe('computeChecksum', () => {
   });
 });
 
+describe('meta', () => {
+  const operations = [op.runSql('SELECT 1')];
+
+  it('leaves the checksum of a migration without meta as it was before meta existed', () => {
+    // Computed by the core before `meta` existed: applied databases hold these.
+    const before = { dependencies: ['0001_initial'], operations: [op.addColumn('users', 'nickname', t.varchar(50)), op.dropTable('legacy')], atomic: false };
+    expect(computeChecksum(before, 'blog')).toBe('162d524995e3b9e131e7080f4237e182a231f69f71b96669aafd31c6f390f6dd');
+    expect(computeChecksum({ operations }, 'default')).toBe('b4fbb11b3d244d2b6c50d926d40e9b5fed649124bf3b941247eae7cbb274d97d');
+    expect(computeChecksum({ operations, meta: {} }, 'default')).toBe(computeChecksum({ operations }, 'default'));
+    expect(computeChecksum({ operations, meta: { a: undefined } as never }, 'default')).toBe(computeChecksum({ operations }, 'default'));
+  });
+
+  it('is part of the checksum: adding, changing or removing a member is an edit, key order is not', () => {
+    const base = computeChecksum({ operations, meta: { reviewedBy: 'ana', allow: ['dropTable'] } }, 'default');
+    expect(computeChecksum({ operations, meta: { allow: ['dropTable'], reviewedBy: 'ana' } }, 'default')).toBe(base);
+    expect(computeChecksum({ operations, meta: { reviewedBy: 'bob', allow: ['dropTable'] } }, 'default')).not.toBe(base);
+    expect(computeChecksum({ operations, meta: { reviewedBy: 'ana' } }, 'default')).not.toBe(base);
+    expect(computeChecksum({ operations }, 'default')).not.toBe(base);
+  });
+
+  it('reaches the Migration deeply frozen, and an empty meta is none', () => {
+    const meta = { reviewedBy: 'ana', ticket: { id: 42, tags: ['db'] } };
+    const migration = createMigration('a', '0001', defineMigration({ operations, meta }));
+    expect(migration.meta).toStrictEqual(meta);
+    expect(migration.meta).not.toBe(meta);
+    expect(Object.isFrozen(migration.meta!.ticket)).toBe(true);
+    expect(Object.isFrozen((migration.meta!.ticket as { tags: string[] }).tags)).toBe(true);
+    expect(migration.checksum).toBe(computeChecksum({ operations, meta }, 'a'));
+    expect('meta' in createMigration('a', '0001', defineMigration({ operations, meta: {} }))).toBe(false);
+  });
+
+  it('refuses meta that is not JSON, naming the member and the file', () => {
+    const bad = (meta: unknown) => covetErrorOf(() => createMigration('a', '0001', { operations, meta }, '/m/0001.ts'));
+    expect(bad('ana').message).toBe('meta must be an object of JSON values, got a string (/m/0001.ts)');
+    expect(bad(['x']).message).toBe('meta must be an object of JSON values, got an array (/m/0001.ts)');
+    expect(bad({ at: new Date(0) }).message).toBe('meta.at is not JSON: a Date object (/m/0001.ts)');
+    expect(bad({ review: { check: () => true } }).message).toBe('meta.review.check is not JSON: a function (/m/0001.ts)');
+    expect(bad({ list: [1, Number.NaN] }).message).toBe('meta.list[1] is not JSON: NaN (/m/0001.ts)');
+    expect(bad({ 'two words': 1n }).message).toBe('meta["two words"] is not JSON: a bigint (1n) (/m/0001.ts)');
+    expect(bad({ at: new Date(0) }).code).toBe('MIGRATION_INVALID');
+  });
+
+  it('refuses an unknown member of defineMigration instead of dropping it', () => {
+    const error = covetErrorOf(() => createMigration('a', '0001', defineMigration({ operations, reviewedBy: 'x' } as never), '/m/0001.ts'));
+    expect(error.message).toBe('Unknown member "reviewedBy" in defineMigration (/m/0001.ts)');
+    expect(error.hint).toContain('meta: { reviewedBy: ... }');
+  });
+});
+
 describe('createMigration', () => {
   it('makes a frozen Migration with its id, resolved dependencies and checksum', () => {
     const definition = defineMigration({ dependencies: ['0001_initial', 'auth:0003_users'], operations: [op.dropTable('old')] });

@@ -11,6 +11,12 @@ export interface MigrationCodeContext {
   execute(sql: string, params?: readonly unknown[]): Promise<void>;
 }
 
+/** A JSON value: what {@link MigrationDefinition.meta} may hold. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** Free-form facts about a migration for plugins and people: `{ reviewedBy: 'ana', allowDrop: true }`. */
+export type MigrationMeta = { readonly [key: string]: JsonValue };
+
 /** What a migration file exports (through {@link defineMigration}). */
 export interface MigrationDefinition {
   /** `NAME` of the same app, or `app:NAME` of another app. */
@@ -25,6 +31,12 @@ export interface MigrationDefinition {
   readonly up?: (context: MigrationCodeContext) => Promise<void> | void;
   /** Custom code that undoes `up`, run before the reversed operations when rolling back. */
   readonly down?: (context: MigrationCodeContext) => Promise<void> | void;
+  /**
+   * Facts about the migration for plugins (a policy's `allowDrop`, who reviewed it): JSON
+   * data only, part of the checksum (changing it after the migration was applied is an
+   * edit). Every hook that is given a migration sees it as `migration.meta`.
+   */
+  readonly meta?: MigrationMeta;
 }
 
 /**
@@ -61,7 +73,9 @@ export interface Migration {
   readonly atomic: boolean;
   readonly up?: MigrationDefinition['up'];
   readonly down?: MigrationDefinition['down'];
-  /** SHA-256 hex of the canonical content: dependencies, operations, atomicity, custom code. */
+  /** The definition's `meta` (deeply frozen); absent when it has none or an empty one. */
+  readonly meta?: MigrationMeta;
+  /** SHA-256 hex of the canonical content: dependencies, operations, atomicity, custom code, meta. */
   readonly checksum: string;
 }
 
@@ -94,6 +108,9 @@ export function computeChecksum(definition: MigrationDefinition, app: string): s
     atomic: definition.atomic === false ? false : undefined,
     up: codeText(definition.up),
     down: codeText(definition.down),
+    // Absent or empty meta is left out, so migrations written before meta existed keep the
+    // checksum they were applied with.
+    meta: hasMeta(definition.meta) ? definition.meta : undefined,
   });
   return createHash('sha256').update(content).digest('hex');
 }
@@ -108,6 +125,13 @@ export function createMigration(app: string, name: string, definition: unknown, 
     throw new CovetError('MIGRATION_INVALID', `Migration has no default export made with defineMigration (${where})`, {
       hint: "Export it as: export default defineMigration({ operations: [...] })",
     });
+  }
+  for (const key of Object.keys(definition)) {
+    if (!DEFINITION_KEYS.has(key)) {
+      throw new CovetError('MIGRATION_INVALID', `Unknown member "${key}" in defineMigration (${where})`, {
+        hint: `Members are ${[...DEFINITION_KEYS].join(', ')}; put facts for plugins in meta: { ${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ... }`,
+      });
+    }
   }
   const dependencies = definition.dependencies ?? [];
   if (!Array.isArray(dependencies) || dependencies.some((d) => typeof d !== 'string' || d.length === 0)) {
@@ -126,6 +150,7 @@ export function createMigration(app: string, name: string, definition: unknown, 
       throw new CovetError('MIGRATION_INVALID', `${member} must be a function (${where})`);
     }
   }
+  const meta = checkMeta(definition.meta, where);
   const migration: Migration = {
     app,
     name,
@@ -137,6 +162,63 @@ export function createMigration(app: string, name: string, definition: unknown, 
     ...(file === undefined ? {} : { file }),
     ...(definition.up ? { up: definition.up } : {}),
     ...(definition.down ? { down: definition.down } : {}),
+    ...(meta ? { meta } : {}),
   };
   return Object.freeze(migration);
+}
+
+function hasMeta(meta: unknown): boolean {
+  return typeof meta === 'object' && meta !== null && canonicalJson(meta) !== '{}';
+}
+
+/** The members a migration definition may have; anything else is refused, not dropped. */
+const DEFINITION_KEYS = new Set(['dependencies', 'operations', 'atomic', 'up', 'down', 'meta']);
+
+/**
+ * Checks that `meta` is a plain object of JSON data (what a checksum and a migration file can
+ * hold exactly) and returns a deeply frozen copy, or undefined when it is absent or empty.
+ * The error names the first member that is not JSON: `meta.review.at`.
+ */
+export function checkMeta(meta: unknown, where: string): MigrationMeta | undefined {
+  if (meta === undefined) return undefined;
+  if (!isPlainObject(meta)) {
+    throw new CovetError('MIGRATION_INVALID', `meta must be an object of JSON values, got ${describeValue(meta)} (${where})`, {
+      hint: "Write it as meta: { reviewedBy: 'ana', allowDrop: true }",
+    });
+  }
+  const copy = (value: unknown, path: string): JsonValue => {
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (Array.isArray(value)) return Object.freeze(value.map((item, index) => copy(item, `${path}[${index}]`)));
+    if (isPlainObject(value)) {
+      const result: Record<string, JsonValue> = {};
+      for (const key of Object.keys(value)) {
+        const member = (value as Record<string, unknown>)[key];
+        if (member === undefined) continue;
+        result[key] = copy(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
+      }
+      return Object.freeze(result);
+    }
+    throw new CovetError('MIGRATION_INVALID', `${path} is not JSON: ${describeValue(value)} (${where})`, {
+      hint: 'meta holds strings, finite numbers, booleans, null, arrays and plain objects only.',
+    });
+  };
+  const result = copy(meta, 'meta') as MigrationMeta;
+  return Object.keys(result).length > 0 ? result : undefined;
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `a bigint (${value}n)`;
+  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'non-plain'} object`;
+  return `a ${typeof value}`;
 }
