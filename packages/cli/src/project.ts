@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { importFile } from './imports.js';
 import {
   CovetError,
   createCovet,
+  instantiatePlugin,
+  isCovetPlugin,
   loadMigrations,
+  splitPluginEntry,
   resolveConfig,
   type ConfigOverrides,
   type Covet,
@@ -22,8 +25,9 @@ export function dialectPackageName(engine: string): string {
   return `@covet/dialect-${engine}`;
 }
 
-function isPlugin(value: unknown): value is CovetPlugin {
-  return typeof value === 'object' && value !== null && typeof (value as CovetPlugin).apply === 'function' && typeof (value as CovetPlugin).name === 'string';
+/** A default export that can stand for a plugin: a plugin object or a factory of one. */
+function isPluginLike(value: unknown): boolean {
+  return isCovetPlugin(value) || typeof value === 'function';
 }
 
 /**
@@ -40,6 +44,18 @@ const COMMONJS = typeof require === 'function';
  * and the CLI share one copy of `@covet/core`; an ES-module-only package is imported.
  */
 export async function importPlugin(name: string, fromDirectory: string, missing: () => CovetError): Promise<CovetPlugin> {
+  const { value, from } = await importPluginExport(name, fromDirectory, missing);
+  if (!isCovetPlugin(value)) {
+    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${from})`);
+  }
+  return value;
+}
+
+/**
+ * {@link importPlugin} for a package that may export a factory of options (a function) as well
+ * as a plugin: returns the default export and the file it came from.
+ */
+export async function importPluginExport(name: string, fromDirectory: string, missing: () => CovetError): Promise<{ value: unknown; from: string }> {
   let loaded: { value: unknown; from: string } | undefined;
   for (const base of [join(fromDirectory, 'package.json'), import.meta.url ?? __filename]) {
     try {
@@ -52,13 +68,15 @@ export async function importPlugin(name: string, fromDirectory: string, missing:
   }
   if (loaded === undefined) throw missing();
   let value = loaded.value;
-  for (let depth = 0; depth < 3 && !isPlugin(value) && typeof value === 'object' && value !== null && 'default' in value; depth++) {
+  for (let depth = 0; depth < 3 && !isPluginLike(value) && typeof value === 'object' && value !== null && 'default' in value; depth++) {
     value = (value as { default: unknown }).default;
   }
-  if (!isPlugin(value)) {
-    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${loaded.from})`);
+  if (!isPluginLike(value)) {
+    throw new CovetError('PLUGIN_INVALID', `Package ${name} does not export a plugin as its default export (${loaded.from})`, {
+      hint: 'Its default export must be a { name, apply(covet) } object, or a function (options) => plugin.',
+    });
   }
-  return value;
+  return { value, from: loaded.from };
 }
 
 async function loadPackage(require: NodeRequire, name: string): Promise<{ value: unknown; from: string }> {
@@ -187,22 +205,30 @@ export class Project {
  */
 export async function openProject(options: { cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {}): Promise<Project> {
   const config = await resolveConfig(options);
+  const where = config.configFile ? basename(config.configFile) : 'config';
   const plugins: CovetPlugin[] = [];
-  for (const plugin of config.plugins) {
-    if (typeof plugin === 'string') {
-      plugins.push(
-        await importPlugin(plugin, config.rootDir, () =>
-          new CovetError('PLUGIN_MISSING', `Plugin package ${plugin} is not installed (${config.configFile ?? 'plugins'})`, {
-            hint: `Install it: npm install ${plugin}`,
+  const sources: string[] = [];
+  for (const [index, entry] of config.plugins.entries()) {
+    const at = `${where} plugins[${index}]`;
+    const { value, options: pluginOptions, hasOptions } = splitPluginEntry(entry, at);
+    let source = at;
+    let loaded = value;
+    if (typeof value === 'string') {
+      source = `package ${value} in ${at}`;
+      loaded = (
+        await importPluginExport(value, config.rootDir, () =>
+          new CovetError('PLUGIN_MISSING', `Plugin package ${value} is not installed (${at})`, {
+            hint: `Install it: npm install ${value}`,
           }),
-        ),
-      );
-    } else {
-      plugins.push(plugin as CovetPlugin);
+        )
+      ).value;
     }
+    const label = typeof value === 'string' ? value : `#${index + 1}`;
+    plugins.push(instantiatePlugin(loaded, { options: pluginOptions, hasOptions, label, source: at }));
+    sources.push(source);
   }
   const engine = config.database.engine;
-  const covet = createCovet({ plugins });
+  const covet = createCovet({ plugins, sources });
   let dialect = covet.dialects.get(engine) ?? (await covet.hooks.resolveDialect.promise(engine));
   if (!dialect) {
     const packageName = dialectPackageName(engine);
@@ -211,7 +237,7 @@ export async function openProject(options: { cwd?: string; overrides?: ConfigOve
         hint: `Install it: npm install ${packageName}`,
       }),
     );
-    covet.use(dialectPlugin);
+    covet.use(dialectPlugin, { source: `package ${packageName}` });
     dialect = covet.dialects.get(engine);
     if (!dialect) {
       throw new CovetError('DIALECT_MISSING', `Package ${packageName} did not register a dialect named "${engine}"`);

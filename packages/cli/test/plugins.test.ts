@@ -137,7 +137,9 @@ const noDrops = definePlugin({
     const result = await project.run('migrate');
     expect(result.code, result.output).toBe(1);
     const [error] = result.stderr.split('\n');
-    expect(error).toBe(`error: default:${B} drops a table: get a DBA review first (plugin "no-drops", hook validateOperation)`);
+    expect(error).toBe(
+      `error: default:${B} drops a table: get a DBA review first (plugin "no-drops", hook validateOperation, migration default:${B}, operation #2 (dropTable))`,
+    );
     expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
     // Not even the tracking table, and not the first (allowed) migration either.
     expect(project.schema()).toEqual([]);
@@ -150,7 +152,7 @@ const noDrops = definePlugin({
     project.write(`migrations/${B}.ts`, migrationSource(["op.createTable('two', { id: t.serial().primaryKey() })", "op.dropTable('one')"], [A]));
     const again = await project.run('migrate');
     expect(again.code, again.output).toBe(1);
-    expect(again.stderr).toContain('(plugin "no-drops", hook validateOperation)');
+    expect(again.stderr).toContain('(plugin "no-drops", hook validateOperation, migration');
     expect(project.snapshot()).toEqual(before);
   });
 
@@ -262,5 +264,115 @@ const greeter = definePlugin({
     const unknown = await project.run('gret');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('Unknown command "gret"');
+  });
+
+  describe('options, presets and duplicate names', () => {
+    /** Writes an installed package of the test project. */
+    function writePackage(project: TestProject, name: string, source: string, type: 'commonjs' | 'module' = 'commonjs'): void {
+      project.write(`node_modules/${name}/package.json`, JSON.stringify({ name, type, main: 'index.js' }));
+      project.write(`node_modules/${name}/index.js`, source);
+    }
+
+    /** A CommonJS policy package: a factory of { maxTables }, logging its options when applied. */
+    const policySource = (log: string) => `const { appendFileSync } = require('node:fs');
+const { definePlugin } = require('@covet/core');
+module.exports = definePlugin((options = {}) => {
+  if (options.maxTables !== undefined && !Number.isInteger(options.maxTables)) {
+    throw new Error('maxTables must be an integer, got ' + JSON.stringify(options.maxTables));
+  }
+  const max = options.maxTables ?? 10;
+  return {
+    name: 'acme-policy',
+    apply(covet) {
+      covet.hooks.registerCommands.tap('acme-policy', () => appendFileSync(${JSON.stringify(log)}, 'policy registered max=' + max + '\\n'));
+      covet.hooks.beforeRun.tap('acme-policy', (plan) => {
+        const tables = plan.migrations.flatMap((m) => m.operations).filter((o) => o.kind === 'createTable').length;
+        if (tables > max) throw new Error(tables + ' tables created, the limit is ' + max);
+      });
+    },
+  };
+});
+`;
+
+    function optionsProject(label: string, plugins: string): TestProject {
+      const project = TestProject.create(label, {
+        config: configSource(`  plugins: ${plugins},`),
+        files: {
+          [`migrations/${A}.ts`]: migrationSource([
+            "op.createTable('one', { id: t.serial().primaryKey() })",
+            "op.createTable('two', { id: t.serial().primaryKey() })",
+          ]),
+        },
+      });
+      writePackage(project, '@acme/covet-policy', policySource(project.path('plugins.log')));
+      return project;
+    }
+
+    it('a package plugin takes options as [name, options]; bad options get a one-line error naming the plugin and the config', async () => {
+      const project = optionsProject('plugins-options', "[['@acme/covet-policy', { maxTables: 1 }]]");
+            const refused = await project.run('migrate');
+      expect(refused.code, refused.output).toBe(1);
+      expect(refused.stderr.split('\n')[0]).toBe('error: 2 tables created, the limit is 1 (plugin "acme-policy", hook beforeRun)');
+      expect(project.schema()).toEqual([]);
+      expect(project.read('plugins.log')).toBe('policy registered max=1\n');
+
+      project.write('covet.config.ts', configSource("  plugins: [['@acme/covet-policy', { maxTables: 2 }]],"));
+      const applied = await project.run('migrate');
+      expect(applied.code, applied.output).toBe(0);
+      expect(project.applied()).toEqual([`default:${A}`]);
+
+      project.write('covet.config.ts', configSource("  plugins: [['@acme/covet-policy', { maxTables: 'many' }]],"));
+      const invalid = await project.run('showmigrations');
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr.split('\n')[0]).toBe(
+        'error: Invalid options for plugin @acme/covet-policy: maxTables must be an integer, got "many" (covet.config.ts plugins[0])',
+      );
+      expect(failureShape(invalid)).toEqual({ errorLines: 1, stackLines: 0 });
+
+      // The same through the binary (CommonJS build), listed by name alone: the defaults.
+      project.write('covet.config.ts', configSource("  plugins: ['@acme/covet-policy'],"));
+      const spawned = await project.spawn(['showmigrations']);
+      expect(spawned.code, spawned.output).toBe(0);
+      expect(project.read('plugins.log').trim().split('\n').at(-1)).toBe('policy registered max=10');
+    });
+
+    it('a preset package includes another plugin, which the project may also list: it is applied once', async () => {
+      const project = optionsProject('plugins-preset', "['@acme/covet-org', ['@acme/covet-policy', { maxTables: 5 }]]");
+      writePackage(
+        project,
+        '@acme/covet-org',
+        `import { appendFileSync } from 'node:fs';
+import { definePreset } from '@covet/core';
+const LOG = ${JSON.stringify(project.path('plugins.log'))};
+import policy from '@acme/covet-policy';
+export default definePreset({
+  name: 'acme-org',
+  plugins: [[policy, { maxTables: 5 }]],
+  apply(covet) {
+    covet.hooks.afterMigration.tap('acme-org', (migration) => appendFileSync(LOG, 'org saw ' + migration.name + '\\n'));
+  },
+});
+`,
+        'module',
+      );
+            for (const run of [() => project.run('migrate'), () => project.spawn(['migrate'])]) {
+        project.remove('app.db');
+        project.remove('plugins.log');
+        const result = await run();
+        expect(result.code, result.output).toBe(0);
+        expect(project.read('plugins.log').trim().split('\n')).toEqual(['policy registered max=5', `org saw ${A}`]);
+      }
+    });
+
+    it('two different plugins with one name are refused, both sources named', async () => {
+      const project = optionsProject('plugins-duplicate', "[['@acme/covet-policy', { maxTables: 5 }], ['@acme/covet-policy', { maxTables: 6 }]]");
+      const result = await project.run('migrate');
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr.split('\n')[0]).toBe(
+        'error: Two different plugins are named "acme-policy": one from package @acme/covet-policy in covet.config.ts plugins[0], one from package @acme/covet-policy in covet.config.ts plugins[1]',
+      );
+      expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
+      expect(project.schema()).toEqual([]);
+    });
   });
 });

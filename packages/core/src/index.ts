@@ -102,8 +102,10 @@ export type {
   MigrationFile,
   MigrationFileHookContext,
 } from './hooks/hooks.js';
-export { Covet, createCovet, definePlugin, BUILTIN_OPERATIONS_PLUGIN } from './plugin/covet.js';
-export type { CovetPlugin } from './plugin/covet.js';
+export { Covet, createCovet, definePlugin, definePreset, BUILTIN_OPERATIONS_PLUGIN } from './plugin/covet.js';
+export { isCovetPlugin, instantiatePlugin, splitPluginEntry } from './plugin/plugin-entry.js';
+export type { PluginFactory, PluginEntry } from './plugin/plugin-entry.js';
+export type { CovetPlugin, PresetDefinition, UseOptions, CreateCovetOptions } from './plugin/covet.js';
 export { DialectRegistry, CommandRegistry } from './plugin/registries.js';
 export type { CommandDefinition, CommandOption, CommandContext } from './plugin/registries.js';
 export { defineConfig } from './config/define-config.js';

@@ -123,25 +123,48 @@ export const STAGE_DEFAULT = 0;
 /** Stage for taps that must run after the default ones (reporting, auditing). */
 export const STAGE_LATE = 100;
 
-function wrapFailure(error: unknown, plugin: string, hook: string): CovetError {
+/** Where a hook call was: the migration and the operation its arguments name, if any. */
+function locationOf(args: readonly unknown[]): string {
+  const [subject, context] = args as [unknown, { migration?: unknown; index?: unknown; operation?: unknown } | undefined];
+  const migration = isMigrationLike(context?.migration) ? context!.migration : isMigrationLike(subject) ? subject : undefined;
+  if (!migration) return '';
+  const index = typeof context?.index === 'number' ? context.index : undefined;
+  const operation = index === undefined ? undefined : (context?.operation as { kind?: unknown } | undefined) ?? (isOperationLike(subject) ? subject : undefined);
+  const kind = typeof operation?.kind === 'string' ? ` (${operation.kind})` : '';
+  return `, migration ${migration.id}${index === undefined ? '' : `, operation #${index + 1}${kind}`}`;
+}
+
+function isMigrationLike(value: unknown): value is { readonly id: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' && typeof (value as { checksum?: unknown }).checksum === 'string';
+}
+
+function isOperationLike(value: unknown): value is { readonly kind: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string' && 'args' in value;
+}
+
+function wrapFailure(error: unknown, plugin: string, hook: string, args: readonly unknown[]): CovetError {
   const message = error instanceof Error ? error.message : String(error);
   if (isCovetError(error) && error.code === 'PLUGIN_FAILED') return error;
-  return new CovetError('PLUGIN_FAILED', `${message} (plugin "${plugin}", hook ${hook})`, {
+  return new CovetError('PLUGIN_FAILED', `${message} (plugin "${plugin}", hook ${hook}${locationOf(args)})`, {
     cause: error,
     ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
   });
 }
 
-/** Wraps every tap so its failure names the plugin and the hook. */
-function namingInterceptor(hook: string): HookInterceptor<any, any> {
+/**
+ * Wraps every tap so its failure names the plugin (the one being applied when the tap was
+ * added, else the tap's own name), the hook, and the migration and operation it was called for.
+ */
+function namingInterceptor(hook: string, owner: () => string | undefined): HookInterceptor<any, any> {
   return {
     register(tap) {
       const fn = tap.fn as (...args: unknown[]) => unknown;
+      const plugin = owner() ?? tap.name;
       if (tap.type === 'async') {
         tap.fn = (...args: unknown[]) => {
           const callback = args.pop() as (error?: unknown, result?: unknown) => void;
           fn(...args, (error?: unknown, result?: unknown) =>
-            error ? callback(wrapFailure(error, tap.name, hook)) : callback(null, result),
+            error ? callback(wrapFailure(error, plugin, hook, args)) : callback(null, result),
           );
         };
       } else {
@@ -150,11 +173,11 @@ function namingInterceptor(hook: string): HookInterceptor<any, any> {
           try {
             result = fn(...args);
           } catch (error) {
-            throw wrapFailure(error, tap.name, hook);
+            throw wrapFailure(error, plugin, hook, args);
           }
           if (tap.type === 'promise' && result && typeof (result as Promise<unknown>).then === 'function') {
             return (result as Promise<unknown>).catch((error: unknown) => {
-              throw wrapFailure(error, tap.name, hook);
+              throw wrapFailure(error, plugin, hook, args);
             });
           }
           return result;
@@ -165,8 +188,11 @@ function namingInterceptor(hook: string): HookInterceptor<any, any> {
   };
 }
 
-/** Creates the frozen hooks object of one `Covet` instance. */
-export function createHooks(): CovetHooks {
+/**
+ * Creates the frozen hooks object of one `Covet` instance. `owner` names the plugin being
+ * applied (a tap's failure is reported under it); without one, under the tap's name.
+ */
+export function createHooks(owner: () => string | undefined = () => undefined): CovetHooks {
   const hooks: CovetHooks = {
     processConfig: new AsyncSeriesWaterfallHook(['config']),
     registerOperations: new SyncHook(['registry']),
@@ -187,7 +213,7 @@ export function createHooks(): CovetHooks {
     resolveDialect: new AsyncSeriesBailHook(['engine']),
   };
   for (const [name, hook] of Object.entries(hooks)) {
-    (hook as { intercept(interceptor: HookInterceptor<any, any>): void }).intercept(namingInterceptor(name));
+    (hook as { intercept(interceptor: HookInterceptor<any, any>): void }).intercept(namingInterceptor(name, owner));
   }
   return Object.freeze(hooks);
 }

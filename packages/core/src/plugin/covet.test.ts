@@ -5,7 +5,7 @@ import { STAGE_EARLY, STAGE_LATE, type MigrationHookContext, type OperationHookC
 import { createMigration } from '../migration/define-migration.js';
 import { defineOperation } from '../operations/define-operation.js';
 import { op } from '../operations/op.js';
-import { createCovet, definePlugin, type CovetPlugin } from './covet.js';
+import { createCovet, definePlugin, definePreset, type CovetPlugin } from './covet.js';
 
 const migration = createMigration('default', '0001_initial', { operations: [op.dropTable('users')] });
 const operation = migration.operations[0]!;
@@ -62,7 +62,9 @@ describe('hooks', () => {
     const covet = createCovet({ plugins: [policy] });
     const error = await covetRejectionOf(covet.hooks.validateOperation.promise(operation, operationContext));
     expect(error.code).toBe('PLUGIN_FAILED');
-    expect(error.message).toBe('Dropping tables needs a DBA review (plugin "no-drops", hook validateOperation)');
+    expect(error.message).toBe(
+      'Dropping tables needs a DBA review (plugin "no-drops", hook validateOperation, migration default:0001_initial, operation #1 (dropTable))',
+    );
     expect((error.cause as Error).message).toBe('Dropping tables needs a DBA review');
     expect(laterRan).toBe(false);
   });
@@ -82,10 +84,10 @@ describe('hooks', () => {
       ],
     });
     const rejected = await covetRejectionOf(covet.hooks.beforeMigration.promise(migration, migrationContext));
-    expect(rejected.message).toBe('audit log unreachable (plugin "audit", hook beforeMigration)');
+    expect(rejected.message).toBe('audit log unreachable (plugin "audit", hook beforeMigration, migration default:0001_initial)');
     expect(rejected.hint).toBe('Start the audit service.');
     const callback = await covetRejectionOf(covet.hooks.afterMigration.promise(migration, migrationContext));
-    expect(callback.message).toBe('late failure (plugin "audit", hook afterMigration)');
+    expect(callback.message).toBe('late failure (plugin "audit", hook afterMigration, migration default:0001_initial)');
   });
 
   it('processSql is a waterfall a plugin can rewrite', async () => {
@@ -115,8 +117,10 @@ describe('createCovet', () => {
   it('refuses a value that is not a plugin, naming its position', () => {
     const error = covetErrorOf(() => createCovet({ plugins: [{ name: 'ok', apply() {} }, { name: 'no-apply' }] }));
     expect(error.code).toBe('PLUGIN_INVALID');
-    expect(error.message).toBe('Plugin #2 is not a { name, apply(covet) } object');
-    expect(covetErrorOf(() => createCovet({ plugins: ['covet-plugin-x'] })).message).toBe('Plugin #1 is not a { name, apply(covet) } object');
+    expect(error.message).toBe('Plugin #2 is not a { name, apply(covet) } object or a function of options (plugins[1])');
+    expect(covetErrorOf(() => createCovet({ plugins: ['covet-plugin-x'] })).message).toBe(
+      'Plugin #1 is not a { name, apply(covet) } object or a function of options (plugins[0])',
+    );
     expect(covetErrorOf(() => createCovet({ plugins: [null] })).code).toBe('PLUGIN_INVALID');
   });
 
@@ -134,7 +138,7 @@ describe('createCovet', () => {
       }),
     );
     expect(error.code).toBe('PLUGIN_FAILED');
-    expect(error.message).toBe('Plugin "broken" failed to apply: boom');
+    expect(error.message).toBe('Plugin "broken" failed to apply: boom (plugins[0])');
   });
 
   it('registers a plugin operation through registerOperations, and names a plugin whose registry tap throws', () => {
@@ -164,5 +168,133 @@ describe('createCovet', () => {
     expect(covetErrorOf(() => defineOperation({ kind: 'views.x', validate() {}, describe: () => '', applyToState: (s: unknown) => s } as never)).message).toBe(
       'Operation "views.x" has no reverse()',
     );
+  });
+});
+
+describe('plugin options, presets and names', () => {
+  /** A plugin that counts how often its register tap and its apply ran. */
+  function counting(name: string, counts: Record<string, number>): CovetPlugin {
+    return {
+      name,
+      apply(covet) {
+        counts[`${name}:apply`] = (counts[`${name}:apply`] ?? 0) + 1;
+        covet.hooks.registerCommands.tap(name, () => {
+          counts[`${name}:register`] = (counts[`${name}:register`] ?? 0) + 1;
+        });
+      },
+    };
+  }
+
+  it('a factory takes its options; it is called with none when listed alone', () => {
+    const seen: unknown[] = [];
+    const policy = definePlugin((options: { maxTables?: number } = {}) => {
+      seen.push(options);
+      if (options.maxTables !== undefined && !Number.isInteger(options.maxTables)) {
+        throw new Error(`maxTables must be an integer, got ${JSON.stringify(options.maxTables)}`);
+      }
+      return { name: `policy-${options.maxTables ?? 'default'}`, apply() {} };
+    });
+    expect(createCovet({ plugins: [[policy, { maxTables: 3 }]] }).plugins.map((p) => p.name)).toStrictEqual(['covet:builtin-operations', 'policy-3']);
+    expect(createCovet({ plugins: [policy] }).plugins.at(-1)!.name).toBe('policy-default');
+    expect(seen).toStrictEqual([{ maxTables: 3 }, {}]);
+
+    const error = covetErrorOf(() => createCovet({ plugins: [[policy, { maxTables: 'x' }]], sources: ['covet.config.ts plugins[0]'] }));
+    expect(error.code).toBe('PLUGIN_OPTIONS_INVALID');
+    expect(error.message).toBe('Invalid options for plugin #1: maxTables must be an integer, got "x" (covet.config.ts plugins[0])');
+  });
+
+  it('refuses options for a plugin object, a pair of the wrong length, and a factory that returns no plugin', () => {
+    const plain = definePlugin({ name: 'plain', apply() {} });
+    const options = covetErrorOf(() => createCovet({ plugins: [[plain, { a: 1 }]] }));
+    expect([options.code, options.message]).toStrictEqual(['PLUGIN_OPTIONS_INVALID', 'Plugin #1 takes no options (plugins[0])']);
+    expect(createCovet({ plugins: [[plain]] }).plugins.at(-1)).toBe(plain);
+    expect(covetErrorOf(() => createCovet({ plugins: [[plain, {}, {}]] })).message).toBe(
+      'A plugin entry as a list is [plugin, options], got 3 item(s) (plugins[0])',
+    );
+    expect(covetErrorOf(() => createCovet({ plugins: [() => 42] })).message).toBe(
+      'Plugin #1 is a function that did not return a { name, apply(covet) } object (plugins[0])',
+    );
+  });
+
+  it('a factory made with definePlugin returns the same plugin for equal JSON options', () => {
+    const factory = definePlugin((options: { level?: string } = {}) => ({ name: `p-${options.level ?? 'x'}`, apply() {} }));
+    expect(factory({ level: 'a' })).toBe(factory({ level: 'a' }));
+    expect(factory({ level: 'a' })).not.toBe(factory({ level: 'b' }));
+  });
+
+  it('a preset applies its plugins; a plugin listed by the preset and the config is applied once', () => {
+    const counts: Record<string, number> = {};
+    const naming = counting('naming', counts);
+    const policy = definePlugin((options: { strict?: boolean } = {}) => ({
+      name: 'policy',
+      apply(covet) {
+        counts[`policy:${String(options.strict)}`] = (counts[`policy:${String(options.strict)}`] ?? 0) + 1;
+        counting('policy-inner', counts).apply(covet);
+      },
+    }));
+    const preset = definePreset({ name: 'acme-org', plugins: [[policy, { strict: true }], naming] });
+    const covet = createCovet({ plugins: [preset, naming, [policy, { strict: true }]] });
+    expect(covet.plugins.map((p) => p.name)).toStrictEqual(['covet:builtin-operations', 'policy', 'naming', 'acme-org']);
+    expect(counts).toStrictEqual({ 'policy:true': 1, 'policy-inner:apply': 1, 'policy-inner:register': 1, 'naming:apply': 1, 'naming:register': 1 });
+    expect(covet.sourceOf('naming')).toBe('preset "acme-org" (plugins[0])');
+    expect(covet.sourceOf('acme-org')).toBe('plugins[0]');
+
+    // covet.use of an applied plugin (e.g. from another plugin's apply) is a no-op.
+    covet.use(naming);
+    expect(counts['naming:register']).toBe(1);
+  });
+
+  it('covet.use inside apply fires the register hooks of each plugin once', () => {
+    const counts: Record<string, number> = {};
+    const inner = counting('inner', counts);
+    const outer: CovetPlugin = {
+      name: 'outer',
+      apply(covet) {
+        covet.use(inner);
+        covet.use(inner);
+        counting('outer-own', counts).apply(covet);
+      },
+    };
+    const covet = createCovet({ plugins: [outer] });
+    expect(counts).toStrictEqual({ 'inner:apply': 1, 'inner:register': 1, 'outer-own:apply': 1, 'outer-own:register': 1 });
+    expect(covet.sourceOf('inner')).toBe('plugin "outer" (plugins[0])');
+  });
+
+  it('refuses two different plugins with one name, naming both sources', () => {
+    const a = definePlugin({ name: 'acme-policy', apply() {} });
+    const b = definePlugin({ name: 'acme-policy', apply() {} });
+    const direct = covetErrorOf(() => createCovet({ plugins: [a, b], sources: ['covet.config.ts plugins[0]', 'covet.config.ts plugins[1] (package @acme/policy)'] }));
+    expect(direct.code).toBe('PLUGIN_DUPLICATE');
+    expect(direct.message).toBe(
+      'Two different plugins are named "acme-policy": one from covet.config.ts plugins[0], one from covet.config.ts plugins[1] (package @acme/policy)',
+    );
+    const viaPreset = covetErrorOf(() => createCovet({ plugins: [a, definePreset({ name: 'org', plugins: [b] })] }));
+    expect(viaPreset.message).toBe('Two different plugins are named "acme-policy": one from plugins[0], one from preset "org" (plugins[1])');
+    // The same factory with other options makes another plugin of the same name.
+    const factory = definePlugin((options: { n?: number } = {}) => ({ name: 'counted', apply() {} , n: options.n }) as CovetPlugin);
+    expect(covetErrorOf(() => createCovet({ plugins: [[factory, { n: 1 }], [factory, { n: 2 }]] })).code).toBe('PLUGIN_DUPLICATE');
+  });
+
+  it('names the plugin that added a tap, not the tap, with the migration and operation position', async () => {
+    const covet = createCovet({
+      plugins: [
+        definePlugin({
+          name: 'acme-policy',
+          apply(c) {
+            c.hooks.validateOperation.tap('rule:no-drops', () => {
+              throw new Error('drops need a review');
+            });
+          },
+        }),
+      ],
+    });
+    const error = await covetRejectionOf(covet.hooks.validateOperation.promise(operation, operationContext));
+    expect(error.message).toBe('drops need a review (plugin "acme-policy", hook validateOperation, migration default:0001_initial, operation #1 (dropTable))');
+    // A tap added outside any apply is named after its label.
+    covet.hooks.beforeRun.tap('late-tap', () => {
+      throw new Error('nope');
+    });
+    const late = await covetRejectionOf(covet.hooks.beforeRun.promise({ direction: 'up', migrations: [] }, migrationContext));
+    expect(late.message).toBe('nope (plugin "late-tap", hook beforeRun)');
   });
 });
