@@ -50,15 +50,21 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
   const verbose = argv.includes('--verbose');
   const output = createOutput({ verbose, ...(options.stdout ? { stdout: options.stdout } : {}), ...(options.stderr ? { stderr: options.stderr } : {}) });
   let project: Project | undefined;
-  const open = async (global: GlobalOptions): Promise<Project> => {
-    project ??= await openProject({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}), overrides: overridesOf(global) });
+  // `databaseOptional`: the command never connects (makemigrations --dry-run or --check).
+  const open = async (global: GlobalOptions, databaseOptional = false): Promise<Project> => {
+    project ??= await openProject({
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      overrides: overridesOf(global),
+      databaseOptional,
+    });
     output.debug(`database: ${project.describeDatabase()}`);
     return project;
   };
   try {
     const cli = cac('covet');
     cli
-      .option('--config <path>', 'Config file (default: covet.config.ts, .js, .mjs or .json in the current folder)')
+      .option('--config <path>', 'Config file (default: covet.config.ts, .js, .mjs or .json in the current folder or the nearest parent, up to the repository root)')
       .option('--database-url <url>', 'Database URL, overriding the config (postgres://, mysql://, sqlite:)')
       .option('--migrations-dir <dir>', 'Migrations folder, overriding the config')
       .option('--app <name>', 'App to work on (default: the config\'s app)')
@@ -78,7 +84,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
         }
         const { makeMigrations } = await import('./commands/makemigrations.js');
         await makeMigrations(
-          await open(flags),
+          await open(flags, flags.dryRun === true || flags.check === true),
           {
             ...(flags.name !== undefined ? { name: String(flags.name) } : {}),
             empty: flags.empty === true,

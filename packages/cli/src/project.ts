@@ -10,7 +10,7 @@ import {
   loadMigrations,
   splitPluginEntry,
   resolveConfig,
-  type ConfigOverrides,
+  type ResolveConfigOptions,
   type Covet,
   type CovetPlugin,
   type Dialect,
@@ -203,7 +203,7 @@ export class Project {
  * name) and finds the dialect for `database.engine`: one a plugin registered, one a
  * `resolveDialect` tap returns, or the `@covet/dialect-<engine>` package imported now.
  */
-export async function openProject(options: { cwd?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv } = {}): Promise<Project> {
+export async function openProject(options: ResolveConfigOptions = {}): Promise<Project> {
   const config = await resolveConfig(options);
   const where = config.configFile ? basename(config.configFile) : 'config';
   const plugins: CovetPlugin[] = [];

@@ -165,14 +165,14 @@ export class TestProject {
     return this.runWith({}, ...argv);
   }
 
-  /** {@link run} with extra environment variables. */
-  async runWith(options: { env?: Record<string, string> }, ...argv: string[]): Promise<RunResult> {
+  /** {@link run} with extra environment variables, or from a subfolder (`cwd`, relative to the project). */
+  async runWith(options: { env?: Record<string, string>; cwd?: string }, ...argv: string[]): Promise<RunResult> {
     let stdout = '';
     let stderr = '';
     let output = '';
     const started = performance.now();
     const code = await runCli(argv, {
-      cwd: this.dir,
+      cwd: options.cwd === undefined ? this.dir : this.path(options.cwd),
       env: cleanEnv(options.env),
       stdout: (text) => {
         stdout += text;

@@ -144,6 +144,6 @@ export type {
 export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE, PartialRuns, PARTIAL_TABLE, PARTIAL_TABLE_STATE } from './runner/tracking-table.js';
 export type { TrackingRow, PartialRow } from './runner/tracking-table.js';
 export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
-export type { ResolvedConfig, ResolvedApp, ConfigOverrides } from './config/resolve-config.js';
+export type { ResolvedConfig, ResolvedApp, ConfigOverrides, ResolveConfigOptions } from './config/resolve-config.js';
 export { replayMigrations, targetState } from './state/replay.js';
 export type { ReplayedState } from './state/replay.js';

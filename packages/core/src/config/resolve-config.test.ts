@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { covetErrorOf, covetRejectionOf, makeTempDir, removeTempDir } from '../../test/helpers.js';
 import { describeError } from '../errors/covet-error.js';
 import { parseDatabaseUrl, redactUrl } from './database-url.js';
-import { checkConfig, databaseFromEnv, resolveConfig } from './resolve-config.js';
+import { checkConfig, databaseFromEnv, findConfigFile, resolveConfig } from './resolve-config.js';
 
 let root: string;
 
@@ -33,15 +33,35 @@ const ENV = {
 };
 
 describe('resolveConfig', () => {
-  it('uses the defaults when there is no file, no environment and no flag', async () => {
-    expect(await resolveConfig({ cwd: root, env: {} })).toStrictEqual({
+  it('refuses to run with no database settings from any source, naming where it looked', async () => {
+    const error = await covetRejectionOf(resolveConfig({ cwd: root, env: {} }));
+    expect(error.code).toBe('CONFIG_MISSING');
+    expect(error.message).toBe(`No database configured (no covet.config.* in ${root} or its parents; no DATABASE_URL or DB_* in the environment; no --database-url)`);
+    expect(error.hint).toContain('--config PATH');
+    // A config file without database settings is no better: the error names the file.
+    const file = writeConfig('covet.config.json', { models: './models' });
+    const fromFile = await covetRejectionOf(resolveConfig({ cwd: root, env: {} }));
+    expect(fromFile.message.startsWith(`No database configured (${file}; `)).toBe(true);
+    expect(fromFile.hint).toContain(`Add database: { engine, name } or { url } to ${file}`);
+  });
+
+  it('uses the defaults when a command needs no database and none is configured', async () => {
+    expect(await resolveConfig({ cwd: root, env: {}, databaseOptional: true })).toStrictEqual({
       rootDir: root,
       database: { engine: 'sqlite', name: ':memory:', root },
       apps: [{ name: 'default', models: [], migrationsDir: join(root, 'migrations') }],
       app: 'default',
       plugins: [],
       lockTimeoutMs: 60_000,
+      databaseSource: 'none',
     });
+  });
+
+  it('says where the database settings came from', async () => {
+    expect((await resolveConfig({ cwd: root, env: { DATABASE_URL: 'sqlite::memory:' } })).databaseSource).toBe('environment');
+    expect((await resolveConfig({ cwd: root, env: {}, overrides: { databaseUrl: 'sqlite::memory:' } })).databaseSource).toBe('--database-url');
+    writeConfig('covet.config.json', { database: { engine: 'sqlite', name: ':memory:' } });
+    expect((await resolveConfig({ cwd: root, env: {} })).databaseSource).toBe('config');
   });
 
   it('takes the environment over the defaults', async () => {
@@ -79,6 +99,7 @@ describe('resolveConfig', () => {
       app: 'blog',
       plugins: ['covet-plugin-x'],
       lockTimeoutMs: 5000,
+      databaseSource: 'config',
     });
   });
 
@@ -141,6 +162,40 @@ describe('resolveConfig', () => {
     const fromFile = await resolveConfig({ cwd: root, env: {}, overrides: { config: 'conf/covet.config.json' } });
     expect(fromFile.database).toMatchObject({ name: 'file.db', root: join(root, 'conf') });
     expect((await resolveConfig({ cwd: root, env: { DATABASE_URL: 'sqlite::memory:' } })).database.name).toBe(':memory:');
+  });
+
+  describe('finds the config file in the working folder or the nearest parent', () => {
+    it('from a subfolder, with paths relative to the file', async () => {
+      const file = writeConfig('covet.config.json', { database: { engine: 'sqlite', name: './app.db' }, models: './models' });
+      mkdirSync(join(root, 'src/deep/er'), { recursive: true });
+      const config = await resolveConfig({ cwd: join(root, 'src/deep/er'), env: {} });
+      expect(config.configFile).toBe(file);
+      expect(config.rootDir).toBe(root);
+      expect(config.database).toStrictEqual({ engine: 'sqlite', name: './app.db', root });
+      expect(config.apps[0]!.models).toStrictEqual([join(root, 'models')]);
+    });
+
+    it('the nearest one wins, in the order of CONFIG_FILE_NAMES', async () => {
+      writeConfig('covet.config.json', { app: 'outer' });
+      writeConfig('inner/covet.config.json', { app: 'inner' });
+      const ts = writeConfig('inner/covet.config.ts', `export default { app: 'inner_ts' };\n`);
+      mkdirSync(join(root, 'inner/sub'));
+      expect(findConfigFile(join(root, 'inner/sub'))).toBe(ts);
+      expect(findConfigFile(root)).toBe(join(root, 'covet.config.json'));
+    });
+
+    it('stops at the repository root (a folder with .git), which it searches too', async () => {
+      writeConfig('covet.config.json', { app: 'outside' });
+      mkdirSync(join(root, 'repo/.git'), { recursive: true });
+      mkdirSync(join(root, 'repo/packages/app'), { recursive: true });
+      expect(findConfigFile(join(root, 'repo/packages/app'))).toBeUndefined();
+      const inRepo = writeConfig('repo/covet.config.json', { app: 'repo' });
+      expect(findConfigFile(join(root, 'repo/packages/app'))).toBe(inRepo);
+      // A worktree's .git is a file: it marks the root as well.
+      writeConfig('wt/.git', 'gitdir: elsewhere\n');
+      mkdirSync(join(root, 'wt/src'));
+      expect(findConfigFile(join(root, 'wt/src'))).toBeUndefined();
+    });
   });
 
   describe('a malformed config gives one line naming the file and the key', () => {
