@@ -43,12 +43,48 @@ function rawOption(argv: readonly string[], name: string): string | undefined {
 }
 
 /**
+ * `--steps -1` as one option with its value: otherwise the parser reads `-1` as a short flag
+ * and reports an unknown option instead of the bad value.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    const next = argv[i + 1];
+    if (argument.startsWith('--') && !argument.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argument}=${next}`);
+      i++;
+    } else {
+      joined.push(argument);
+    }
+  }
+  return joined;
+}
+
+/** `--steps N`: a whole number ≥ 1, checked before anything connects. */
+export function parseSteps(value: unknown): number {
+  const text = value === true || value === undefined ? '' : String(value);
+  if (!/^[1-9]\d*$/.test(text)) {
+    throw new CovetError('OPTION_INVALID', `--steps must be a whole number of migrations (1 or more), got ${text === '' ? 'nothing' : JSON.stringify(text)}`, {
+      hint: 'Example: covet rollback --steps 2',
+    });
+  }
+  return Number(text);
+}
+
+/**
  * Runs the `covet` command line with `argv` (without the node and script paths) and returns
  * the exit code: 0 on success, non-zero with a one-line `error:` on failure.
  */
-export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
+export async function runCli(rawArgv: readonly string[], options: RunCliOptions = {}): Promise<number> {
+  const argv = joinNegativeValues(rawArgv);
   const verbose = argv.includes('--verbose');
-  const output = createOutput({ verbose, ...(options.stdout ? { stdout: options.stdout } : {}), ...(options.stderr ? { stderr: options.stderr } : {}) });
+  const output = createOutput({
+    verbose,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.stdout ? { stdout: options.stdout } : {}),
+    ...(options.stderr ? { stderr: options.stderr } : {}),
+  });
   let project: Project | undefined;
   // `databaseOptional`: the command never connects (makemigrations --dry-run or --check).
   const open = async (global: GlobalOptions, databaseOptional = false): Promise<Project> => {
@@ -118,6 +154,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions = {
       .option('--dry-run', 'Print the SQL that would run, without running it')
       .option('--fake', 'Forget migrations without running their reverse')
       .action(async (flags: GlobalOptions & { steps?: string; to?: string; dryRun?: boolean; fake?: boolean }) => {
+        if (flags.steps !== undefined) parseSteps(flags.steps);
         const { rollback } = await import('./commands/rollback.js');
         await rollback(
           await open(flags),

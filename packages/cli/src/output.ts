@@ -27,19 +27,27 @@ const PLAIN = new Proxy({ isColorSupported: false } as Colors, {
 });
 
 /**
- * Colours only on a terminal (picocolors also honours NO_COLOR / FORCE_COLOR). picocolors is
- * loaded only then: importing it reads process.stdout.
+ * Whether to colour output: `FORCE_COLOR` (any value but `0` or `false`) colours even a pipe or
+ * a file, and wins over `NO_COLOR` as in Node itself; otherwise a non-empty `NO_COLOR` turns
+ * colour off (no-color.org); otherwise colour only on a terminal whose TERM is not `dumb`.
  */
-const colors: Colors = STDOUT_DIRECT
-  ? PLAIN
-  : (() => {
-      const pc = createRequire(import.meta.url)('picocolors') as typeof picocolors;
-      return pc.createColors(pc.isColorSupported && process.stdout.isTTY === true);
-    })();
+export function colorEnabled(env: Readonly<Record<string, string | undefined>>, isTerminal: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return isTerminal && env.TERM !== 'dumb';
+}
+
+/** picocolors' formatters, or plain ones; picocolors is loaded only for colour (importing it reads process.stdout). */
+function colorsFor(enabled: boolean): Colors {
+  if (!enabled) return PLAIN;
+  const pc = createRequire(import.meta.url)('picocolors') as typeof picocolors;
+  return pc.createColors(true);
+}
 
 /** Where commands print: plain text when piped, colour on a terminal; secrets always redacted. */
 export interface Output {
-  readonly colors: typeof colors;
+  readonly colors: Colors;
   readonly verbose: boolean;
   line(text?: string): void;
   error(text: string): void;
@@ -99,7 +107,15 @@ function writeStdout(text: string): void {
   process.stdout.write(text);
 }
 
-export function createOutput(options: { verbose?: boolean; stdout?: (text: string) => void; stderr?: (text: string) => void } = {}): Output {
+/**
+ * Creates where a command prints: `stdout` / `stderr` (default the process's streams), colour as
+ * {@link colorEnabled} decides from `env` (default `process.env`) and whether standard output
+ * is a terminal.
+ */
+export function createOutput(
+  options: { verbose?: boolean; stdout?: (text: string) => void; stderr?: (text: string) => void; env?: Readonly<Record<string, string | undefined>> } = {},
+): Output {
+  const colors = colorsFor(colorEnabled(options.env ?? process.env, !options.stdout && !STDOUT_DIRECT && process.stdout.isTTY === true));
   const buffered = options.stdout ? undefined : bufferedStdout();
   const stdout = options.stdout ?? buffered!.write;
   // Whatever stdout holds goes out first, so the two streams stay in order on a terminal.

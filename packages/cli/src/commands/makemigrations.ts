@@ -104,7 +104,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     const destructive = typeof definition.destructive === 'function' ? definition.destructive(operation.args) : definition.destructive === true;
     output.line(`    - ${definition.describe(operation.args)}${destructive ? c.yellow(' (may lose data)') : ''}`);
   }
-  const source = renderMigration({ operations, dependencies, registry: project.covet.operations });
+  const source = renderMigration({ operations, dependencies, registry: project.covet.operations, template: options.empty === true });
   const file = await project.covet.hooks.processMigrationFile.promise(
     { path: join(app.migrationsDir, `${name}.ts`), source },
     { app: app.name, name, operations },
