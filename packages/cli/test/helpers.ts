@@ -186,9 +186,12 @@ export class TestProject {
     return { code, stdout, stderr, output, durationMs: performance.now() - started };
   }
 
-  /** Runs the real binary (`node bin/covet.cjs ...argv`) with piped output. */
-  spawn(argv: readonly string[], options: { env?: Record<string, string> } = {}): Promise<RunResult> {
-    return spawnBin(argv, this.dir, options.env);
+  /**
+   * Runs the real binary (`node bin/covet.cjs ...argv`) with piped output; `onOutput` sees
+   * stdout and stderr so far after each chunk (to act when the process reaches a point).
+   */
+  spawn(argv: readonly string[], options: { env?: Record<string, string>; onOutput?: (output: string) => void } = {}): Promise<RunResult> {
+    return spawnBin(argv, this.dir, options.env, options.onOutput);
   }
 
   /** Names of the migration files (sorted) of the default app, or of `app` below `migrations/`. */
@@ -273,7 +276,7 @@ export class TestProject {
 }
 
 /** Runs `node bin/covet.cjs ...argv` in `cwd`, output piped; resolves when the process exits. */
-export function spawnBin(argv: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<RunResult> {
+export function spawnBin(argv: readonly string[], cwd: string, env: Record<string, string> = {}, onOutput?: (output: string) => void): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...argv], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -283,10 +286,12 @@ export function spawnBin(argv: readonly string[], cwd: string, env: Record<strin
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       output += chunk;
+      onOutput?.(output);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       output += chunk;
+      onOutput?.(output);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {

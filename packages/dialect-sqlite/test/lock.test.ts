@@ -56,9 +56,13 @@ describe('migration lock', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const holder = first.withMigrationLock(() => held, { timeoutMs: 1000 });
-    setTimeout(release, 100);
     const waits: string[] = [];
-    await expect(second.withMigrationLock(async () => 'got it', { timeoutMs: 2000, onWait: (m) => waits.push(m) })).resolves.toBe('got it');
+    // Released when the second run says it waits (not after a delay it might not reach in time).
+    const onWait = (message: string) => {
+      waits.push(message);
+      release();
+    };
+    await expect(second.withMigrationLock(async () => 'got it', { timeoutMs: 30_000, onWait })).resolves.toBe('got it');
     expect(waits).toHaveLength(1);
     await holder;
   });
