@@ -138,3 +138,51 @@ describe('a failed migration without transactional DDL', () => {
     expect(p.applied()).toEqual([`default:${BASE}`, `default:${FIVE}`]);
   });
 });
+
+describe('hooks of a failed migration without transactional DDL', () => {
+  it('compensation fires the operation hooks of the reverses it runs; afterFailure fires once, with the operation', async () => {
+    const p = project('compensate-hooks', "op.runSql('INSERT INTO missing_table VALUES (1)', 'SELECT 1')");
+    const log = JSON.stringify(p.path('hooks.log'));
+    const recorder = `
+import { appendFileSync } from 'node:fs';
+const log = (line) => appendFileSync(${log}, line + '\\n');
+const where = (c) => \`\${c.direction} #\${c.index}\${c.compensation ? ' (compensation)' : ''}\`;
+const recorder = {
+  name: 'recorder',
+  apply(covet) {
+    const h = covet.hooks;
+    h.beforeOperation.tap('recorder', (o, c) => log(\`beforeOperation \${where(c)} \${o.kind}\`));
+    h.processSql.tap('recorder', (statements, c) => { log(\`processSql \${where(c)} \${statements.length}\`); return statements; });
+    h.afterOperation.tap('recorder', (o, c) => log(\`afterOperation \${where(c)} \${o.kind}\`));
+    h.afterFailure.tap('recorder', (error, c) => log(\`afterFailure \${c.migration?.id} #\${c.index} \${c.operation?.kind} \${error.message.split(' (')[0]}\`));
+  },
+};
+`;
+    p.write('covet.config.ts', AUTOCOMMIT_CONFIG.replace('plugins: [', 'plugins: [recorder, ').replace("\nexport default", `${recorder}\nexport default`));
+    expect((await p.run('migrate', BASE)).code).toBe(0);
+    p.remove('hooks.log');
+    const before = p.snapshot();
+
+    const result = await p.run('migrate');
+    expect(result.code, result.output).toBe(1);
+    expect(p.snapshot()).toEqual(before);
+    expect(p.read('hooks.log').trim().split('\n')).toEqual([
+      'beforeOperation up #0 createTable',
+      'processSql up #0 1',
+      'afterOperation up #0 createTable',
+      'beforeOperation up #1 addColumn',
+      'processSql up #1 1',
+      'afterOperation up #1 addColumn',
+      'beforeOperation up #2 runSql',
+      'processSql up #2 1',
+      // Undone latest first, as the reverses they are.
+      'beforeOperation down #1 (compensation) dropColumn',
+      'processSql down #1 (compensation) 1',
+      'afterOperation down #1 (compensation) dropColumn',
+      'beforeOperation down #0 (compensation) dropTable',
+      'processSql down #0 (compensation) 1',
+      'afterOperation down #0 (compensation) dropTable',
+      `afterFailure default:${FIVE} #2 runSql Migration default:${FIVE} failed at operation #3`,
+    ]);
+  });
+});

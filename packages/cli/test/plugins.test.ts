@@ -2,7 +2,7 @@
 // any SQL, SQL rewriting, and a plugin's own command.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestProject, configSource, failureShape, migrationSource, removeProjects } from './helpers.js';
+import { TestProject, configSource, failureShape, migrationSource, modelSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -39,7 +39,9 @@ const recorder = definePlugin({
     h.afterOperation.tap('recorder', (o, c) => log(\`afterOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
     h.afterMigration.tap('recorder', (m, c) => log(\`afterMigration \${c.direction} \${m.name}\`));
     h.afterRun.tap('recorder', (result, c) => log(\`afterRun \${c.direction} \${result.migrations.map((r) => r.migration.name).join(',')}\`));
-    h.afterFailure.tap('recorder', (error) => log(\`afterFailure \${error.message}\`));
+    h.afterFailure.tap('recorder', (error, c) => log(\`afterFailure \${c.migration?.name}#\${c.index} \${c.operation?.kind} \${error.message.split(' (')[0]}\`));
+    h.processChanges.tap('recorder', (operations, c) => { log(\`processChanges \${c.app} \${operations.map((o) => o.kind).join(',')}\`); return operations; });
+    h.processMigrationFile.tap('recorder', (file, c) => { log(\`processMigrationFile \${c.app} \${c.operations.length}\`); return file; });
   },
 });`;
   return configSource('  plugins: [recorder],', `import { appendFileSync } from 'node:fs';\nimport { definePlugin } from '@covet/core';\n${plugin}`);
@@ -111,6 +113,47 @@ describe('plugins', () => {
       `afterRun down ${B},${A}`,
     ]);
     expect(project.tables()).toEqual(['covet_migrations']);
+  });
+
+  it('hooks fire in the documented order for makemigrations and a failing migrate; afterFailure once, with the operation', async () => {
+    const project = TestProject.create('plugins-order-failing', {
+      files: {
+        'models/blog.ts': modelSource("export const posts = defineTable('posts', { id: t.serial().primaryKey(), title: t.text() });"),
+      },
+    });
+    project.write('covet.config.ts', recorderConfig(project));
+    const made = await project.run('makemigrations', '--name', 'posts');
+    expect(made.code, made.output).toBe(0);
+    expect(readLog(project)).toEqual(['processConfig', 'processChanges default createTable', 'processMigrationFile default 1']);
+    const [file] = project.migrationFiles();
+    const name = file!.replace(/\.ts$/, '');
+
+    project.remove('hooks.log');
+    project.write(
+      `migrations/${B}.ts`,
+      migrationSource(["op.addColumn('posts', 'body', t.text())", "op.runSql('INSERT INTO missing_table VALUES (1)', 'SELECT 1')"], [name]),
+    );
+    const failed = await project.run('migrate');
+    expect(failed.code, failed.output).toBe(1);
+    expect(readLog(project)).toEqual([
+      'processConfig',
+      `validateMigration up ${name}`,
+      `validateOperation up ${name}#0 createTable`,
+      `validateMigration up ${B}`,
+      `validateOperation up ${B}#0 addColumn`,
+      `validateOperation up ${B}#1 runSql`,
+      `beforeRun up ${name},${B}`,
+      `beforeMigration up ${name}`,
+      ...operationHooks('up', name, 0, 'createTable'),
+      `afterMigration up ${name}`,
+      `beforeMigration up ${B}`,
+      ...operationHooks('up', B, 0, 'addColumn'),
+      `beforeOperation up ${B}#1 runSql`,
+      `processSql up ${B}#1`,
+      // Once, after the migration's transaction rolled back, with the failing operation.
+      `afterFailure ${B}#1 runSql Migration default:${B} failed at operation #2`,
+    ]);
+    expect(project.applied()).toEqual([`default:${name}`]);
   });
 
   it('a validateOperation policy that throws stops the run before any SQL', async () => {

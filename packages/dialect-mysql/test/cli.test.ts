@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PlanCache } from '@covet/core';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -219,6 +219,66 @@ export const orders = defineTable('orders', {
     expect(again.stderr.split('\n').filter((line) => line.startsWith('error:') || line.startsWith('hint:'))).toEqual(
       failed.stderr.split('\n').filter((line) => line.startsWith('error:') || line.startsWith('hint:')),
     );
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('afterFailure fires once, with the operation; compensation fires the operation hooks of the reverses it runs', async () => {
+    folder = project('after-failure', database);
+    const log = join(folder, 'hooks.log');
+    const config = (operationHooks: boolean) => `import { appendFileSync } from 'node:fs';
+import { defineConfig, definePlugin } from '@covet/core';
+const log = (line) => appendFileSync(${JSON.stringify(log)}, line + '\\n');
+const where = (c) => \`\${c.direction} #\${c.index}\${c.compensation ? ' (compensation)' : ''}\`;
+const recorder = definePlugin({
+  name: 'recorder',
+  apply(covet) {
+    covet.hooks.afterFailure.tap('recorder', (error, c) => log(\`afterFailure \${c.migration?.id} #\${c.index} \${c.operation?.kind}\`));
+    if (${operationHooks}) {
+      covet.hooks.beforeOperation.tap('recorder', (o, c) => log(\`beforeOperation \${where(c)} \${o.kind}\`));
+      covet.hooks.afterOperation.tap('recorder', (o, c) => log(\`afterOperation \${where(c)} \${o.kind}\`));
+    }
+  },
+});
+export default defineConfig({ database: { engine: 'mysql', url: ${JSON.stringify(database.url)} }, migrations: './migrations', app: 'shop', plugins: [recorder] });
+`;
+    rmSync(join(folder, 'covet.config.json'));
+    writeFileSync(join(folder, 'covet.config.ts'), config(false));
+    const lines = () => readFileSync(log, 'utf8').trim().split('\n');
+    write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey(), label: t.varchar(50) })"]);
+    expect(covet(folder, 'migrate').status).toBe(0);
+    const before = await snapshot();
+    write(folder, '20260101000002_three', ['20260101000001_base'], [
+      "op.createTable('one', { id: t.serial().primaryKey() })",
+      "op.addColumn('base', 'two', t.integer())",
+      "op.runSql('INSERT INTO missing_table VALUES (1)', 'SELECT 1')",
+    ]);
+    const failure = 'afterFailure shop:20260101000002_three #2 runSql';
+    const first = covet(folder, 'migrate');
+    expect(first.status, first.stderr).toBe(1);
+    expect(lines()).toEqual([failure]);
+    // From the SQL the first run compiled (plan cache): once again, with the operation.
+    const second = covet(folder, 'migrate', '--verbose');
+    expect(second.status, second.stderr).toBe(1);
+    expect(second.stderr).toContain('from compiled plans');
+    expect(lines()).toEqual([failure, failure]);
+    expect(await snapshot()).toEqual(before);
+
+    rmSync(log);
+    writeFileSync(join(folder, 'covet.config.ts'), config(true));
+    const hooked = covet(folder, 'migrate');
+    expect(hooked.status, hooked.stderr).toBe(1);
+    expect(lines()).toEqual([
+      'beforeOperation up #0 createTable',
+      'afterOperation up #0 createTable',
+      'beforeOperation up #1 addColumn',
+      'afterOperation up #1 addColumn',
+      'beforeOperation up #2 runSql',
+      'beforeOperation down #1 (compensation) dropColumn',
+      'afterOperation down #1 (compensation) dropColumn',
+      'beforeOperation down #0 (compensation) dropTable',
+      'afterOperation down #0 (compensation) dropTable',
+      failure,
+    ]);
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 

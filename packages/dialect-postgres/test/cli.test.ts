@@ -182,6 +182,40 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
     expect(await p.snapshot()).toEqual(before);
   });
 
+  it('afterFailure fires once per failure, with the operation, on the full plan and on compiled plans', { timeout: 30_000 }, async () => {
+    const p = await project();
+    const log = join(p.dir, 'hooks.log');
+    rmSync(join(p.dir, 'covet.config.json'));
+    p.write(
+      'covet.config.ts',
+      `import { appendFileSync } from 'node:fs';
+import { defineConfig, definePlugin } from '@covet/core';
+const recorder = definePlugin({
+  name: 'recorder',
+  apply(covet) {
+    covet.hooks.afterFailure.tap('recorder', (error, c) =>
+      appendFileSync(${JSON.stringify(log)}, \`afterFailure \${c.migration?.name} #\${c.index} \${c.operation?.kind} \${c.statement?.sql}\\n\`));
+  },
+});
+export default defineConfig({ database: { engine: 'postgres', url: ${JSON.stringify(p.database.url)} }, migrations: './migrations', plugins: [recorder] });
+`,
+    );
+    p.migration(name(1), [op.createTable('kept', { id: t.serial().primaryKey() })]);
+    expect((await p.run('migrate')).code).toBe(0);
+    p.migration(name(2), [op.createTable('undone', { id: t.serial().primaryKey() }), op.runSql('INSERT INTO missing_table VALUES (1)')], [name(1)]);
+    const before = await p.snapshot();
+    const line = `afterFailure ${name(2)} #1 runSql INSERT INTO missing_table VALUES (1)`;
+    const first = await p.run('migrate');
+    expect(first.code, first.stderr).toBe(1);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([line]);
+    // The second run applies the SQL the first one compiled (plan cache): the same, once.
+    const second = await p.run('migrate', '--verbose');
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stderr).toContain('from compiled plans');
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([line, line]);
+    expect(await p.snapshot()).toEqual(before);
+  });
+
   it('a non-atomic migration (CREATE INDEX CONCURRENTLY) runs outside a transaction and says so', { timeout: 30_000 }, async () => {
     const p = await project();
     p.migration(name(1), [op.createTable('events', { id: t.serial().primaryKey(), kind: t.text() })]);

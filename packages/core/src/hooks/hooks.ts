@@ -47,9 +47,14 @@ export interface MigrationHookContext extends RunHookContext {
 /** Context of the per-operation hooks. */
 export interface OperationHookContext extends MigrationHookContext {
   readonly migration: Migration;
-  /** Position of the operation in its migration (0-based). */
+  /** Position of the operation in its migration (0-based); a reverse has its forward operation's. */
   readonly index: number;
   readonly stateAfter: SchemaState;
+  /**
+   * True while a failed migration's operations are undone one by one (databases without
+   * transactional DDL, such as MySQL): the operation is a reverse, `direction` the way it goes.
+   */
+  readonly compensation?: boolean;
 }
 
 /** Context of {@link CovetHooks.afterFailure}. */
@@ -81,20 +86,42 @@ export interface MigrationFileHookContext {
 }
 
 /**
- * Every extension point of Covet, in the order they fire. Plugins tap them in `apply`:
+ * Every extension point of Covet. Plugins tap them in `apply`. They fire in this order:
  *
- * - `processConfig` — configuration resolved; return it (possibly changed).
- * - `registerOperations`, `registerDialects`, `registerCommands` — registries to add to.
- * - `validateMigration`, `validateOperation` — policies; a tap that throws stops the run
- *   before any SQL is sent.
- * - `beforeRun` / `afterRun`, `beforeMigration` / `afterMigration`,
- *   `beforeOperation` / `afterOperation` — moments of a run (`migrate` and `rollback`).
- * - `processSql` — the statements of one operation about to run; return them (possibly rewritten).
- * - `afterFailure` — a run failed; for reporting (the error is rethrown afterwards).
- * - `processChanges` — operations `makemigrations` detected; add, remove or veto (throw).
- * - `processMigrationFile` — a file `makemigrations` is about to write.
+ * Loading (every command):
+ * 1. `registerOperations`, `registerDialects`, `registerCommands` — right after each plugin's
+ *    `apply` (a preset's plugins first), once per tap: registries to add to.
+ * 2. `resolveDialect` — only when no plugin registered a dialect for `database.engine`.
+ * 3. `processConfig` — the resolved configuration; return it (possibly changed).
  *
- * See `docs/plugins.md` for a worked example.
+ * `makemigrations`: 4. `processChanges` (per app: the detected operations; add, remove or veto
+ * by throwing), 5. `processMigrationFile` (the file about to be written).
+ *
+ * `migrate` / `rollback`:
+ * 4. `validateMigration`, then `validateOperation` for each of its operations (a rollback's are
+ *    the reverses, last first), for every migration of the run before anything else: a tap that
+ *    throws stops the run before any SQL.
+ * 5. `beforeRun`.
+ * 6. Per migration: `beforeMigration`; per operation `beforeOperation`, `processSql` (its
+ *    statements, possibly rewritten), `afterOperation`; then `afterMigration` (inside the
+ *    migration's transaction where there is one). Where a whole migration goes to the database
+ *    in one call (PostgreSQL, when nobody taps `beforeOperation` / `afterOperation`),
+ *    `processSql` fires for each of its operations before its first statement is sent.
+ * 7. `afterRun` — when every migration succeeded.
+ *
+ * On a failure while a migration runs: where DDL is not transactional (MySQL), the operations
+ * done are undone by their reverses, each with `beforeOperation`, `processSql`,
+ * `afterOperation` (context `compensation: true`, the reverse `direction`); then `afterFailure`
+ * fires once, after the migration's transaction rolled back, with the error as the user sees
+ * it and the migration, operation, position and statement; `afterRun` does not fire. A
+ * refusal in step 4 is not a failure of a run: `afterFailure` does not fire for it.
+ *
+ * A run applied from compiled plans (the plan cache) fires only `beforeRun`, `afterRun` and
+ * `afterFailure`: tapping any other run hook makes every run take the full plan.
+ *
+ * A tap's error is reported as `<message> (plugin "<name>", hook <hook>, migration <id>,
+ * operation #<n> (<kind>))`, naming the plugin whose `apply` added the tap. See
+ * `docs/plugins.md`.
  */
 export interface CovetHooks {
   readonly processConfig: AsyncSeriesWaterfallHook<[ResolvedConfig]>;

@@ -24,6 +24,9 @@ function isTapped(hook: { readonly taps: readonly unknown[] }): boolean {
 /** Set on an operation's error: how many of its statements ran before the one that failed. */
 const STATEMENTS_RUN = Symbol('covet.statementsRun');
 
+/** Set on an operation's error: the operation, its position and the statement, for `afterFailure`. */
+const FAILED_AT = Symbol('covet.failedAt');
+
 /** Thrown by the probing `query` of {@link MigrationRunner} validation: the renderer needs the live database. */
 const NEEDS_LIVE_DATABASE = Symbol('covet.needsLiveDatabase');
 
@@ -824,7 +827,7 @@ export class MigrationRunner {
       if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
       else await connection.transaction(body);
     } catch (error) {
-      const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error) : error;
+      const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error, migrationContext) : error;
       await this.#reportFailure(failure, { migration });
       throw failure;
     }
@@ -845,7 +848,7 @@ export class MigrationRunner {
       } catch (error) {
         const failure = operationError(migration, index, operation(), error, 'failed', statement);
         Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
-        await this.#reportFailure(failure, { migration, operation: operation(), index, statement });
+        Object.defineProperty(failure, FAILED_AT, { value: { operation: operation(), index, statement } });
         throw failure;
       }
       run++;
@@ -939,7 +942,7 @@ export class MigrationRunner {
       const operation = migration.operations[index]!;
       const statement = statements[at as number]!;
       const failure = operationError(migration, index, operation, error, 'failed', statement);
-      await this.#reportFailure(failure, { migration, operation, index, statement });
+      Object.defineProperty(failure, FAILED_AT, { value: { operation, index, statement } });
       throw failure;
     }
   }
@@ -978,11 +981,21 @@ export class MigrationRunner {
     }
   }
 
-  /** Calls `afterFailure` once for an error, however many levels it goes up through. */
+  /**
+   * Calls `afterFailure` once per failure, when the migration's attempt is over (its
+   * transaction rolled back, or its done operations compensated): with the error as it goes
+   * up (a compensation's error wraps the operation's) and the operation, its position and the
+   * statement that failed, found on the error or its causes (FAILED_AT).
+   */
   async #reportFailure(error: unknown, context: FailureHookContext): Promise<void> {
-    if (typeof error !== 'object' || error === null || this.#reported.has(error)) return;
+    let failedAt: FailureHookContext | undefined;
+    for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 10; cause = (cause as { cause?: unknown }).cause, depth++) {
+      if (this.#reported.has(cause)) return;
+      failedAt ??= (cause as { [FAILED_AT]?: FailureHookContext })[FAILED_AT];
+    }
+    if (typeof error !== 'object' || error === null) return;
     this.#reported.add(error);
-    await this.#options.covet.hooks.afterFailure.promise(error as Error, context).catch(() => undefined);
+    await this.#options.covet.hooks.afterFailure.promise(error as Error, { ...context, ...failedAt }).catch(() => undefined);
   }
 
   /**
@@ -990,8 +1003,18 @@ export class MigrationRunner {
    * reverses. If that is impossible, records what remains in the bookkeeping table so that
    * `migrate` refuses to go on until a person resolves it.
    */
-  async #compensate(plan: PlannedMigration, direction: Direction, done: readonly Step[], error: unknown): Promise<unknown> {
+  async #compensate(
+    plan: PlannedMigration,
+    direction: Direction,
+    done: readonly Step[],
+    error: unknown,
+    migrationContext?: MigrationHookContext,
+  ): Promise<unknown> {
     const { covet, connection } = this.#options;
+    const { beforeOperation, processSql, afterOperation } = covet.hooks;
+    // The operation hooks see what compensation runs, as the reverses they are (a compiled
+    // plan has no context: it is used only when nobody taps these hooks).
+    const hooked = migrationContext !== undefined && [beforeOperation, processSql, afterOperation].some(isTapped);
     const { migration } = plan;
     const undone = new Set<Step>();
     try {
@@ -1003,8 +1026,14 @@ export class MigrationRunner {
         let state = step.stateAfter;
         for (const operation of reverse) {
           const after = covet.operations.get(operation.kind).applyToState(state, operation.args);
-          const statements = (await this.#compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
+          const compiled = (await this.#compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
+          const context: OperationHookContext | undefined = hooked
+            ? { ...migrationContext, direction: direction === 'up' ? 'down' : 'up', migration, index: step.index, stateBefore: state, stateAfter: after, compensation: true }
+            : undefined;
+          if (context && isTapped(beforeOperation)) await beforeOperation.promise(operation, context);
+          const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
           for (const statement of statements) await connection.execute(statement);
+          if (context && isTapped(afterOperation)) await afterOperation.promise(operation, context);
           state = after;
         }
         undone.add(step);
@@ -1025,11 +1054,14 @@ export class MigrationRunner {
     }
     if (!isCovetError(error)) return error;
     const count = new Set(done.map((step) => step.index)).size;
-    return new CovetError(error.code, error.message, {
+    const undoneError = new CovetError(error.code, error.message, {
       hint: `${error.hint ? `${error.hint}. ` : ''}The ${count} operation(s) before it were undone; nothing was recorded.`,
       cause: error.cause ?? error,
       exitCode: error.exitCode,
     });
+    const failedAt = (error as { [FAILED_AT]?: unknown })[FAILED_AT];
+    if (failedAt) Object.defineProperty(undoneError, FAILED_AT, { value: failedAt });
+    return undoneError;
   }
 
   async #runStep(plan: PlannedMigration, step: Step, migrationContext: MigrationHookContext): Promise<void> {
