@@ -141,8 +141,30 @@ export type {
   MigrateOptions,
   RollbackOptions,
 } from './runner/migration-runner.js';
-export { TrackingTable, TRACKING_TABLE, TRACKING_TABLE_STATE, PartialRuns, PARTIAL_TABLE, PARTIAL_TABLE_STATE } from './runner/tracking-table.js';
-export type { TrackingRow, PartialRow } from './runner/tracking-table.js';
+export {
+  TrackingTable,
+  TRACKING_TABLE,
+  TRACKING_TABLE_STATE,
+  PartialRuns,
+  PARTIAL_TABLE,
+  PARTIAL_TABLE_STATE,
+  TABLE_VERSIONS_TABLE,
+  BOOKKEEPING_TABLES,
+  BookkeepingShapes,
+  matchShape,
+  shapesOf,
+  latestShape,
+  latestVersion,
+} from './runner/tracking-table.js';
+export type {
+  TrackingRow,
+  PartialRow,
+  TrackingSource,
+  TrackingReadOptions,
+  BookkeepingTable,
+  BookkeepingVersion,
+  ShapeVerdict,
+} from './runner/tracking-table.js';
 export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
 export type { ResolvedConfig, ResolvedApp, ConfigOverrides, ResolveConfigOptions } from './config/resolve-config.js';
 export { replayMigrations, targetState } from './state/replay.js';

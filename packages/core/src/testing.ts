@@ -2,6 +2,7 @@
 // against itself on a real database. It registers vitest `describe`/`it` blocks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 export { findWorkspaceRoot } from './testing/workspace-root.js';
+import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
 import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';
@@ -379,4 +380,6 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       expect(await countRows(connection, quote, 'tags')).toBe(1);
     });
   });
+
+  describeBookkeepingConformance(`dialect conformance: ${options.name}: Covet's own tables`, dialect, () => options.createDatabase());
 }

@@ -171,6 +171,14 @@ export class MysqlConnection implements DialectConnection {
     return rows.length > 0;
   }
 
+  async tableColumns(name: string): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(
+      'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [this.#database, name],
+    );
+    return rows.map((row) => row.name);
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#depth > 0) return this.#savepoint(fn);
     const own = this.#pinned === undefined;

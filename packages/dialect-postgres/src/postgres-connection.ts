@@ -262,6 +262,14 @@ export class PostgresConnection implements DialectConnection {
     return rows.length > 0;
   }
 
+  async tableColumns(name: string): Promise<string[]> {
+    const rows = await this.query<{ attname: string }>(
+      "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+      [this.schema, name],
+    );
+    return rows.map((row) => row.attname);
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#depth > 0) return this.#savepoint(fn);
     this.#deferred.push('BEGIN');

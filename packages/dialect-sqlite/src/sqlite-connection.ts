@@ -114,6 +114,11 @@ export class SqliteConnection implements DialectConnection {
     return rows.length > 0;
   }
 
+  async tableColumns(name: string): Promise<string[]> {
+    const rows = await this.query<{ name: string }>('SELECT name FROM pragma_table_info(?) ORDER BY cid', [name]);
+    return rows.map((row) => row.name);
+  }
+
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#depth > 0 || this.#database.inTransaction) return this.#savepoint(fn);
     return this.#outermost(async () => {

@@ -100,6 +100,11 @@ export interface DialectConnection {
   withMigrationLock<T>(fn: () => Promise<T>, options: MigrationLockOptions): Promise<T>;
   /** Whether a table exists (used for the tracking table). */
   tableExists(name: string): Promise<boolean>;
+  /**
+   * Optional: the column names of a table, in order (used to check the shape of Covet's own
+   * tables before upgrading them). Without it core probes the columns it knows one by one.
+   */
+  tableColumns?(name: string): Promise<string[]>;
   /** The introspector of this connection. */
   readonly introspector: SchemaIntrospector;
   close(): Promise<void>;

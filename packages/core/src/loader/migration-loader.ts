@@ -24,6 +24,12 @@ export interface MigrationEntry {
   /** Resolved `app:name` ids. */
   readonly dependencies: readonly string[];
   readonly checksum: string;
+  /**
+   * SHA-256 (hex) of the file's text (UTF-8, LF line endings, no BOM), recorded with the
+   * migration when it is applied. Absent when the text alone does not fix what the file
+   * means (it imports a file of the project by a relative path).
+   */
+  readonly sourceHash?: string;
   /** The whole migration (operations and custom code), importing the file if needed. */
   load(): Promise<Migration>;
 }
@@ -119,6 +125,7 @@ function entry(file: FoundFile, dependencies: readonly string[], checksum: strin
     file: file.file,
     dependencies: dependencies.map((dependency) => resolveDependency(file.app, dependency)),
     checksum,
+    ...(file.cacheable ? { sourceHash: file.hash } : {}),
     load: () => (loading ??= load()),
   };
 }

@@ -163,7 +163,7 @@ export class MigrationRunner {
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
     this.#tracking = new TrackingTable(options.connection);
-    this.#partial = new PartialRuns(options.connection);
+    this.#partial = new PartialRuns(options.connection, this.#tracking.shapes);
   }
 
   #emit(event: RunEvent): void {
@@ -208,7 +208,7 @@ export class MigrationRunner {
     if (options.dryRun) return this.#migrate(await this.#tracking.read(), options);
     let failure: unknown;
     const summary = await this.#lock(async () => {
-      const rows = await this.#tracking.read();
+      const rows = await this.#tracking.read({ upgrade: true });
       await this.#refusePartial();
       const done: Migration[] = [];
       try {
@@ -302,7 +302,7 @@ export class MigrationRunner {
     if (options.dryRun) return this.#rollback(await this.#tracking.read(), options);
     let failure: unknown;
     const summary = await this.#lock(async () => {
-      const rows = await this.#tracking.read();
+      const rows = await this.#tracking.read({ upgrade: true });
       await this.#refusePartial();
       try {
         return await this.#rollback(rows, options);
@@ -370,20 +370,27 @@ export class MigrationRunner {
   async resolve(name: string, outcome: 'applied' | 'rolled-back', options: { defaultApp?: string } = {}): Promise<Migration | undefined> {
     return this.#lock(async () => {
       const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
+      const rows = await this.#tracking.read({ upgrade: true });
       const partial = (await this.#readPartial()).find((row) => `${row.app}:${row.name}` === id || `${row.app}:${row.name}`.startsWith(id));
       if (!partial) throw new CovetError('RESOLVE_INVALID', `Migration ${id} is not recorded as failed part-way`);
       const entry = this.#options.migrations.get(`${partial.app}:${partial.name}`);
       if (!entry) throw new CovetError('MIGRATION_FILE_MISSING', `Cannot resolve ${partial.app}:${partial.name}: its migration file is missing`);
-      const rows = await this.#tracking.read();
       const isApplied = rows.some((row) => row.app === partial.app && row.name === partial.name);
       if (outcome === 'applied' && !isApplied) {
         await this.#tracking.ensure();
-        await this.#options.connection.execute(this.#tracking.insert(entry.app, entry.name, entry.checksum));
+        await this.#options.connection.execute(this.#trackingInsert(entry));
       }
       if (outcome === 'rolled-back' && isApplied) await this.#options.connection.execute(this.#tracking.delete(entry.app, entry.name));
       await this.#partial.delete(partial.app, partial.name);
       return entry.load();
     });
+  }
+
+  /** The statement that records a migration as applied, with its file's text hash and dependencies where known. */
+  #trackingInsert(migration: { readonly id: string; readonly app: string; readonly name: string; readonly checksum: string }): SqlStatement {
+    const entry = this.#options.migrations.get(migration.id);
+    const source = entry?.sourceHash ? { sourceHash: entry.sourceHash, dependencies: entry.dependencies } : undefined;
+    return this.#tracking.insert(migration.app, migration.name, migration.checksum, source);
   }
 
   /** Refuses to roll back a migration that a migration staying applied depends on. */
@@ -541,7 +548,7 @@ export class MigrationRunner {
         statements.push(statement);
       }
     }
-    const tracking = this.#tracking.insert(migration.app, migration.name, migration.checksum);
+    const tracking = this.#trackingInsert(migration);
     // Where the lock is one transaction (SQLite), every migration of the run commits with the
     // run, so its row can be written at the end like the others: one prepared insert run N
     // times, where a row written after each migration's DDL is prepared again every time.
@@ -579,7 +586,7 @@ export class MigrationRunner {
         }
         done.add(step.index);
       }
-      await this.#writeTracking(migration, this.#tracking.insert(migration.app, migration.name, migration.checksum));
+      await this.#writeTracking(migration, this.#trackingInsert(migration));
     };
     try {
       if (this.#needsTransaction(migration, steps.map((step) => step.kind))) await connection.transaction(body);
@@ -782,7 +789,7 @@ export class MigrationRunner {
     const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
     const trackingStatement =
       direction === 'up'
-        ? this.#tracking.insert(migration.app, migration.name, migration.checksum)
+        ? this.#trackingInsert(migration)
         : this.#tracking.delete(migration.app, migration.name);
     this.#emit({ type: 'migrationStart', direction, migration, atomic: migration.atomic });
     const started = now();
