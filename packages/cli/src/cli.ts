@@ -1,11 +1,16 @@
 // Commands are imported when they run: `covet migrate` never loads the writer, for instance.
 import { cac } from 'cac';
-import { CovetError, type CommandDefinition, type ConfigOverrides } from '@covet/core';
+import { basename } from 'node:path';
+import { CovetError, isCovetError, type CommandDefinition, type ConfigOverrides, type Operation } from '@covet/core';
+import { JsonReport } from './json-report.js';
 import { createOutput, reportError, type Output } from './output.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
 
-const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'resolve']);
+const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'resolve', 'sqlmigrate', 'squashmigrations', 'reset']);
+
+/** Commands that print one JSON document with `--json` (docs/json-output.md). */
+const JSON_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'sqlmigrate', 'squashmigrations', 'reset']);
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -79,12 +84,16 @@ export function parseSteps(value: unknown): number {
 export async function runCli(rawArgv: readonly string[], options: RunCliOptions = {}): Promise<number> {
   const argv = joinNegativeValues(rawArgv);
   const verbose = argv.includes('--verbose');
-  const output = createOutput({
+  const baseOutput = createOutput({
     verbose,
     ...(options.env ? { env: options.env } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stderr ? { stderr: options.stderr } : {}),
   });
+  const commandName = argv.find((argument, index) => !argument.startsWith('-') && (index === 0 || !['--config', '--database-url', '--migrations-dir', '--app'].includes(argv[index - 1]!)));
+  // --json: the command's lines are dropped and one document goes to stdout, also on failure.
+  const report = argv.includes('--json') && commandName !== undefined && JSON_COMMANDS.has(commandName) ? new JsonReport(commandName) : undefined;
+  const output = report ? report.wrap(baseOutput) : baseOutput;
   let project: Project | undefined;
   // `databaseOptional`: the command never connects (makemigrations --dry-run or --check).
   const open = async (global: GlobalOptions, databaseOptional = false): Promise<Project> => {
@@ -114,13 +123,22 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--from <source>', 'Compare with "migrations" (default) or the live "database"', { default: 'migrations' })
       .option('--rename <mapping>', 'Confirm a rename instead of a drop and an add: table.old=new (column) or old=new (table); repeatable')
       .option('--check', 'Write nothing; exit 1 if the models have changes without a migration (for CI)')
-      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; check?: boolean }) => {
+      .option('--json', 'Print one JSON document (docs/json-output.md); never asks')
+      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; check?: boolean; json?: boolean }) => {
         if (flags.from !== 'migrations' && flags.from !== 'database') {
           throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
         }
         const { makeMigrations } = await import('./commands/makemigrations.js');
-        await makeMigrations(
-          await open(flags, flags.dryRun === true || flags.check === true),
+        const opened = await open(flags, flags.dryRun === true || flags.check === true);
+        if (report) {
+          report.app = flags.app ? String(flags.app) : opened.config.app;
+          report.set('dryRun', flags.dryRun === true);
+          report.set('name', null);
+          report.set('file', null);
+          report.set('operations', []);
+        }
+        const made = await makeMigrations(
+          opened,
           {
             ...(flags.name !== undefined ? { name: String(flags.name) } : {}),
             empty: flags.empty === true,
@@ -129,20 +147,35 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
             from: flags.from,
             renames: flags.rename === undefined ? [] : (Array.isArray(flags.rename) ? flags.rename : [flags.rename]).map(String),
             ...(flags.app ? { app: String(flags.app) } : {}),
+            ...(report ? { interactive: false } : {}),
           },
           output,
         );
+        if (report) {
+          report.set('name', made.file ? basename(made.file).replace(/\.[cm]?[jt]s$/, '') : null);
+          report.set('file', made.file ?? null);
+          report.set('operations', made.operations.map((operation) => describeOperation(opened, operation)));
+        }
       });
 
     cli
-      .command('migrate [target]', 'Apply pending migrations (all, or up to TARGET with its dependencies)')
-      .option('--fake', 'Record migrations as applied without running them')
+      .command('migrate [target]', 'Apply pending migrations, or go to TARGET forwards or backwards ("zero": roll back the whole app)')
+      .option('--fake', 'Record migrations as applied (or rolled back) without running them')
+      .option('--fake-initial', 'Record initial migrations whose tables already exist as applied without running them')
       .option('--dry-run', 'Print the SQL that would run, without running it')
-      .action(async (target: string | undefined, flags: GlobalOptions & { fake?: boolean; dryRun?: boolean }) => {
+      .option('--json', 'Print one JSON document (docs/json-output.md)')
+      .action(async (target: string | undefined, flags: GlobalOptions & { fake?: boolean; fakeInitial?: boolean; dryRun?: boolean }) => {
         const { migrate } = await import('./commands/migrate.js');
         await migrate(
           await open(flags),
-          { ...(target ? { target: String(target) } : {}), fake: flags.fake === true, dryRun: flags.dryRun === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          {
+            ...(target ? { target: String(target) } : {}),
+            fake: flags.fake === true,
+            fakeInitial: flags.fakeInitial === true,
+            dryRun: flags.dryRun === true,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+            ...(report ? { report } : {}),
+          },
           output,
         );
       });
@@ -153,6 +186,7 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--to <name>', 'Roll back every migration applied after NAME (NAME stays applied)')
       .option('--dry-run', 'Print the SQL that would run, without running it')
       .option('--fake', 'Forget migrations without running their reverse')
+      .option('--json', 'Print one JSON document (docs/json-output.md)')
       .action(async (flags: GlobalOptions & { steps?: string; to?: string; dryRun?: boolean; fake?: boolean }) => {
         if (flags.steps !== undefined) parseSteps(flags.steps);
         const { rollback } = await import('./commands/rollback.js');
@@ -164,6 +198,7 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
             dryRun: flags.dryRun === true,
             fake: flags.fake === true,
             ...(flags.app ? { app: String(flags.app) } : {}),
+            ...(report ? { report } : {}),
           },
           output,
         );
@@ -174,7 +209,9 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--json', 'Print JSON: [{ app, name, applied, appliedAt }]')
       .action(async (flags: GlobalOptions & { json?: boolean }) => {
         const { showMigrations } = await import('./commands/showmigrations.js');
-        await showMigrations(await open(flags), { json: flags.json === true, ...(flags.app ? { app: String(flags.app) } : {}) }, output);
+        // Its --json stays the documented array; only a failure prints the common document.
+        await showMigrations(await open(flags), { json: flags.json === true, ...(flags.app ? { app: String(flags.app) } : {}) }, baseOutput);
+        if (report) report.printedOwn = true;
       });
 
     cli
@@ -191,7 +228,33 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
         );
       });
 
-    const commandName = argv.find((argument, index) => !argument.startsWith('-') && (index === 0 || !['--config', '--database-url', '--migrations-dir', '--app'].includes(argv[index - 1]!)));
+    cli
+      .command('sqlmigrate <migration>', "Print a migration's SQL for the configured database (no connection needed)")
+      .option('--backwards', 'The SQL that rolls it back')
+      .option('--json', 'Print one JSON document (docs/json-output.md)')
+      .action(async (migration: string, flags: GlobalOptions & { backwards?: boolean }) => {
+        const { sqlMigrate } = await import('./commands/sqlmigrate.js');
+        // Compiled from the migrations alone: no database settings needed.
+        await sqlMigrate(
+          await open(flags, true),
+          String(migration),
+          { backwards: flags.backwards === true, ...(flags.app ? { app: String(flags.app) } : {}), ...(report ? { report } : {}) },
+          output,
+        );
+      });
+
+    cli
+      .command('reset', 'Development databases: roll back every migration and apply them all again (needs --yes; refused on CI and in production)')
+      .option('--yes', 'Confirm: the data in the tables the migrations created is lost')
+      .option('--json', 'Print one JSON document (docs/json-output.md)')
+      .action(async (flags: GlobalOptions & { yes?: boolean }) => {
+        const { reset, refuseReset } = await import('./commands/reset.js');
+        const env = options.env ?? process.env;
+        // Refused before the project is opened: nothing is read or connected to.
+        refuseReset({ yes: flags.yes === true, env, ...(flags.app ? { app: String(flags.app) } : {}) });
+        await reset(await open(flags), { yes: true, env, ...(flags.app ? { app: String(flags.app) } : {}), ...(report ? { report } : {}) }, output);
+      });
+
     if (commandName !== undefined && !BUILTIN_COMMANDS.has(commandName)) {
       // Not a built-in: it may be a plugin's command, so load the project to see them.
       const global: GlobalOptions = {};
@@ -219,8 +282,13 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
     });
     if (!parsed) return commandName === undefined ? 0 : 1;
     await cli.runMatchedCommand();
+    if (report && !report.printedOwn) baseOutput.line(report.render());
     return 0;
   } catch (error) {
+    if (report) {
+      baseOutput.line(report.render(error));
+      return isCovetError(error) ? error.exitCode : 1;
+    }
     return reportError(output, error);
   } finally {
     await project?.close().catch(() => undefined);
@@ -246,4 +314,11 @@ function registerPluginCommand(cli: ReturnType<typeof cac>, command: CommandDefi
     const flags = args.pop() as Record<string, unknown>;
     await command.action(args.map(String), flags, { print: (line) => output.line(line) });
   });
+}
+
+/** An operation as `--json` lists it: its kind, the line `makemigrations` prints, and whether it may lose data. */
+function describeOperation(project: Project, operation: Operation): { kind: string; description: string; destructive: boolean } {
+  const definition = project.covet.operations.get(operation.kind);
+  const destructive = typeof definition.destructive === 'function' ? definition.destructive(operation.args) : definition.destructive === true;
+  return { kind: operation.kind, description: definition.describe(operation.args), destructive };
 }

@@ -1,4 +1,5 @@
 import { CovetError } from '@covet/core';
+import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
 import { createRunner, reportSummary } from './run.js';
@@ -10,6 +11,8 @@ export interface RollbackCommandOptions {
   readonly dryRun?: boolean;
   readonly fake?: boolean;
   readonly app?: string;
+  /** Collects what the run did for `--json`. */
+  readonly report?: JsonReport;
 }
 
 /** Rolls back the last migration, the last N (`--steps`), or everything after one (`--to`). */
@@ -18,7 +21,16 @@ export async function rollback(project: Project, options: RollbackCommandOptions
     throw new CovetError('ROLLBACK_INVALID', 'Give either --steps or --to, not both');
   }
   const steps = options.steps === undefined ? undefined : Number(options.steps);
-  const runner = await createRunner(project, output, { dryRun: options.dryRun === true });
+  const { report } = options;
+  if (report) {
+    report.app = options.app ?? null;
+    report.set('database', project.describeDatabase());
+    report.set('dryRun', options.dryRun === true);
+    report.set('applied', []);
+    report.set('rolledBack', []);
+    if (options.dryRun) report.set('sql', []);
+  }
+  const runner = await createRunner(project, output, { dryRun: options.dryRun === true, ...(report ? { report } : {}) });
   if (!options.dryRun) output.line(`Rolling back ${project.describeDatabase()}`);
   const summary = await runner.rollback({
     ...(steps !== undefined ? { steps } : {}),

@@ -1,9 +1,19 @@
 import { MigrationRunner, PlanCache, type RunEvent, type RunSummary } from '@covet/core';
 import { formatDuration, type Output } from '../output.js';
+import type { JsonReport } from '../json-report.js';
 import type { Project } from '../project.js';
 
-/** Creates a runner for the project that prints one line per migration. */
-export async function createRunner(project: Project, output: Output, options: { dryRun?: boolean } = {}): Promise<MigrationRunner> {
+/**
+ * Creates a runner for the project that prints one line per migration; with a `report`
+ * (`--json`), the migrations it applies or rolls back, the SQL of a dry run and the warnings
+ * also go into the report.
+ */
+export async function createRunner(
+  project: Project,
+  output: Output,
+  options: { dryRun?: boolean; report?: JsonReport } = {},
+): Promise<MigrationRunner> {
+  const { report } = options;
   const c = output.colors;
   const [connection, migrations] = await Promise.all([project.connect(), project.migrations()]);
   const onEvent = (event: RunEvent) => {
@@ -18,6 +28,8 @@ export async function createRunner(project: Project, output: Output, options: { 
         break;
       case 'migrationDone': {
         if (options.dryRun) break;
+        const { id, app, name } = event.migration;
+        report?.push(event.direction === 'up' ? 'applied' : 'rolledBack', { id, app, name, durationMs: Math.round(event.durationMs), fake: event.fake });
         const verb = event.direction === 'up' ? (event.fake ? 'Faked' : 'Applied') : event.fake ? 'Faked rollback of' : 'Rolled back';
         output.line(`  ${c.green(verb)} ${event.migration.id} ${c.dim(`(${formatDuration(event.durationMs)})`)}`);
         break;
@@ -25,6 +37,7 @@ export async function createRunner(project: Project, output: Output, options: { 
       case 'sql': {
         const params = event.statement.params?.length ? ` ${c.dim(`-- ${event.statement.params.length} bound value(s)`)}` : '';
         output.line(`${event.statement.sql.trimEnd().replace(/;?$/, ';')}${params}`);
+        report?.push('sql', { migration: event.migration.id, direction: event.direction, sql: event.statement.sql, params: event.statement.params?.length ?? 0 });
         break;
       }
       case 'warning':
