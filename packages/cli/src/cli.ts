@@ -244,6 +244,29 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       });
 
     cli
+      .command('squashmigrations <from> <to>', 'Write one migration that replaces the migrations of an app from FROM to TO (both included)')
+      .option('--name <label>', 'Label of the squashed migration (default: squashed_<TO timestamp>)')
+      .option('--dry-run', 'Print what would be written, without writing it')
+      .option('--no-optimize', 'Keep every operation as it is (no merging)')
+      .option('--json', 'Print one JSON document (docs/json-output.md)')
+      .action(async (from: string, to: string, flags: GlobalOptions & { name?: string; dryRun?: boolean; optimize?: boolean }) => {
+        const { squashMigrations } = await import('./commands/squashmigrations.js');
+        await squashMigrations(
+          await open(flags),
+          String(from),
+          String(to),
+          {
+            ...(flags.name !== undefined ? { name: String(flags.name) } : {}),
+            dryRun: flags.dryRun === true,
+            noOptimize: flags.optimize === false,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+            ...(report ? { report } : {}),
+          },
+          output,
+        );
+      });
+
+    cli
       .command('reset', 'Development databases: roll back every migration and apply them all again (needs --yes; refused on CI and in production)')
       .option('--yes', 'Confirm: the data in the tables the migrations created is lost')
       .option('--json', 'Print one JSON document (docs/json-output.md)')

@@ -12,6 +12,8 @@ export { showMigrations } from './commands/showmigrations.js';
 export { sqlMigrate } from './commands/sqlmigrate.js';
 export type { SqlMigrateOptions, SqlMigrateResult, SqlMigrateStatement } from './commands/sqlmigrate.js';
 export { reset, refuseReset, resetRefusal } from './commands/reset.js';
+export { squashMigrations } from './commands/squashmigrations.js';
+export type { SquashMigrationsOptions, SquashMigrationsResult } from './commands/squashmigrations.js';
 export type { ResetOptions } from './commands/reset.js';
 export { JsonReport, JSON_SCHEMA_VERSION } from './json-report.js';
 export type { JsonMigration, JsonError } from './json-report.js';

@@ -20,6 +20,8 @@ export interface RenderMigrationInput {
    * not empty. It is part of the checksum, like the operations.
    */
   readonly meta?: MigrationMeta;
+  /** The migrations a squashed migration replaces (`covet squashmigrations`); written only when not empty. */
+  readonly replaces?: readonly string[];
   /**
    * The operation kinds in use, to write plugin operations through their definition's
    * `write`. Without it (or for a kind without `write`) they are written with `op.custom`.
@@ -73,6 +75,10 @@ export function renderMigration(input: RenderMigrationInput): string {
   if (!Array.isArray(dependencies) || dependencies.some((dependency) => typeof dependency !== 'string' || dependency === '')) {
     throw new CovetError('MIGRATION_INVALID', 'dependencies must be a list of migration names (renderMigration)');
   }
+  const replaces = input.replaces ?? [];
+  if (!Array.isArray(replaces) || replaces.some((name) => typeof name !== 'string' || name === '')) {
+    throw new CovetError('MIGRATION_INVALID', 'replaces must be a list of migration names (renderMigration)');
+  }
   const imports: CodeImport[] = [];
   const written = operations.map((operation, index) => {
     const where = `operation #${index + 1}`;
@@ -86,6 +92,7 @@ export function renderMigration(input: RenderMigrationInput): string {
     object(
       [
         ['dependencies', array(dependencies.map((dependency) => literal(dependency)))],
+        replaces.length > 0 ? ['replaces', array(replaces.map((name) => literal(name)))] : undefined,
         atomic === false ? ['atomic', literal(false)] : undefined,
         meta ? ['meta', valueCode(meta, 'meta')] : undefined,
         ['operations', array(written, written.length > 0)],

@@ -333,3 +333,16 @@ describe('an empty template (makemigrations --empty)', () => {
     expect(renderMigration({ operations, template: true })).toBe(renderMigration({ operations }));
   });
 });
+
+describe('round trip of replaces', () => {
+  it('writes replaces after dependencies and loads them back as ids with the same checksum', async () => {
+    const input = { operations: [op.dropTable('legacy')], dependencies: ['20260101000000_base'], replaces: ['20260101000001_a', '20260101000002_b'] };
+    const source = renderMigration(input);
+    expect(source).toContain("  dependencies: ['20260101000000_base'],\n  replaces: ['20260101000001_a', '20260101000002_b'],\n  operations: [\n");
+    const migration = await loadMigrationSource(source);
+    expect(migration.replaces).toStrictEqual(['default:20260101000001_a', 'default:20260101000002_b']);
+    expect(migration.checksum).toBe(computeChecksum(input, 'default'));
+    expect(computeChecksum(input, 'default')).not.toBe(computeChecksum({ ...input, replaces: [] }, 'default'));
+    expect(renderMigration({ operations: [], replaces: [] })).not.toContain('replaces');
+  });
+});

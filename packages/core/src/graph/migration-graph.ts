@@ -1,4 +1,5 @@
 import { CovetError } from '../errors/covet-error.js';
+import { resolveReplacements } from './replacements.js';
 
 /** What the graph needs to know of a migration. */
 export interface GraphNode {
@@ -6,6 +7,8 @@ export interface GraphNode {
   readonly app: string;
   readonly name: string;
   readonly dependencies: readonly string[];
+  /** Ids of the migrations a squashed migration replaces (see {@link MigrationGraph}). */
+  readonly replaces?: readonly string[];
   readonly file?: string;
 }
 
@@ -22,13 +25,18 @@ function compareNodes(a: GraphNode, b: GraphNode): number {
 export class MigrationGraph<Node extends GraphNode = GraphNode> {
   readonly #nodes = new Map<string, Node>();
   readonly #order: Node[];
+  /** Every node given, squashed and replaced migrations alike, to choose again for another database. */
+  readonly #given: readonly Node[];
 
   /**
    * Builds the graph; throws a one-line error naming a missing dependency (and the file
-   * that needs it) or the migrations of a cycle.
+   * that needs it) or the migrations of a cycle. Of a squashed migration (`replaces`) and
+   * the migrations it replaces, the graph holds one side, chosen by Django's rules for the
+   * migrations `applied` (default none: the squashed one); see {@link forApplied}.
    */
-  constructor(nodes: Iterable<Node>) {
-    for (const node of nodes) {
+  constructor(nodes: Iterable<Node>, options: { readonly applied?: ReadonlySet<string> } = {}) {
+    this.#given = [...nodes];
+    for (const node of resolveReplacements(this.#given, options.applied ?? new Set())) {
       const existing = this.#nodes.get(node.id);
       if (existing) {
         throw new CovetError(
@@ -93,6 +101,16 @@ export class MigrationGraph<Node extends GraphNode = GraphNode> {
     const cycle = current ? [...path.slice(path.indexOf(current.id)), current.id].reverse() : path;
     const file = current?.file ?? stuck[0]?.file;
     return new CovetError('DEPENDENCY_CYCLE', `Dependency cycle: ${cycle.join(' -> ')}${file ? ` (${file})` : ''}`);
+  }
+
+  /**
+   * The graph for a database that applied `applied` (ids): a squashed migration is used when
+   * it is applied, or when all or none of the migrations it replaces are; otherwise those
+   * migrations are. The same graph when no migration is squashed.
+   */
+  forApplied(applied: ReadonlySet<string>): MigrationGraph<Node> {
+    if (!this.#given.some((node) => node.replaces !== undefined && node.replaces.length > 0)) return this;
+    return new MigrationGraph(this.#given, { applied });
   }
 
   /** Every migration, dependencies first. */

@@ -8,6 +8,8 @@ export interface CachedMigration {
   readonly atomic: boolean;
   /** The migration's `meta`, when it has one. */
   readonly meta?: MigrationMeta;
+  /** Ids of the migrations a squashed migration replaces, when it has any. */
+  readonly replaces?: readonly string[];
   /** The operations as data; absent when the file has custom code and must be imported. */
   readonly operations?: readonly unknown[];
 }
@@ -17,6 +19,7 @@ interface IndexEntry {
   readonly dependencies: readonly string[];
   readonly atomic: boolean;
   readonly meta?: MigrationMeta;
+  readonly replaces?: readonly string[];
   readonly hasOperations: boolean;
 }
 

@@ -23,6 +23,8 @@ export interface MigrationEntry {
   readonly file: string;
   /** Resolved `app:name` ids. */
   readonly dependencies: readonly string[];
+  /** Resolved `app:name` ids of the migrations a squashed migration replaces; absent when none. */
+  readonly replaces?: readonly string[];
   readonly checksum: string;
   /**
    * SHA-256 (hex) of the file's text (UTF-8, LF line endings, no BOM), recorded with the
@@ -95,6 +97,7 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
           dependencies: migration.dependencies,
           atomic: migration.atomic,
           ...(migration.meta ? { meta: migration.meta } : {}),
+          ...(migration.replaces ? { replaces: migration.replaces } : {}),
           ...(hasCode ? {} : { operations: migration.operations }),
         });
       }
@@ -105,18 +108,24 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   }
   const entries = found.map((file) => {
     const migration = imported.get(file);
-    if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration);
+    if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration, migration.replaces);
     const cache = caches.get(file.app)!;
     const cached = cache.get(file.hash)!;
     const load = cached.hasOperations
       ? async () => cachedMigration(file, cached, () => cache.operations(file.hash))
       : () => importOne(file, options.operations);
-    return entry(file, cached.dependencies, cached.checksum, load);
+    return entry(file, cached.dependencies, cached.checksum, load, cached.replaces);
   });
   return new MigrationGraph(entries);
 }
 
-function entry(file: FoundFile, dependencies: readonly string[], checksum: string, load: () => Promise<Migration>): MigrationEntry {
+function entry(
+  file: FoundFile,
+  dependencies: readonly string[],
+  checksum: string,
+  load: () => Promise<Migration>,
+  replaces?: readonly string[],
+): MigrationEntry {
   let loading: Promise<Migration> | undefined;
   return {
     id: migrationId(file.app, file.name),
@@ -126,6 +135,7 @@ function entry(file: FoundFile, dependencies: readonly string[], checksum: strin
     dependencies: dependencies.map((dependency) => resolveDependency(file.app, dependency)),
     checksum,
     ...(file.cacheable ? { sourceHash: file.hash } : {}),
+    ...(replaces?.length ? { replaces: replaces.map((id) => resolveDependency(file.app, id)) } : {}),
     load: () => (loading ??= load()),
   };
 }
@@ -153,6 +163,7 @@ function cachedMigration(file: FoundFile, cached: CachedMigration, readOperation
     atomic: cached.atomic,
     checksum: cached.checksum,
     ...(cached.meta ? { meta: deepFreeze(cached.meta) } : {}),
+    ...(cached.replaces?.length ? { replaces: Object.freeze([...cached.replaces]) } : {}),
     get operations(): readonly Operation[] {
       if (operations) return operations;
       const data = readOperations();

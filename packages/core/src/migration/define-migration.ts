@@ -37,6 +37,13 @@ export interface MigrationDefinition {
    * edit). Every hook that is given a migration sees it as `migration.meta`.
    */
   readonly meta?: MigrationMeta;
+  /**
+   * The migrations of the same app this one replaces (`covet squashmigrations` writes it):
+   * `NAME` or `app:NAME`. A database that applied all of them counts this one as applied; a
+   * database that applied some goes on with the rest of them; a fresh database applies this
+   * one. Once every database has applied it (or all of them), the replaced files can go.
+   */
+  readonly replaces?: readonly string[];
 }
 
 /**
@@ -73,6 +80,8 @@ export interface Migration {
   readonly atomic: boolean;
   readonly up?: MigrationDefinition['up'];
   readonly down?: MigrationDefinition['down'];
+  /** Resolved `app:name` ids of the migrations this one replaces; absent when none. */
+  readonly replaces?: readonly string[];
   /** The definition's `meta` (deeply frozen); absent when it has none or an empty one. */
   readonly meta?: MigrationMeta;
   /** SHA-256 hex of the canonical content: dependencies, operations, atomicity, custom code, meta. */
@@ -111,6 +120,8 @@ export function computeChecksum(definition: MigrationDefinition, app: string): s
     // Absent or empty meta is left out, so migrations written before meta existed keep the
     // checksum they were applied with.
     meta: hasMeta(definition.meta) ? definition.meta : undefined,
+    // Left out when empty, like meta, so other migrations keep their checksums.
+    replaces: definition.replaces?.length ? definition.replaces.map((name) => resolveDependency(app, name)) : undefined,
   });
   return createHash('sha256').update(content).digest('hex');
 }
@@ -151,6 +162,15 @@ export function createMigration(app: string, name: string, definition: unknown, 
     }
   }
   const meta = checkMeta(definition.meta, where);
+  const replaces = definition.replaces ?? [];
+  if (!Array.isArray(replaces) || replaces.some((r) => typeof r !== 'string' || r.length === 0)) {
+    throw new CovetError('MIGRATION_INVALID', `replaces must be a list of migration names (${where})`);
+  }
+  const replacedIds = replaces.map((name) => resolveDependency(app, name));
+  const foreign = replacedIds.find((id) => !id.startsWith(`${app}:`) || id === migrationId(app, name));
+  if (foreign !== undefined) {
+    throw new CovetError('MIGRATION_INVALID', `replaces may name only other migrations of app ${app}, not ${foreign} (${where})`);
+  }
   const migration: Migration = {
     app,
     name,
@@ -163,6 +183,7 @@ export function createMigration(app: string, name: string, definition: unknown, 
     ...(definition.up ? { up: definition.up } : {}),
     ...(definition.down ? { down: definition.down } : {}),
     ...(meta ? { meta } : {}),
+    ...(replacedIds.length > 0 ? { replaces: Object.freeze(replacedIds) } : {}),
   };
   return Object.freeze(migration);
 }
@@ -172,7 +193,7 @@ function hasMeta(meta: unknown): boolean {
 }
 
 /** The members a migration definition may have; anything else is refused, not dropped. */
-const DEFINITION_KEYS = new Set(['dependencies', 'operations', 'atomic', 'up', 'down', 'meta']);
+const DEFINITION_KEYS = new Set(['dependencies', 'operations', 'atomic', 'up', 'down', 'meta', 'replaces']);
 
 /**
  * Checks that `meta` is a plain object of JSON data (what a checksum and a migration file can

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
-import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingRow } from './tracking-table.js';
+import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingReadOptions, type TrackingRow } from './tracking-table.js';
 
 /**
  * Whether any plugin tapped a hook. (tapable's `isUsed()` also counts interceptors, and every
@@ -160,8 +160,12 @@ export class MigrationRunner {
    */
   #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
 
+  /** The graph as the last tracking read chose it: squashed migrations or the ones they replace (see #read). */
+  #graph: MigrationGraph<MigrationEntry>;
+
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
+    this.#graph = options.migrations;
     this.#tracking = new TrackingTable(options.connection);
     this.#partial = new PartialRuns(options.connection, this.#tracking.shapes);
   }
@@ -177,12 +181,38 @@ export class MigrationRunner {
     });
   }
 
+  /**
+   * Reads the tracking rows and chooses the graph for them (MigrationGraph.forApplied: a
+   * squashed migration, or the migrations it replaces). A squashed migration in use whose
+   * replaced migrations are all applied counts as applied: the rows of those migrations are
+   * read as one row of it, at the place of the last of them.
+   */
+  async #read(options: TrackingReadOptions = {}): Promise<TrackingRow[]> {
+    const rows = await this.#tracking.read(options);
+    const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
+    this.#graph = this.#options.migrations.forApplied(applied);
+    const squashedBy = new Map<string, MigrationEntry>();
+    for (const entry of this.#graph.order()) for (const id of entry.replaces ?? []) squashedBy.set(id, entry);
+    if (squashedBy.size === 0) return rows;
+    const last = new Map<string, TrackingRow>();
+    for (const row of rows) {
+      const squashed = squashedBy.get(`${row.app}:${row.name}`);
+      if (squashed) last.set(squashed.id, row);
+    }
+    return rows.flatMap((row) => {
+      const squashed = squashedBy.get(`${row.app}:${row.name}`);
+      if (!squashed) return [row];
+      if (applied.has(squashed.id) || last.get(squashed.id) !== row) return [];
+      return [{ ...row, app: squashed.app, name: squashed.name, checksum: squashed.checksum }];
+    });
+  }
+
   /** Every migration of every app with whether (and when) it is applied, in graph order. */
   async status(): Promise<MigrationStatus[]> {
-    const rows = await this.#tracking.read();
+    const rows = await this.#read();
     const partial = new Map((await this.#readPartial()).map((row) => [`${row.app}:${row.name}`, row]));
     const applied = new Map(rows.map((row) => [`${row.app}:${row.name}`, row]));
-    const result: MigrationStatus[] = this.#options.migrations.order().map((entry) => {
+    const result: MigrationStatus[] = this.#graph.order().map((entry) => {
       const row = applied.get(entry.id);
       const failed = partial.get(entry.id);
       return {
@@ -196,7 +226,7 @@ export class MigrationRunner {
       };
     });
     for (const row of rows) {
-      if (!this.#options.migrations.has(`${row.app}:${row.name}`)) {
+      if (!this.#graph.has(`${row.app}:${row.name}`)) {
         result.push({ app: row.app, name: row.name, applied: true, appliedAt: row.appliedAt, edited: false, missingFile: true });
       }
     }
@@ -205,10 +235,10 @@ export class MigrationRunner {
 
   /** Applies pending migrations (all, or up to `target`). */
   async migrate(options: MigrateOptions = {}): Promise<RunSummary> {
-    if (options.dryRun) return this.#migrate(await this.#tracking.read(), options);
+    if (options.dryRun) return this.#migrate(await this.#read(), options);
     let failure: unknown;
     const summary = await this.#lock(async () => {
-      const rows = await this.#tracking.read({ upgrade: true });
+      const rows = await this.#read({ upgrade: true });
       await this.#refusePartial();
       const done: Migration[] = [];
       try {
@@ -227,7 +257,7 @@ export class MigrationRunner {
   }
 
   async #migrate(rows: TrackingRow[], options: MigrateOptions, done: Migration[] = []): Promise<RunSummary> {
-    const graph = this.#options.migrations;
+    const graph = this.#graph;
     this.#checkApplied(rows);
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
     let candidates = graph.order();
@@ -299,10 +329,10 @@ export class MigrationRunner {
     if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
       throw new CovetError('ROLLBACK_INVALID', `--steps must be a positive integer, got ${String(options.steps)}`);
     }
-    if (options.dryRun) return this.#rollback(await this.#tracking.read(), options);
+    if (options.dryRun) return this.#rollback(await this.#read(), options);
     let failure: unknown;
     const summary = await this.#lock(async () => {
-      const rows = await this.#tracking.read({ upgrade: true });
+      const rows = await this.#read({ upgrade: true });
       await this.#refusePartial();
       try {
         return await this.#rollback(rows, options);
@@ -316,7 +346,7 @@ export class MigrationRunner {
   }
 
   async #rollback(rows: TrackingRow[], options: RollbackOptions): Promise<RunSummary> {
-    const graph = this.#options.migrations;
+    const graph = this.#graph;
     let chosen: TrackingRow[];
     const candidates = options.app === undefined ? rows : rows.filter((row) => row.app === options.app);
     if (options.to !== undefined) {
@@ -370,10 +400,10 @@ export class MigrationRunner {
   async resolve(name: string, outcome: 'applied' | 'rolled-back', options: { defaultApp?: string } = {}): Promise<Migration | undefined> {
     return this.#lock(async () => {
       const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
-      const rows = await this.#tracking.read({ upgrade: true });
+      const rows = await this.#read({ upgrade: true });
       const partial = (await this.#readPartial()).find((row) => `${row.app}:${row.name}` === id || `${row.app}:${row.name}`.startsWith(id));
       if (!partial) throw new CovetError('RESOLVE_INVALID', `Migration ${id} is not recorded as failed part-way`);
-      const entry = this.#options.migrations.get(`${partial.app}:${partial.name}`);
+      const entry = this.#graph.get(`${partial.app}:${partial.name}`);
       if (!entry) throw new CovetError('MIGRATION_FILE_MISSING', `Cannot resolve ${partial.app}:${partial.name}: its migration file is missing`);
       const isApplied = rows.some((row) => row.app === partial.app && row.name === partial.name);
       if (outcome === 'applied' && !isApplied) {
@@ -395,7 +425,7 @@ export class MigrationRunner {
 
   /** Refuses to roll back a migration that a migration staying applied depends on. */
   #checkDependents(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): void {
-    const graph = this.#options.migrations;
+    const graph = this.#graph;
     const leaving = new Set(chosen.map((row) => `${row.app}:${row.name}`));
     for (const row of rows) {
       const id = `${row.app}:${row.name}`;
@@ -420,7 +450,7 @@ export class MigrationRunner {
   }
 
   #resolve(name: string, app: string | undefined): MigrationEntry {
-    const graph = this.#options.migrations;
+    const graph = this.#graph;
     const id = name.includes(':') ? name : `${app ?? 'default'}:${name}`;
     const exact = graph.get(id);
     if (exact) return exact;
@@ -436,7 +466,7 @@ export class MigrationRunner {
 
   /** Refuses to go on when an applied migration was edited. */
   #checkApplied(rows: TrackingRow[]): void {
-    const graph = this.#options.migrations;
+    const graph = this.#graph;
     const edited = rows.filter((row) => {
       const entry = graph.get(`${row.app}:${row.name}`);
       return entry !== undefined && entry.checksum !== row.checksum;
@@ -643,7 +673,7 @@ export class MigrationRunner {
   async #planDown(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): Promise<PlannedMigration[]> {
     const registry = this.#options.covet.operations;
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
-    const entries = this.#options.migrations.order().filter((entry) => applied.has(entry.id));
+    const entries = this.#graph.order().filter((entry) => applied.has(entry.id));
     const forwards = new Map((await this.#replay(entries, new Set())).map((plan) => [plan.migration.id, plan]));
     const planned: PlannedMigration[] = [];
     for (const row of chosen) {
@@ -790,7 +820,7 @@ export class MigrationRunner {
     const trackingStatement =
       direction === 'up'
         ? this.#trackingInsert(migration)
-        : this.#tracking.delete(migration.app, migration.name);
+        : this.#tracking.delete(migration.app, migration.name, (migration.replaces ?? []).map((id) => id.slice(migration.app.length + 1)));
     this.#emit({ type: 'migrationStart', direction, migration, atomic: migration.atomic });
     const started = now();
     const codeContext: MigrationCodeContext = {

@@ -555,10 +555,19 @@ export class TrackingTable {
     };
   }
 
-  /** The statement that forgets a migration (after rolling it back). */
-  delete(app: string, name: string): SqlStatement {
+  /** The statement that forgets a migration (after rolling it back), and the rows `alsoNames` of its app. */
+  delete(app: string, name: string, alsoNames: readonly string[] = []): SqlStatement {
     const { dialect } = this.#connection;
     const q = (column: string) => this.#quote(column);
+    if (alsoNames.length > 0) {
+      // A squashed migration goes with the rows of the migrations it replaces.
+      const names = [name, ...alsoNames];
+      const placeholders = names.map((_, index) => dialect.placeholder(index + 2)).join(', ');
+      return {
+        sql: `DELETE FROM ${q(TRACKING_TABLE)} WHERE ${q('app')} = ${dialect.placeholder(1)} AND ${q('name')} IN (${placeholders})`,
+        params: [app, ...names],
+      };
+    }
     return {
       sql: `DELETE FROM ${q(TRACKING_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
       params: [name, app],
