@@ -310,7 +310,9 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
   } catch (error) {
     if (report) {
       baseOutput.line(report.render(error));
-      return isCovetError(error) ? error.exitCode : 1;
+      // --verbose also prints the usual error lines and the stack, on stderr.
+      const code = baseOutput.verbose ? reportError(baseOutput, error) : 1;
+      return isCovetError(error) ? error.exitCode : code;
     }
     return reportError(output, error);
   } finally {

@@ -34,13 +34,14 @@ describe('errors and secrets', () => {
     const project = TestProject.create('errors-secret');
     // The environment is below the config file: this project's config has no database.
     const envProject = TestProject.create('errors-secret-env', { config: { migrations: './migrations' } });
-    const commands = [['migrate'], ['rollback'], ['showmigrations', '--json'], ['makemigrations', '--from', 'database'], ['frobnicate']];
+    const commands = [['migrate'], ['migrate', '--json'], ['rollback'], ['showmigrations', '--json'], ['makemigrations', '--from', 'database'], ['frobnicate']];
     for (const argv of commands) {
       for (const verbose of [[], ['--verbose']]) {
         const result = await project.run(...argv, '--database-url', URL, ...verbose);
         expect(result.code, result.output).not.toBe(0);
         expect(result.output).not.toContain(SECRET);
-        expect(result.output).toMatch(/error: /);
+        // With --json the error is a JSON document (and, with --verbose, also the usual lines on stderr).
+        expect(result.output).toMatch(argv.includes('--json') && verbose.length === 0 ? /"ok": false/ : /error: /);
       }
       const fromEnv = await envProject.runWith({ env: { DATABASE_URL: URL } }, ...argv, '--verbose');
       expect(fromEnv.code).not.toBe(0);
