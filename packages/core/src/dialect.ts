@@ -7,10 +7,12 @@ export type {
   DatabaseConfig,
   MigrationLockOptions,
   SchemaIntrospector,
+  SqlLiteral,
 } from './dialect/dialect.js';
 export type { CompileContext, Operation, SqlRenderer, ValidationContext } from './operations/define-operation.js';
 export { compileBuiltin } from './dialect/builtin-compiler.js';
-export { DialectBase } from './dialect/dialect-base.js';
+export { DialectBase, standardLiteral } from './dialect/dialect-base.js';
+export { quoteLiteral } from './dialect/quote-literal.js';
 export type { BuiltinOperationCompiler, CompileResult } from './dialect/builtin-compiler.js';
 export type {
   ColumnState,

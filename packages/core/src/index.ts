@@ -119,7 +119,9 @@ export type {
   DatabaseConfig,
   MigrationLockOptions,
   SchemaIntrospector,
+  SqlLiteral,
 } from './dialect/dialect.js';
+export { quoteLiteral } from './dialect/quote-literal.js';
 export { MigrationGraph } from './graph/migration-graph.js';
 export type { GraphNode } from './graph/migration-graph.js';
 export { loadMigrations, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';

@@ -303,6 +303,30 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       expect(await countRows(connection, quote, 'order')).toBe(1);
     });
 
+    it('quoteLiteral writes values that read back exactly, in a query and in DDL', async () => {
+      expect(typeof dialect.quoteLiteral, 'the dialect has quoteLiteral').toBe('function');
+      const literal = (value: Parameters<NonNullable<Dialect['quoteLiteral']>>[0]) => dialect.quoteLiteral!(value);
+      const strings = ["it's", 'a\\b', "\\'", "''", "back\\\\slash'quote\\", 'line\nbreak\ttab', 'é 😀 %_', '', '$1 ? :name', "'; DROP TABLE posts; --"];
+      for (const value of strings) {
+        const [row] = await connection.query<{ v: unknown }>(`SELECT ${literal(value)} AS v`);
+        expect(row!.v, `SELECT ${literal(value)}`).toBe(value);
+      }
+      for (const value of [42, -7, 0, 1099511627776n]) {
+        const [row] = await connection.query<{ v: unknown }>(`SELECT ${literal(value)} AS v`);
+        expect(String(row!.v)).toBe(String(value));
+      }
+      const [nothing] = await connection.query<{ v: unknown }>(`SELECT ${literal(null)} AS v`);
+      expect(nothing!.v).toBeNull();
+      // DDL takes no bound values: a default holding quotes and backslashes.
+      const tricky = "O'Brien\\n \\' end";
+      await connection.execute({ sql: `CREATE TABLE ${quote('literals')} (${quote('id')} integer, ${quote('v')} varchar(100) DEFAULT ${literal(tricky)})` });
+      await connection.execute({ sql: `INSERT INTO ${quote('literals')} (${quote('id')}) VALUES (${placeholders(1)})`, params: [1] });
+      const [stored] = await connection.query<{ v: unknown }>(`SELECT ${quote('v')} AS v FROM ${quote('literals')}`);
+      expect(stored!.v).toBe(tricky);
+      expect(() => literal('nul\0byte')).toThrow(/NUL/);
+      expect(() => literal(Number.NaN)).toThrow(/NaN cannot be an SQL literal/);
+    });
+
     it('rejects an injection attempt in an identifier before any SQL runs', async () => {
       const initial = await createBaseSchema();
       const hostile = 'users"; DROP TABLE posts; --';

@@ -1,8 +1,8 @@
-import { DialectBase, validateIdentifier } from '@covet/core/dialect';
-import type { ColumnState, DatabaseConfig, DialectCapabilities } from '@covet/core/dialect';
+import { DialectBase, standardLiteral, validateIdentifier } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, SqlLiteral } from '@covet/core/dialect';
 import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
-import { normalizeMysqlColumn } from './mysql-types.js';
+import { normalizeMysqlColumn, stringLiteral } from './mysql-types.js';
 
 declare const __COVET_BUILD_ID__: string | undefined;
 
@@ -33,6 +33,15 @@ export class MysqlDialect extends DialectBase {
   override quoteIdentifier(name: string): string {
     validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
     return `\`${name.replace(/`/g, '``')}\``;
+  }
+
+  /**
+   * A literal that means the same with and without `NO_BACKSLASH_ESCAPES`: quotes doubled, and
+   * a string holding a backslash as `_utf8mb4 X'...'` (an expression: MySQL accepts it in
+   * DEFAULT, SELECT, INSERT, CHECK, but not in a COMMENT clause, which takes only a plain string).
+   */
+  override quoteLiteral(value: SqlLiteral): string {
+    return standardLiteral(value, this.name, stringLiteral);
   }
 
   override normalizeColumn(column: ColumnState): ColumnState {

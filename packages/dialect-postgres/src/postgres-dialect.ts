@@ -1,5 +1,5 @@
-import { DialectBase } from '@covet/core/dialect';
-import type { ColumnState, DatabaseConfig, DialectCapabilities, DialectConnection } from '@covet/core/dialect';
+import { DialectBase, standardLiteral } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, DialectConnection, SqlLiteral } from '@covet/core/dialect';
 import { PostgresCompiler } from './postgres-compiler.js';
 import { PostgresConnection, schemaOf } from './postgres-connection.js';
 import { normalizePostgresColumn } from './postgres-types.js';
@@ -26,6 +26,16 @@ export class PostgresDialect extends DialectBase {
     maxIdentifierLength: 63,
   });
   protected readonly compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
+
+  /**
+   * A literal whatever `standard_conforming_strings` says: a string holding a backslash is
+   * written as an escape string (`E'a\\b'` for a\b: backslashes doubled), any other as `'...'`.
+   */
+  override quoteLiteral(value: SqlLiteral): string {
+    return standardLiteral(value, this.name, (text) =>
+      text.includes('\\') ? `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`,
+    );
+  }
 
   override placeholder(index: number): string {
     return `$${index}`;

@@ -1,3 +1,4 @@
+import { CovetError } from '../errors/covet-error.js';
 import type { CompileContext, Operation } from '../operations/define-operation.js';
 import { validateIdentifier } from '../schema/identifiers.js';
 import type { ColumnState } from '../schema/types.js';
@@ -8,6 +9,7 @@ import {
   type Dialect,
   type DialectCapabilities,
   type DialectConnection,
+  type SqlLiteral,
 } from './dialect.js';
 
 /**
@@ -43,6 +45,15 @@ export abstract class DialectBase implements Dialect {
     return '?';
   }
 
+  /**
+   * A standard SQL literal: `'it''s'` (quotes doubled, backslashes as they are), numbers and
+   * bigints as digits, `TRUE` / `FALSE`, `NULL`. Dialects whose strings treat a backslash as
+   * an escape override it.
+   */
+  quoteLiteral(value: SqlLiteral): string {
+    return standardLiteral(value, this.name);
+  }
+
   compileOperation(operation: Operation, context: CompileContext): CompileResult | undefined {
     return compileBuiltin(this.compiler, operation, context);
   }
@@ -53,4 +64,29 @@ export abstract class DialectBase implements Dialect {
 
   abstract connect(config: DatabaseConfig): Promise<DialectConnection>;
   abstract describeDatabase(config: DatabaseConfig): string;
+}
+
+/**
+ * A value as a standard SQL literal (see {@link DialectBase.quoteLiteral}); refuses what no
+ * literal can hold exactly, naming the dialect: a NUL character, a number that is not finite,
+ * a value of another type.
+ */
+export function standardLiteral(value: SqlLiteral, dialect: string, quoteString: (text: string) => string = (text) => `'${text.replace(/'/g, "''")}'`): string {
+  if (value === null) return 'NULL';
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\0')) throw new CovetError('LITERAL_INVALID', `A string with a NUL character cannot be an SQL literal (quoteLiteral of ${dialect})`);
+      return quoteString(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new CovetError('LITERAL_INVALID', `${value} cannot be an SQL literal (quoteLiteral of ${dialect})`);
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'TRUE' : 'FALSE';
+    default:
+      throw new CovetError('LITERAL_INVALID', `A value of type ${typeof value} cannot be an SQL literal (quoteLiteral of ${dialect})`, {
+        hint: 'Pass a string, a number, a bigint, a boolean or null.',
+      });
+  }
 }

@@ -110,6 +110,9 @@ export interface DialectConnection {
   close(): Promise<void>;
 }
 
+/** A value {@link Dialect.quoteLiteral} can write. */
+export type SqlLiteral = string | number | bigint | boolean | null;
+
 /**
  * A database dialect: how Covet talks to one kind of database. First-party dialects and
  * third-party ones (`covet-dialect-*`) implement the same interface, registered by a plugin
@@ -124,6 +127,16 @@ export interface Dialect {
   quoteIdentifier(name: string): string;
   /** The placeholder for the `index`-th bound value (1-based): `?` or `$1`. */
   placeholder(index: number): string;
+  /**
+   * Optional (every first-party dialect and {@link DialectBase} have it). A value as an SQL
+   * literal, for statements that take no bound values, such as DDL: `COMMENT ON TABLE t IS
+   * <literal>`, a view's body, a default. It is an expression that means the value whatever
+   * the session's settings (PostgreSQL `E'a\\b'` for a backslash; MySQL `_utf8mb4 X'...'`
+   * for one, which MySQL accepts wherever an expression goes but not in a `COMMENT` clause).
+   * Strings holding a NUL character and numbers that are not finite are refused. Prefer
+   * bound values (`params`) wherever the statement takes them.
+   */
+  quoteLiteral?(value: SqlLiteral): string;
   /**
    * The SQL for an operation, given the state before and after it. Returns `undefined` for a
    * kind this dialect does not know (core then reports it before anything runs).
