@@ -54,6 +54,7 @@ export {
 } from './operations/define-operation.js';
 export type {
   Operation,
+  BuiltinOperation,
   OperationDefinition,
   CompileContext,
   ValidationContext,
@@ -75,6 +76,8 @@ export type {
   AddForeignKeyArgs,
   DropForeignKeyArgs,
   RunSqlArgs,
+  BuiltinOperationArgs,
+  BuiltinOperationKind,
 } from './operations/builtin/index.js';
 export { COLUMN_TYPE_NAMES } from './operations/builtin/validate-args.js';
 export {

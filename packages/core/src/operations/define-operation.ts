@@ -1,6 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
 import type { Dialect, DialectCapabilities } from '../dialect/dialect.js';
+import type { BuiltinOperationArgs, BuiltinOperationKind } from './builtin/index.js';
 
 /** An operation: plain, frozen, serialisable data. `kind` names its {@link OperationDefinition}. */
 export interface Operation<Args = unknown> {
@@ -115,14 +116,30 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** True when `value` has the shape of an operation. */
-export function isOperation(value: unknown): value is Operation {
+/** A built-in operation of kind `Kind`, its `args` typed. */
+export type BuiltinOperation<Kind extends BuiltinOperationKind = BuiltinOperationKind> = {
+  readonly [K in Kind]: { readonly kind: K; readonly args: BuiltinOperationArgs[K] };
+}[Kind];
+
+/**
+ * True when `value` has the shape of an operation; given a built-in `kind`, when it is an
+ * operation of that kind, with `args` typed accordingly.
+ *
+ * @example
+ * covet.hooks.validateOperation.tap('no-drops', (operation) => {
+ *   if (isOperation(operation, 'dropTable')) throw new Error(`drops ${operation.args.name}`);
+ * });
+ */
+export function isOperation<Kind extends BuiltinOperationKind>(value: unknown, kind: Kind): value is BuiltinOperation<Kind>;
+export function isOperation(value: unknown, kind?: string): value is Operation;
+export function isOperation(value: unknown, kind?: string): value is Operation {
   return (
     typeof value === 'object' &&
     value !== null &&
     typeof (value as Operation).kind === 'string' &&
     typeof (value as Operation).args === 'object' &&
-    (value as Operation).args !== null
+    (value as Operation).args !== null &&
+    (kind === undefined || (value as Operation).kind === kind)
   );
 }
 
@@ -142,8 +159,14 @@ export class OperationRegistry {
     return this;
   }
 
-  /** The definition of `kind`, or a one-line error naming it (and where it was used). */
-  get(kind: string, where?: string): OperationDefinition {
+  /**
+   * The definition of `kind`, or a one-line error naming it (and where it was used). A
+   * built-in kind's definition is typed with its arguments; any other's takes `unknown`
+   * arguments (check them in your code, as `validate` does).
+   */
+  get<Kind extends BuiltinOperationKind>(kind: Kind, where?: string): OperationDefinition<BuiltinOperationArgs[Kind]>;
+  get(kind: string, where?: string): OperationDefinition<unknown>;
+  get(kind: string, where?: string): OperationDefinition<unknown> {
     const definition = this.#definitions.get(kind);
     if (!definition) {
       throw new CovetError('OPERATION_UNKNOWN', `Unknown operation kind "${kind}"${where ? ` (${where})` : ''}`, {

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { covetErrorOf, covetRejectionOf } from '../../test/helpers.js';
 import { CovetError } from '../errors/covet-error.js';
 import { STAGE_EARLY, STAGE_LATE, type MigrationHookContext, type OperationHookContext } from '../hooks/hooks.js';
 import { createMigration } from '../migration/define-migration.js';
-import { defineOperation } from '../operations/define-operation.js';
+import { defineOperation, isOperation, type Operation } from '../operations/define-operation.js';
+import type { DropTableArgs } from '../operations/builtin/index.js';
+import { t } from '../schema/column-builder.js';
 import { op } from '../operations/op.js';
 import { createCovet, definePlugin, definePreset, type CovetPlugin } from './covet.js';
 
@@ -296,5 +298,31 @@ describe('plugin options, presets and names', () => {
     });
     const late = await covetRejectionOf(covet.hooks.beforeRun.promise({ direction: 'up', migrations: [] }, migrationContext));
     expect(late.message).toBe('nope (plugin "late-tap", hook beforeRun)');
+  });
+});
+
+describe('typed operations for plugins', () => {
+  it('isOperation(op, kind) narrows args; covet.operations.get types built-ins and gives unknown args otherwise', () => {
+    const value: unknown = op.dropTable('users');
+    expect(isOperation(value, 'dropTable')).toBe(true);
+    expect(isOperation(value, 'addColumn')).toBe(false);
+    expect(isOperation({ kind: 'dropTable' }, 'dropTable')).toBe(false);
+    if (isOperation(value, 'dropTable')) {
+      expectTypeOf(value.args).toEqualTypeOf<DropTableArgs>();
+      expect(value.args.name).toBe('users');
+    }
+    const operation = op.addColumn('users', 'nickname', t.text()) as Operation;
+    if (isOperation(operation, 'addColumn')) expectTypeOf(operation.args.column.name).toEqualTypeOf<string>();
+
+    const covet = createCovet();
+    expectTypeOf(covet.operations.get('dropTable').describe).parameter(0).toEqualTypeOf<DropTableArgs>();
+    const getAny = (kind: string) => covet.operations.get(kind);
+    type PluginDefinition = ReturnType<typeof getAny>;
+    expectTypeOf<Parameters<PluginDefinition['describe']>[0]>().toEqualTypeOf<unknown>();
+    // No `any` reaches a plugin author through get(): unknown must be narrowed before use.
+    expectTypeOf(covet.operations.get('dropTable').describe).parameter(0).not.toBeAny();
+    expectTypeOf<Parameters<PluginDefinition['reverse']>[0]>().not.toBeAny();
+    expectTypeOf<Parameters<PluginDefinition['applyToState']>[1]>().not.toBeAny();
+    expect(covet.operations.get('dropTable').describe({ name: 'users' })).toBe('Drop table users');
   });
 });
