@@ -7,7 +7,7 @@ import {
   createCovet,
   instantiatePlugin,
   isCovetPlugin,
-  loadMigrations,
+  findMigrationFiles,
   splitPluginEntry,
   resolveConfig,
   type ResolveConfigOptions,
@@ -16,6 +16,7 @@ import {
   type Dialect,
   type DialectConnection,
   type MigrationEntry,
+  type MigrationFiles,
   type MigrationGraph,
   type ResolvedConfig,
 } from '@covet/core';
@@ -161,6 +162,7 @@ export class Project {
   readonly dialect: Dialect;
   #connection: Promise<DialectConnection> | undefined;
   #migrations: Promise<MigrationGraph<MigrationEntry>> | undefined;
+  #migrationFiles: Promise<MigrationFiles> | undefined;
 
   constructor(config: ResolvedConfig, covet: Covet, dialect: Dialect) {
     this.config = config;
@@ -182,13 +184,24 @@ export class Project {
     return this.#connection;
   }
 
-  /** Loads (once) the migration graph of every app. */
+  /** Loads (once) the migration graph of every app, evaluating every file not in the loader cache. */
   migrations(): Promise<MigrationGraph<MigrationEntry>> {
-    this.#migrations ??= loadMigrations({
-      sources: this.config.apps.map((app) => ({ app: app.name, directory: app.migrationsDir })),
-      operations: this.covet.operations,
-    });
+    this.#migrations ??= this.migrationFiles().then((files) => files.graph());
     return this.#migrations;
+  }
+
+  /**
+   * Reads and hashes (once) the migration files of every app, evaluating none: a
+   * `MigrationRunner` given them evaluates only the files the tracking table cannot vouch for.
+   */
+  migrationFiles(): Promise<MigrationFiles> {
+    this.#migrationFiles ??= Promise.resolve().then(() =>
+      findMigrationFiles({
+        sources: this.config.apps.map((app) => ({ app: app.name, directory: app.migrationsDir })),
+        operations: this.covet.operations,
+      }),
+    );
+    return this.#migrationFiles;
   }
 
   async close(): Promise<void> {

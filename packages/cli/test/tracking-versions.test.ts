@@ -75,6 +75,11 @@ describe('tracking table versions', () => {
     const rows = project.rows('SELECT id, name, app, applied_at, checksum, source_hash, dependencies FROM covet_migrations ORDER BY id');
     expect(rows.slice(0, 2).map(({ id, name, app, applied_at, checksum }) => ({ id, name, app, applied_at, checksum }))).toEqual(applied);
     expect(rows[2]).toMatchObject({ name: THIRD, source_hash: expect.stringMatching(/^[0-9a-f]{64}$/), dependencies: JSON.stringify([`default:${SECOND}`]) });
+    // The rows of the earlier Covet were verified by evaluating their files, and their text hashes filled.
+    expect(rows.slice(0, 2).map((row) => [row.source_hash, row.dependencies])).toEqual([
+      [expect.stringMatching(/^[0-9a-f]{64}$/), '[]'],
+      [expect.stringMatching(/^[0-9a-f]{64}$/), JSON.stringify([`default:${FIRST}`])],
+    ]);
 
     // Rolling back works on the upgraded table, and nothing is edited.
     const rolledBack = await project.run('rollback');

@@ -127,8 +127,8 @@ export type {
 export { quoteLiteral } from './dialect/quote-literal.js';
 export { MigrationGraph } from './graph/migration-graph.js';
 export type { GraphNode } from './graph/migration-graph.js';
-export { loadMigrations, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';
-export type { MigrationEntry, MigrationSource, LoadMigrationsOptions } from './loader/migration-loader.js';
+export { loadMigrations, findMigrationFiles, MigrationFiles, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';
+export type { MigrationEntry, MigrationSource, LoadMigrationsOptions, KnownMigration } from './loader/migration-loader.js';
 export { MigrationCache } from './loader/migration-cache.js';
 export type { CachedMigration } from './loader/migration-cache.js';
 export { importModule, importModules, defaultExport } from './loader/import-module.js';

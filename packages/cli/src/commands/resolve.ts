@@ -18,7 +18,7 @@ export async function resolve(project: Project, name: string, options: ResolveOp
   if (options.applied === options.rolledBack) {
     throw new CovetError('OPTION_INVALID', 'Say how the migration ended: --applied or --rolled-back (one of them)');
   }
-  const [connection, migrations] = await Promise.all([project.connect(), project.migrations()]);
+  const [connection, migrations] = await Promise.all([project.connect(), project.migrationFiles()]);
   const runner = new MigrationRunner({
     covet: project.covet,
     dialect: project.dialect,

@@ -15,7 +15,7 @@ export async function createRunner(
 ): Promise<MigrationRunner> {
   const { report } = options;
   const c = output.colors;
-  const [connection, migrations] = await Promise.all([project.connect(), project.migrations()]);
+  const [connection, migrations] = await Promise.all([project.connect(), project.migrationFiles()]);
   const onEvent = (event: RunEvent) => {
     switch (event.type) {
       case 'lockWait':

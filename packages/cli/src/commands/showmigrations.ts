@@ -14,7 +14,7 @@ export interface ShowMigrationsOptions {
  */
 export async function showMigrations(project: Project, options: ShowMigrationsOptions, output: Output): Promise<void> {
   const c = output.colors;
-  const [connection, migrations] = await Promise.all([project.connect(), project.migrations()]);
+  const [connection, migrations] = await Promise.all([project.connect(), project.migrationFiles()]);
   const runner = new MigrationRunner({ covet: project.covet, dialect: project.dialect, connection, migrations });
   const rows = (await runner.status()).filter((row) => options.app === undefined || row.app === options.app);
   if (options.json) {

@@ -57,6 +57,23 @@ interface FoundFile {
   readonly file: string;
   readonly hash: string;
   readonly cacheable: boolean;
+  /**
+   * Whether the text hash alone vouches for what the file means, so a matching tracking row
+   * may stand in for evaluating it: cacheable, and not a squashed migration (its `replaces`
+   * decide which rows count for it, and are not recorded).
+   */
+  readonly trustable: boolean;
+}
+
+/**
+ * What the tracking table knows of an applied migration: its checksum, and the text hash and
+ * dependencies of the file it was applied from (null in rows written before Covet recorded
+ * them).
+ */
+export interface KnownMigration {
+  readonly checksum: string;
+  readonly sourceHash: string | null;
+  readonly dependencies: readonly string[] | null;
 }
 
 /**
@@ -68,55 +85,179 @@ interface FoundFile {
  * stop here, before anything touches the database, with an error naming the file.
  */
 export async function loadMigrations(options: LoadMigrationsOptions): Promise<MigrationGraph<MigrationEntry>> {
-  const fingerprint = options.operations.kinds().join(',');
+  return findMigrationFiles(options).graph();
+}
+
+/**
+ * Reads and hashes the migration files of every app without evaluating any (see
+ * {@link MigrationFiles}). Two files with the same name in one app are an error here.
+ */
+export function findMigrationFiles(options: LoadMigrationsOptions): MigrationFiles {
   const found: FoundFile[] = [];
-  const caches = new Map<string, MigrationCache>();
-  for (const { app, directory } of options.sources) {
-    found.push(...discover(app, directory));
-    if (options.cache !== false) caches.set(app, MigrationCache.forDirectory(directory, `${app}\0${fingerprint}`));
+  for (const { app, directory } of options.sources) found.push(...discover(app, directory));
+  return new MigrationFiles(options, found);
+}
+
+/**
+ * The migration files of a project, read and hashed but not evaluated: what `migrate` and
+ * `showmigrations` start from. {@link MigrationFiles.graph} evaluates only the files it must:
+ * a file whose text hash equals the one recorded with its applied migration cannot mean
+ * anything else than when it was recorded (unless it imports a project file by a relative
+ * path: those are always evaluated), so its checksum and dependencies are taken from the
+ * record, and it is imported only if its operations are needed (a rollback, a replay).
+ */
+export class MigrationFiles {
+  readonly #options: LoadMigrationsOptions;
+  readonly #found: readonly FoundFile[];
+  readonly #caches = new Map<string, MigrationCache | undefined>();
+  readonly #importer = new BatchImporter();
+  #saveScheduled = false;
+
+  constructor(options: LoadMigrationsOptions, found: readonly FoundFile[]) {
+    this.#options = options;
+    this.#found = found;
   }
-  const toImport = found.filter((file) => !file.cacheable || caches.get(file.app)?.get(file.hash) === undefined);
-  const imported = new Map<FoundFile, Migration>();
-  // One bundle per migrations folder, resolving the packages the files import (`@covet/core`,
-  // plugins) from that folder, as the project itself would, wherever covet was started.
-  const folders = new Map<string, FoundFile[]>();
-  for (const file of toImport) folders.set(dirname(file.file), [...(folders.get(dirname(file.file)) ?? []), file]);
-  for (const [folder, files] of folders) {
-    const namespaces = await importModules(
-      files.map((file) => file.file),
-      folder,
-    );
-    files.forEach((file, index) => {
-      const migration = createMigration(file.app, file.name, defaultExport(namespaces[index]), file.file);
-      checkKinds(migration, options.operations);
-      imported.set(file, migration);
-      if (file.cacheable) {
-        const hasCode = migration.up !== undefined || migration.down !== undefined;
-        caches.get(file.app)?.set(file.hash, {
-          checksum: migration.checksum,
-          dependencies: migration.dependencies,
-          atomic: migration.atomic,
-          ...(migration.meta ? { meta: migration.meta } : {}),
-          ...(migration.replaces ? { replaces: migration.replaces } : {}),
-          ...(hasCode ? {} : { operations: migration.operations }),
-        });
+
+  /** The files found: `app:name` id, app, name, path, and text hash. */
+  get files(): readonly { readonly id: string; readonly app: string; readonly name: string; readonly file: string; readonly sourceHash: string }[] {
+    return this.#found.map((file) => ({ id: migrationId(file.app, file.name), app: file.app, name: file.name, file: file.file, sourceHash: file.hash }));
+  }
+
+  /** The loader cache of an app, opened the first time it is needed. */
+  #cache(app: string): MigrationCache | undefined {
+    if (this.#caches.has(app)) return this.#caches.get(app);
+    const source = this.#options.sources.find((candidate) => candidate.app === app);
+    const cache =
+      this.#options.cache === false || !source
+        ? undefined
+        : MigrationCache.forDirectory(source.directory, `${app}\0${this.#options.operations.kinds().join(',')}`);
+    this.#caches.set(app, cache);
+    return cache;
+  }
+
+  /**
+   * The graph of every migration. `known` gives what the tracking table recorded of applied
+   * migrations (by `app:name` id): a file whose text hash matches its record is not evaluated.
+   * Every other file is evaluated (all of them in one bundle per folder) or taken from the
+   * loader cache.
+   */
+  async graph(known?: ReadonlyMap<string, KnownMigration>): Promise<MigrationGraph<MigrationEntry>> {
+    const options = this.#options;
+    const trusted = new Map<FoundFile, KnownMigration & { readonly dependencies: readonly string[] }>();
+    if (known) {
+      for (const file of this.#found) {
+        const record = file.trustable ? known.get(migrationId(file.app, file.name)) : undefined;
+        if (record && record.sourceHash === file.hash && record.dependencies) trusted.set(file, { ...record, dependencies: record.dependencies });
       }
+    }
+    const rest = this.#found.filter((file) => !trusted.has(file));
+    const toImport = rest.filter((file) => !file.cacheable || this.#cache(file.app)?.get(file.hash) === undefined);
+    const imported = new Map<FoundFile, Migration>();
+    // One bundle per migrations folder, resolving the packages the files import (`@covet/core`,
+    // plugins) from that folder, as the project itself would, wherever covet was started.
+    const folders = new Map<string, FoundFile[]>();
+    for (const file of toImport) folders.set(dirname(file.file), [...(folders.get(dirname(file.file)) ?? []), file]);
+    for (const [folder, files] of folders) {
+      const namespaces = await importModules(
+        files.map((file) => file.file),
+        folder,
+      );
+      files.forEach((file, index) => {
+        const migration = createMigration(file.app, file.name, defaultExport(namespaces[index]), file.file);
+        checkKinds(migration, options.operations);
+        imported.set(file, migration);
+        if (file.cacheable) this.#remember(file, migration);
+      });
+    }
+    for (const [app, cache] of this.#caches) {
+      cache?.save(new Set(this.#found.filter((file) => file.app === app).map((file) => file.hash)));
+    }
+    const entries = this.#found.map((file) => {
+      const migration = imported.get(file);
+      if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration, migration.replaces);
+      const record = trusted.get(file);
+      if (record) return entry(file, record.dependencies, record.checksum, () => this.#loadLater(file));
+      const cache = this.#cache(file.app)!;
+      const cached = cache.get(file.hash)!;
+      const load = cached.hasOperations ? async () => cachedMigration(file, cached, () => cache.operations(file.hash)) : () => this.#evaluate(file);
+      return entry(file, cached.dependencies, cached.checksum, load, cached.replaces);
+    });
+    return new MigrationGraph(entries);
+  }
+
+  #remember(file: FoundFile, migration: Migration): void {
+    const hasCode = migration.up !== undefined || migration.down !== undefined;
+    this.#cache(file.app)?.set(file.hash, {
+      checksum: migration.checksum,
+      dependencies: migration.dependencies,
+      atomic: migration.atomic,
+      ...(migration.meta ? { meta: migration.meta } : {}),
+      ...(migration.replaces ? { replaces: migration.replaces } : {}),
+      ...(hasCode ? {} : { operations: migration.operations }),
     });
   }
-  for (const [app, cache] of caches) {
-    cache.save(new Set(found.filter((file) => file.app === app).map((file) => file.hash)));
+
+  /**
+   * A trusted file's migration, when its operations are needed after all: from the loader
+   * cache if it has them, else imported together with every other file asked for in the same
+   * turn (a rollback replaying 500 applied migrations compiles one bundle, not 500).
+   */
+  async #loadLater(file: FoundFile): Promise<Migration> {
+    const cache = this.#cache(file.app);
+    const cached = cache?.get(file.hash);
+    if (cache && cached?.hasOperations) return cachedMigration(file, cached, () => cache.operations(file.hash));
+    const migration = await this.#evaluate(file);
+    this.#remember(file, migration);
+    // Saved once after this turn's imports (graph() saved the caches before they were asked for).
+    if (!this.#saveScheduled) {
+      this.#saveScheduled = true;
+      setImmediate(() => {
+        this.#saveScheduled = false;
+        for (const [app, cache] of this.#caches) cache?.save(new Set(this.#found.filter((found) => found.app === app).map((found) => found.hash)));
+      });
+    }
+    return migration;
   }
-  const entries = found.map((file) => {
-    const migration = imported.get(file);
-    if (migration) return entry(file, migration.dependencies, migration.checksum, async () => migration, migration.replaces);
-    const cache = caches.get(file.app)!;
-    const cached = cache.get(file.hash)!;
-    const load = cached.hasOperations
-      ? async () => cachedMigration(file, cached, () => cache.operations(file.hash))
-      : () => importOne(file, options.operations);
-    return entry(file, cached.dependencies, cached.checksum, load, cached.replaces);
-  });
-  return new MigrationGraph(entries);
+
+  async #evaluate(file: FoundFile): Promise<Migration> {
+    const namespace = await this.#importer.request(file.file);
+    const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
+    checkKinds(migration, this.#options.operations);
+    return migration;
+  }
+}
+
+/**
+ * Imports files asked for in the same turn of the event loop in one bundle per folder (see
+ * importModules), however many callers ask.
+ */
+class BatchImporter {
+  #pending: { file: string; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+
+  request(file: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) queueMicrotask(() => void this.#flush());
+      this.#pending.push({ file, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    const folders = new Map<string, typeof batch>();
+    for (const request of batch) folders.set(dirname(request.file), [...(folders.get(dirname(request.file)) ?? []), request]);
+    for (const [folder, requests] of folders) {
+      try {
+        const namespaces = await importModules(
+          requests.map((request) => request.file),
+          folder,
+        );
+        requests.forEach((request, index) => request.resolve(namespaces[index]));
+      } catch (error) {
+        for (const request of requests) request.reject(error);
+      }
+    }
+  }
 }
 
 function entry(
@@ -134,18 +275,10 @@ function entry(
     file: file.file,
     dependencies: dependencies.map((dependency) => resolveDependency(file.app, dependency)),
     checksum,
-    ...(file.cacheable ? { sourceHash: file.hash } : {}),
+    ...(file.trustable ? { sourceHash: file.hash } : {}),
     ...(replaces?.length ? { replaces: replaces.map((id) => resolveDependency(file.app, id)) } : {}),
     load: () => (loading ??= load()),
   };
-}
-
-/** Imports one file (a cached file with custom code: its functions cannot be cached). */
-async function importOne(file: FoundFile, registry: OperationRegistry): Promise<Migration> {
-  const [namespace] = await importModules([file.file], dirname(file.file));
-  const migration = createMigration(file.app, file.name, defaultExport(namespace), file.file);
-  checkKinds(migration, registry);
-  return migration;
 }
 
 /**
@@ -214,13 +347,15 @@ function discover(app: string, directory: string): FoundFile[] {
     const plain = !bytes.includes(0x0d) && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
     const source = plain ? undefined : bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
     const maybeRelative = bytes.includes("'.") || bytes.includes('".');
+    const cacheable = !maybeRelative || !RELATIVE_IMPORT.test(source ?? bytes.toString('utf8'));
     files.push({
       app,
       name,
       file,
       // One-shot hash (no Hash object per file).
       hash: hash('sha256', source ?? bytes),
-      cacheable: !maybeRelative || !RELATIVE_IMPORT.test(source ?? bytes.toString('utf8')),
+      cacheable,
+      trustable: cacheable && !bytes.includes('replaces'),
     });
   }
   return files;

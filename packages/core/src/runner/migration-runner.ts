@@ -2,7 +2,7 @@ import { CovetError, EXIT_CHECKSUM_MISMATCH, EXIT_PARTIAL_MIGRATION, isCovetErro
 import type { Dialect, DialectConnection } from '../dialect/dialect.js';
 import type { MigrationGraph } from '../graph/migration-graph.js';
 import type { Direction, FailureHookContext, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
-import type { MigrationEntry } from '../loader/migration-loader.js';
+import type { KnownMigration, MigrationEntry, MigrationFiles } from '../loader/migration-loader.js';
 import type { Migration, MigrationCodeContext } from '../migration/define-migration.js';
 import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
@@ -54,7 +54,12 @@ export interface MigrationRunnerOptions {
   readonly covet: Covet;
   readonly dialect: Dialect;
   readonly connection: DialectConnection;
-  readonly migrations: MigrationGraph<MigrationEntry>;
+  /**
+   * The migrations: a graph, or the files as found (`findMigrationFiles`), evaluated only as
+   * far as the tracking table leaves necessary: a file whose text is unchanged since its
+   * migration was applied is not evaluated by `migrate` or `status`.
+   */
+  readonly migrations: MigrationGraph<MigrationEntry> | MigrationFiles;
   /** How long to wait for the migration lock (ms). Default 60 s. */
   readonly lockTimeoutMs?: number;
   /**
@@ -161,11 +166,11 @@ export class MigrationRunner {
   #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
 
   /** The graph as the last tracking read chose it: squashed migrations or the ones they replace (see #read). */
-  #graph: MigrationGraph<MigrationEntry>;
+  #graph!: MigrationGraph<MigrationEntry>;
 
   constructor(options: MigrationRunnerOptions) {
     this.#options = options;
-    this.#graph = options.migrations;
+    if (!isMigrationFiles(options.migrations)) this.#graph = options.migrations;
     this.#tracking = new TrackingTable(options.connection);
     this.#partial = new PartialRuns(options.connection, this.#tracking.shapes);
   }
@@ -190,7 +195,7 @@ export class MigrationRunner {
   async #read(options: TrackingReadOptions = {}): Promise<TrackingRow[]> {
     const rows = await this.#tracking.read(options);
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
-    this.#graph = this.#options.migrations.forApplied(applied);
+    this.#graph = (await this.#fullGraph(rows)).forApplied(applied);
     const squashedBy = new Map<string, MigrationEntry>();
     for (const entry of this.#graph.order()) for (const id of entry.replaces ?? []) squashedBy.set(id, entry);
     if (squashedBy.size === 0) return rows;
@@ -204,6 +209,38 @@ export class MigrationRunner {
       if (!squashed) return [row];
       if (applied.has(squashed.id) || last.get(squashed.id) !== row) return [];
       return [{ ...row, app: squashed.app, name: squashed.name, checksum: squashed.checksum }];
+    });
+  }
+
+  /**
+   * The graph of every migration file for the rows just read: given, or built from the files
+   * found, taking a file whose text hash matches its row from the row without evaluating it.
+   */
+  async #fullGraph(rows: readonly TrackingRow[]): Promise<MigrationGraph<MigrationEntry>> {
+    const { migrations } = this.#options;
+    if (!isMigrationFiles(migrations)) return migrations;
+    return migrations.graph(new Map<string, KnownMigration>(rows.map((row) => [`${row.app}:${row.name}`, row])));
+  }
+
+  /**
+   * Records the text hash and dependencies of applied migrations whose files were evaluated
+   * and found unchanged (rows written before Covet recorded them, or a file reformatted since),
+   * so the next run trusts them without evaluating. Called after #checkApplied.
+   */
+  async #recordSources(rows: readonly TrackingRow[]): Promise<void> {
+    const { connection } = this.#options;
+    const updates: SqlStatement[] = [];
+    for (const row of rows) {
+      const entry = this.#graph.get(`${row.app}:${row.name}`);
+      if (!entry?.sourceHash || entry.checksum !== row.checksum) continue;
+      if (row.sourceHash === entry.sourceHash && row.dependencies !== null) continue;
+      updates.push(this.#tracking.updateSource(row.app, row.name, { sourceHash: entry.sourceHash, dependencies: entry.dependencies }));
+    }
+    if (updates.length === 0) return;
+    // One transaction (and round trip where the driver allows) for the rows of a whole table.
+    await connection.transaction(async () => {
+      if (connection.executeAll) await connection.executeAll(updates);
+      else for (const update of updates) await connection.execute(update);
     });
   }
 
@@ -259,6 +296,7 @@ export class MigrationRunner {
   async #migrate(rows: TrackingRow[], options: MigrateOptions, done: Migration[] = []): Promise<RunSummary> {
     const graph = this.#graph;
     this.#checkApplied(rows);
+    if (!options.dryRun) await this.#recordSources(rows);
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
     let candidates = graph.order();
     if (options.target !== undefined) {
@@ -418,7 +456,7 @@ export class MigrationRunner {
 
   /** The statement that records a migration as applied, with its file's text hash and dependencies where known. */
   #trackingInsert(migration: { readonly id: string; readonly app: string; readonly name: string; readonly checksum: string }): SqlStatement {
-    const entry = this.#options.migrations.get(migration.id);
+    const entry = this.#graph.get(migration.id);
     const source = entry?.sourceHash ? { sourceHash: entry.sourceHash, dependencies: entry.dependencies } : undefined;
     return this.#tracking.insert(migration.app, migration.name, migration.checksum, source);
   }
@@ -1129,6 +1167,11 @@ async function runCode(migration: Migration, which: 'up' | 'down', context: Migr
       cause: error,
     });
   }
+}
+
+/** Whether the runner was given the files (to evaluate as the tracking rows require) rather than a graph. */
+function isMigrationFiles(migrations: MigrationGraph<MigrationEntry> | MigrationFiles): migrations is MigrationFiles {
+  return typeof (migrations as { graph?: unknown }).graph === 'function';
 }
 
 /**
