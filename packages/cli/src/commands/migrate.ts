@@ -68,8 +68,10 @@ export async function migrate(project: Project, options: MigrateCommandOptions, 
     return;
   }
 
-  const graph = await project.migrations();
+  // The whole graph (every file evaluated) only for a target or --fake-initial: a plain
+  // migrate leaves it to the runner, which evaluates only files the tracking table cannot vouch for.
   if (options.target !== undefined) {
+    const graph = await project.migrations();
     const target = findMigration(graph, options.target, defaultApp, `migrate ${options.target}`);
     if (report) report.app = target.app;
     const later = await appliedAfter(runner, graph, target);
@@ -81,7 +83,7 @@ export async function migrate(project: Project, options: MigrateCommandOptions, 
     }
   }
   if (!dryRun) output.line(`Migrating ${project.describeDatabase()}`);
-  if (options.fakeInitial) await fakeInitial(project, runner, graph, options, output);
+  if (options.fakeInitial) await fakeInitial(project, runner, await project.migrations(), options, output);
   reportSummary(await runner.migrate({ ...common, ...(options.target !== undefined ? { target: options.target } : {}) }), output, dryRun);
 }
 
