@@ -1,7 +1,7 @@
 // Commands are imported when they run: `covet migrate` never loads the writer, for instance.
 import { cac } from 'cac';
 import { basename } from 'node:path';
-import { CovetError, isCovetError, type CommandDefinition, type ConfigOverrides, type Operation } from '@covet/core';
+import { CovetError, isCovetError, redactSecrets, type CommandDefinition, type ConfigOverrides, type Operation } from '@covet/core';
 import { JsonReport } from './json-report.js';
 import { createOutput, reportError, type Output } from './output.js';
 import { openProject, type Project } from './project.js';
@@ -103,9 +103,21 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       overrides: overridesOf(global),
       databaseOptional,
     });
+    if (!reportsShown) {
+      reportsShown = true;
+      report?.set('reports', []);
+      project.covet.onReport((line) => {
+        report?.push('reports', { level: line.level, plugin: line.plugin, hook: line.hook, message: redactSecrets(line.message) });
+        const text = `${line.message} (plugin "${line.plugin}")`;
+        // A warning goes where warnings go (collected in `warnings` under --json too); info to stdout.
+        if (line.level === 'warn') output.error(`${output.colors.yellow('warning:')} ${text}`);
+        else output.line(`${output.colors.cyan('info:')} ${text}`);
+      });
+    }
     output.debug(`database: ${project.describeDatabase()}`);
     return project;
   };
+  let reportsShown = false;
   try {
     const cli = cac('covet');
     cli
@@ -280,15 +292,23 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
 
     if (commandName !== undefined && !BUILTIN_COMMANDS.has(commandName)) {
       // Not a built-in: it may be a plugin's command, so load the project to see them.
-      const global: GlobalOptions = {};
-      for (const [flag, key] of [['--config', 'config'], ['--database-url', 'databaseUrl'], ['--migrations-dir', 'migrationsDir'], ['--app', 'app']] as const) {
-        const value = rawOption(argv, flag);
-        if (value !== undefined) global[key] = value;
-      }
-      const opened = await open(global);
+      const opened = await open(globalOptions(argv));
       for (const command of opened.covet.commands.list()) registerPluginCommand(cli, command, output);
       if (!opened.covet.commands.list().some((command) => command.name.split(' ')[0] === commandName)) {
         throw new CovetError('COMMAND_UNKNOWN', `Unknown command "${commandName}"`, { hint: 'Run covet --help to list the commands.' });
+      }
+    }
+
+    if (commandName === undefined && !argv.includes('--version') && !argv.includes('-v')) {
+      // The command list (`covet`, `covet --help`) includes the plugins' commands when the
+      // project loads; without a project, the built-in ones.
+      try {
+        const opened = await open(globalOptions(argv), true);
+        for (const command of opened.covet.commands.list()) registerPluginCommand(cli, command, output);
+      } catch (error) {
+        if (!isCovetError(error) || error.code !== 'CONFIG_MISSING') {
+          output.error(`${output.colors.yellow('note:')} plugin commands are not listed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+        }
       }
     }
 
@@ -318,6 +338,16 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
   } finally {
     await project?.close().catch(() => undefined);
   }
+}
+
+/** The global options in raw arguments, before cac parses them. */
+function globalOptions(argv: readonly string[]): GlobalOptions {
+  const global: GlobalOptions = {};
+  for (const [flag, key] of [['--config', 'config'], ['--database-url', 'databaseUrl'], ['--migrations-dir', 'migrationsDir'], ['--app', 'app']] as const) {
+    const value = rawOption(argv, flag);
+    if (value !== undefined) global[key] = value;
+  }
+  return global;
 }
 
 function withConsoleInfo<T>(output: Output, fn: () => T): T {

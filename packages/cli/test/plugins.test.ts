@@ -418,4 +418,84 @@ export default definePreset({
       expect(project.schema()).toEqual([]);
     });
   });
+
+  it('lines a plugin reports are printed with its name, and --json lists them in reports', async () => {
+    const config = configSource(
+      '  plugins: [reviewer],',
+      `import { definePlugin } from '@covet/core';
+const reviewer = definePlugin({
+  name: 'acme-review',
+  apply(covet) {
+    covet.hooks.validateOperation.tap('rule:drops', (operation, context) => {
+      if (operation.kind === 'dropTable') context.report.warn(\`\${context.migration.id} drops table \${operation.args.name}\`);
+    });
+    covet.hooks.afterRun.tap('summary', (result, context) => context.report.info(\`\${result.migrations.length} migration(s) reviewed\`));
+    covet.hooks.processChanges.tap('rule:changes', (operations, context) => {
+      context.report.info(\`\${operations.length} change(s) in \${context.app}\`);
+      return operations;
+    });
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-report', {
+      config,
+      files: {
+        [`migrations/${A}.ts`]: migrationSource(["op.createTable('one', { id: t.serial().primaryKey() })"]),
+        [`migrations/${B}.ts`]: migrationSource(["op.dropTable('one')"], [A]),
+      },
+    });
+    const result = await project.run('migrate', A);
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain('info: 1 migration(s) reviewed (plugin "acme-review")\n');
+    expect(result.stderr).toBe('');
+
+    const json = await project.run('migrate', '--json');
+    expect(json.code, json.output).toBe(0);
+    const document = JSON.parse(json.stdout) as { reports: unknown[]; warnings: string[] };
+    expect(document.reports).toEqual([
+      { level: 'warn', plugin: 'acme-review', hook: 'validateOperation', message: `default:${B} drops table one` },
+      { level: 'info', plugin: 'acme-review', hook: 'afterRun', message: '1 migration(s) reviewed' },
+    ]);
+    expect(document.warnings).toEqual([`default:${B} drops table one (plugin "acme-review")`]);
+    expect(json.stderr).toBe('');
+
+    project.write('models/one.ts', modelSource("export const one = defineTable('one', { id: t.serial().primaryKey(), label: t.text() });"));
+    const made = await project.run('makemigrations', '--dry-run');
+    expect(made.code, made.output).toBe(0);
+    expect(made.stdout).toContain('info: 1 change(s) in default (plugin "acme-review")');
+
+    // Rolled back: the same report from afterRun.
+    const rolled = await project.run('rollback');
+    expect(rolled.code, rolled.output).toBe(0);
+    expect(rolled.stdout).toContain('info: 1 migration(s) reviewed (plugin "acme-review")');
+  });
+
+  it('plugin commands appear in covet --help', async () => {
+    const config = configSource(
+      '  plugins: [linter],',
+      `import { definePlugin } from '@covet/core';
+const linter = definePlugin({
+  name: 'linter',
+  apply(covet) {
+    covet.hooks.registerCommands.tap('linter', (registry) => {
+      registry.register({ name: 'lint [migration]', description: 'Check migrations against the rules', action() {} });
+    });
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-help', { config });
+    for (const run of [() => project.run('--help'), () => project.spawn(['--help']), () => project.run()]) {
+      const help = await run();
+      expect(help.code, help.output).toBe(0);
+      expect(help.stdout).toMatch(/lint \[migration\]\s+Check migrations against the rules/);
+      expect(help.stdout).toContain('migrate [target]');
+      expect(help.stderr).toBe('');
+    }
+    // A project whose config fails still gets the built-in help, and says why plugins are missing.
+    project.write('covet.config.ts', configSource("  plugins: ['covet-plugin-not-installed'],"));
+    const broken = await project.run('--help');
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toContain('migrate [target]');
+    expect(broken.stderr).toBe('note: plugin commands are not listed: Plugin package covet-plugin-not-installed is not installed (covet.config.ts plugins[0])\n');
+  });
 });

@@ -92,6 +92,7 @@ export {
 export type { Migration, MigrationDefinition, MigrationCodeContext, MigrationMeta, JsonValue } from './migration/define-migration.js';
 export { canonicalJson } from './migration/canonical-json.js';
 export { createHooks, STAGE_EARLY, STAGE_DEFAULT, STAGE_LATE } from './hooks/hooks.js';
+export type { Reporter, ReportLine } from './hooks/reporter.js';
 export type {
   CovetHooks,
   Direction,

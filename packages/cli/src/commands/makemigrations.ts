@@ -78,6 +78,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     const renames = await decideRenames(engine.renameCandidates(current, target), options.check ? { ...options, interactive: false } : options, output);
     operations = [
       ...(await project.covet.hooks.processChanges.promise(engine.detectChanges(current, target, { renames }), {
+        report: project.covet.reporter,
         app: app.name,
         from: current,
         to: target,
@@ -107,7 +108,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const source = renderMigration({ operations, dependencies, registry: project.covet.operations, template: options.empty === true });
   const file = await project.covet.hooks.processMigrationFile.promise(
     { path: join(app.migrationsDir, `${name}.ts`), source },
-    { app: app.name, name, operations },
+    { report: project.covet.reporter, app: app.name, name, operations },
   );
   if (options.dryRun) {
     output.line(c.dim('(dry run: nothing written)'));

@@ -179,6 +179,7 @@ async function compile(project: Project, step: Step, probe: boolean): Promise<re
 
 function hookContext(project: Project, migration: Migration, step: Step, direction: 'up' | 'down'): OperationHookContext {
   return {
+    report: project.covet.reporter,
     direction,
     dialect: project.dialect,
     dryRun: true,

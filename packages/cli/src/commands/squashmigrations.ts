@@ -106,7 +106,7 @@ export async function squashMigrations(
   }
   const replaces = range.map((entry) => entry.name);
   const source = renderMigration({ operations, dependencies, replaces, registry: project.covet.operations });
-  const file = await project.covet.hooks.processMigrationFile.promise({ path: join(app.migrationsDir, `${name}.ts`), source }, { app: app.name, name, operations });
+  const file = await project.covet.hooks.processMigrationFile.promise({ path: join(app.migrationsDir, `${name}.ts`), source }, { report: project.covet.reporter, app: app.name, name, operations });
 
   output.line(`${c.bold(`Squashed ${range.length} migrations of ${app.name}`)} (${original.length} operations into ${operations.length}):`);
   output.line(`  ${c.cyan(name)} replaces ${range[0]!.name} .. ${range.at(-1)!.name}`);

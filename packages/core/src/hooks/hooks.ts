@@ -12,12 +12,15 @@ import type { SchemaState, SqlStatement } from '../schema/types.js';
 import type { Migration } from '../migration/define-migration.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { CommandRegistry, DialectRegistry } from '../plugin/registries.js';
+import { createReporter, type Reporter, type ReportLine } from './reporter.js';
 
 /** Which way a run goes. */
 export type Direction = 'up' | 'down';
 
-/** Context of the run-level hooks. */
+/** Context of the run-level hooks (and, through it, of the per-migration and per-operation ones). */
 export interface RunHookContext {
+  /** Reports a line under your plugin's name (see {@link Reporter}). */
+  readonly report: Reporter;
   readonly direction: Direction;
   readonly dialect: Dialect;
   /** Absent when only printing (`--dry-run`). */
@@ -59,6 +62,8 @@ export interface OperationHookContext extends MigrationHookContext {
 
 /** Context of {@link CovetHooks.afterFailure}. */
 export interface FailureHookContext {
+  /** Reports a line under your plugin's name (see {@link Reporter}). */
+  readonly report: Reporter;
   readonly migration?: Migration;
   readonly operation?: Operation;
   readonly index?: number;
@@ -67,6 +72,8 @@ export interface FailureHookContext {
 
 /** Context of {@link CovetHooks.processChanges}. */
 export interface ChangesHookContext {
+  /** Reports a line under your plugin's name (see {@link Reporter}). */
+  readonly report: Reporter;
   readonly app: string;
   readonly from: SchemaState;
   readonly to: SchemaState;
@@ -80,6 +87,8 @@ export interface MigrationFile {
 
 /** Context of {@link CovetHooks.processMigrationFile}. */
 export interface MigrationFileHookContext {
+  /** Reports a line under your plugin's name (see {@link Reporter}). */
+  readonly report: Reporter;
   readonly app: string;
   readonly name: string;
   readonly operations: readonly Operation[];
@@ -182,11 +191,18 @@ function wrapFailure(error: unknown, plugin: string, hook: string, args: readonl
  * Wraps every tap so its failure names the plugin (the one being applied when the tap was
  * added, else the tap's own name), the hook, and the migration and operation it was called for.
  */
-function namingInterceptor(hook: string, owner: () => string | undefined): HookInterceptor<any, any> {
+function namingInterceptor(hook: string, owner: () => string | undefined, sink: (line: ReportLine) => void): HookInterceptor<any, any> {
   return {
     register(tap) {
-      const fn = tap.fn as (...args: unknown[]) => unknown;
       const plugin = owner() ?? tap.name;
+      const reporter = createReporter(sink, plugin, hook);
+      const original = tap.fn as (...args: unknown[]) => unknown;
+      // A context that carries a reporter gets this tap's own, naming its plugin.
+      const fn = (...args: unknown[]): unknown => {
+        const context = args[1];
+        if (typeof context === 'object' && context !== null && 'report' in context) args[1] = { ...context, report: reporter };
+        return original(...args);
+      };
       if (tap.type === 'async') {
         tap.fn = (...args: unknown[]) => {
           const callback = args.pop() as (error?: unknown, result?: unknown) => void;
@@ -219,7 +235,7 @@ function namingInterceptor(hook: string, owner: () => string | undefined): HookI
  * Creates the frozen hooks object of one `Covet` instance. `owner` names the plugin being
  * applied (a tap's failure is reported under it); without one, under the tap's name.
  */
-export function createHooks(owner: () => string | undefined = () => undefined): CovetHooks {
+export function createHooks(owner: () => string | undefined = () => undefined, sink: (line: ReportLine) => void = () => undefined): CovetHooks {
   const hooks: CovetHooks = {
     processConfig: new AsyncSeriesWaterfallHook(['config']),
     registerOperations: new SyncHook(['registry']),
@@ -240,7 +256,7 @@ export function createHooks(owner: () => string | undefined = () => undefined): 
     resolveDialect: new AsyncSeriesBailHook(['engine']),
   };
   for (const [name, hook] of Object.entries(hooks)) {
-    (hook as { intercept(interceptor: HookInterceptor<any, any>): void }).intercept(namingInterceptor(name, owner));
+    (hook as { intercept(interceptor: HookInterceptor<any, any>): void }).intercept(namingInterceptor(name, owner, sink));
   }
   return Object.freeze(hooks);
 }

@@ -326,3 +326,28 @@ describe('typed operations for plugins', () => {
     expect(covet.operations.get('dropTable').describe({ name: 'users' })).toBe('Drop table users');
   });
 });
+
+describe('reports', () => {
+  it('a tap reports through its context, under the name of the plugin that added it', async () => {
+    const covet = createCovet({
+      plugins: [
+        definePlugin({
+          name: 'acme-policy',
+          apply(c) {
+            c.hooks.validateOperation.tap('rule:drops', (o, context) => context.report.warn(`drops ${(o.args as { name: string }).name}\nsecond line`));
+            c.hooks.beforeMigration.tap('summary', (m, context) => context.report.info(`starting ${m.id}`));
+          },
+        }),
+      ],
+    });
+    const heard: string[] = [];
+    const stop = covet.onReport((line) => heard.push(`${line.level} ${line.plugin} ${line.hook}: ${line.message}`));
+    const report = covet.reporter;
+    await covet.hooks.validateOperation.promise(operation, { ...operationContext, report });
+    await covet.hooks.beforeMigration.promise(migration, { ...migrationContext, report });
+    stop();
+    await covet.hooks.beforeMigration.promise(migration, { ...migrationContext, report });
+    expect(heard).toStrictEqual(['warn acme-policy validateOperation: drops users second line', 'info acme-policy beforeMigration: starting default:0001_initial']);
+    expect(covet.reports.map((line) => line.message)).toStrictEqual(['drops users second line', 'starting default:0001_initial', 'starting default:0001_initial']);
+  });
+});

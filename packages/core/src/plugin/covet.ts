@@ -1,5 +1,6 @@
 import { CovetError, isCovetError } from '../errors/covet-error.js';
 import { createHooks, type CovetHooks } from '../hooks/hooks.js';
+import { createReporter, type Reporter, type ReportLine } from '../hooks/reporter.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { OperationRegistry } from '../operations/define-operation.js';
 import { instantiatePlugin, isCovetPlugin, memoizeFactory, splitPluginEntry, type PluginEntry, type PluginFactory } from './plugin-entry.js';
@@ -110,7 +111,18 @@ export interface UseOptions {
  * nothing is global, so two instances in one process never share plugins.
  */
 export class Covet {
-  readonly hooks: CovetHooks = createHooks(() => this.#applying.at(-1)?.plugin.name);
+  readonly hooks: CovetHooks = createHooks(
+    () => this.#applying.at(-1)?.plugin.name,
+    (line) => this.#report(line),
+  );
+  /** Every line plugins reported through `context.report`, in order. */
+  readonly reports: ReportLine[] = [];
+  readonly #reportListeners: ((line: ReportLine) => void)[] = [];
+  /**
+   * The reporter to put in a hook context you create (a command calling hooks itself): each
+   * tap receives its own in its place, naming its plugin.
+   */
+  readonly reporter: Reporter = createReporter((line) => this.#report(line), 'covet', 'none');
   readonly operations = new OperationRegistry();
   readonly dialects = new DialectRegistry();
   readonly commands = new CommandRegistry();
@@ -125,6 +137,20 @@ export class Covet {
   /** The plugins applied so far, in order. */
   get plugins(): readonly CovetPlugin[] {
     return this.#plugins;
+  }
+
+  /** Calls `listener` with each line a plugin reports from now on; returns how to stop. */
+  onReport(listener: (line: ReportLine) => void): () => void {
+    this.#reportListeners.push(listener);
+    return () => {
+      const at = this.#reportListeners.indexOf(listener);
+      if (at !== -1) this.#reportListeners.splice(at, 1);
+    };
+  }
+
+  #report(line: ReportLine): void {
+    this.reports.push(line);
+    for (const listener of this.#reportListeners) listener(line);
   }
 
   /** Where an applied plugin came from (see {@link UseOptions.source}). */

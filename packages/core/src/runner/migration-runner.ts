@@ -479,6 +479,7 @@ export class MigrationRunner {
 
   #runContext(direction: Direction, options: { dryRun?: boolean; fake?: boolean }): RunHookContext {
     return {
+      report: this.#options.covet.reporter,
       direction,
       dialect: this.#options.dialect,
       ...(options.dryRun ? {} : { connection: this.#options.connection }),
@@ -1062,15 +1063,15 @@ export class MigrationRunner {
    * up (a compensation's error wraps the operation's) and the operation, its position and the
    * statement that failed, found on the error or its causes (FAILED_AT).
    */
-  async #reportFailure(error: unknown, context: FailureHookContext): Promise<void> {
-    let failedAt: FailureHookContext | undefined;
+  async #reportFailure(error: unknown, context: Omit<FailureHookContext, 'report'>): Promise<void> {
+    let failedAt: Omit<FailureHookContext, 'report'> | undefined;
     for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 10; cause = (cause as { cause?: unknown }).cause, depth++) {
       if (this.#reported.has(cause)) return;
-      failedAt ??= (cause as { [FAILED_AT]?: FailureHookContext })[FAILED_AT];
+      failedAt ??= (cause as { [FAILED_AT]?: Omit<FailureHookContext, 'report'> })[FAILED_AT];
     }
     if (typeof error !== 'object' || error === null) return;
     this.#reported.add(error);
-    await this.#options.covet.hooks.afterFailure.promise(error as Error, { ...context, ...failedAt }).catch(() => undefined);
+    await this.#options.covet.hooks.afterFailure.promise(error as Error, { ...context, ...failedAt, report: this.#options.covet.reporter }).catch(() => undefined);
   }
 
   /**
