@@ -105,7 +105,6 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
     });
     if (!reportsShown) {
       reportsShown = true;
-      report?.set('reports', []);
       project.covet.onReport((line) => {
         report?.push('reports', { level: line.level, plugin: line.plugin, hook: line.hook, message: redactSecrets(line.message) });
         const text = `${line.message} (plugin "${line.plugin}")`;
