@@ -13,7 +13,12 @@
 //   introspect  a node process that connects and introspects the N-table database, next to
 //               `mariadb-dump --no-data` of it (target <= 2x); plus the query count and the
 //               in-process introspection time
+//   no-op       `covet migrate` with everything applied, next to a bare node process that
+//               connects with mysql2 and reads the tracking table (target <= 1.5x), cold (no
+//               caches, as in a fresh container) and warm
+//   status      `covet showmigrations`, same baseline and target
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,7 +63,22 @@ await connection.close();
 `,
 );
 
-const samples = { raw: [], covet: [], dump: [], introspect: [] };
+const mysql2Path = createRequire(join(packageDir, 'package.json')).resolve('mysql2/promise');
+writeFileSync(
+  join(work, 'bare.cjs'),
+  `const mysql = require(${JSON.stringify(mysql2Path)});
+(async () => {
+  const connection = await mysql.createConnection(${JSON.stringify(databaseUrl.href)});
+  const [rows] = await connection.query('SELECT id, app, name, applied_at, checksum FROM covet_migrations ORDER BY id');
+  process.stdout.write(rows.length + '\\n');
+  await connection.end();
+})();
+`,
+);
+const cacheDir = join(packageDir, 'node_modules', '.cache', 'covet');
+const dropCaches = () => rmSync(cacheDir, { recursive: true, force: true });
+
+const samples = { raw: [], covet: [], covetCold: [], dump: [], introspect: [], bare: [], noop: [], status: [], noopCold: [], statusCold: [] };
 try {
   for (let run = 0; run < RUNS; run++) {
     // The two applies take turns going first: right after 500 tables were created and
@@ -73,6 +93,25 @@ try {
       covet();
       raw();
     }
+    // Cold: no cache of any kind (after the two above, so it runs in the same shadow as the
+    // second of them; compare it with the warm row for what the caches save).
+    samples.covetCold.push(
+      time(process.execPath, [bin, 'migrate'], {
+        prepare: () => {
+          freshDatabase();
+          dropCaches();
+        },
+      }).elapsed,
+    );
+    const bare = time(process.execPath, [join(work, 'bare.cjs')]);
+    if (bare.stdout.trim() !== String(N)) throw new Error(`expected ${N} applied migrations, found ${bare.stdout.trim()}`);
+    samples.bare.push(bare.elapsed);
+    const noop = time(process.execPath, [bin, 'migrate']);
+    if (!noop.stdout.includes('No migrations to apply')) throw new Error(`no-op migrate did something:\n${noop.stdout}`);
+    samples.noop.push(noop.elapsed);
+    samples.status.push(time(process.execPath, [bin, 'showmigrations']).elapsed);
+    samples.noopCold.push(time(process.execPath, [bin, 'migrate'], { prepare: dropCaches }).elapsed);
+    samples.statusCold.push(time(process.execPath, [bin, 'showmigrations'], { prepare: dropCaches }).elapsed);
     // Everything is applied now: N tables (+ covet_migrations).
     samples.dump.push(time(dump, [...clientArgs, '--no-data', database]).elapsed);
     const introspect = time(process.execPath, [join(work, 'introspect.mjs')]);
@@ -103,10 +142,16 @@ try {
   console.log(`Covet bench, ${version}, ${N} migrations, median of ${RUNS} runs (whole processes)`);
   console.log(`  raw: ${client} running the same SQL file ${ms(median(samples.raw))}`);
   console.log(`  dump: ${dump} --no-data of the ${N}-table database ${ms(median(samples.dump))}`);
+  console.log(`  bare: node + mysql2 reading covet_migrations ${ms(median(samples.bare))}`);
   printRatios(
     [
-      ['apply (covet migrate)', 'covet', 'raw', 1.3],
+      ['apply, warm cache', 'covet', 'raw', 1.3],
+      ['apply, cold cache', 'covetCold', 'raw'],
       ['introspect (process)', 'introspect', 'dump', 2],
+      ['no-op migrate, warm', 'noop', 'bare', 1.5],
+      ['no-op migrate, cold', 'noopCold', 'bare', 1.5],
+      ['showmigrations, warm', 'status', 'bare', 1.5],
+      ['showmigrations, cold', 'statusCold', 'bare', 1.5],
     ],
     samples,
   );

@@ -10,11 +10,14 @@
 //              same SQL in one transaction (target <= 1.5x): cold (no caches), warm (the
 //              loader's cache and the compiled plans of an earlier run), and with the loader's
 //              cache but no compiled plans
+//              (cold target <= 2x)
 //   no-op      `covet migrate` with everything applied, next to a bare node process that
-//              opens the database and reads the tracking table (target <= 2x)
-//   status     `covet showmigrations` with everything applied, same baseline (target <= 2x)
+//              opens the database and reads the tracking table (target <= 1.5x), cold (no
+//              caches, as in a fresh container) and warm
+//   status     `covet showmigrations` with everything applied, same baseline and target
+//   growth     the cold no-op migrate at N next to the same at N/5 (100 for 500; <= 1.2x)
 //   in-process the apply again inside one Node process: Covet's runner next to the raw exec
-import { rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
 
@@ -59,7 +62,17 @@ const freshDatabase = () => {
 };
 const time = (command, commandArgs, prepare) => timeProcess(command, commandArgs, { cwd: work, prepare });
 
-const samples = { raw: [], cold: [], warm: [], noplan: [], bare: [], noop: [], status: [] };
+// The growth workload: the first N/5 migrations in a project of their own, applied once.
+const small = Math.max(1, Math.round(N / 5));
+const smallWork = join(cliDir, '.bench-small');
+rmSync(smallWork, { recursive: true, force: true });
+mkdirSync(join(smallWork, 'migrations'), { recursive: true });
+writeFileSync(join(smallWork, 'covet.config.json'), JSON.stringify({ database: { engine: 'sqlite', name: './bench.db' }, migrations: './migrations', app: 'bench' }, null, 2));
+for (const file of readdirSync(join(work, 'migrations')).sort().slice(0, small)) cpSync(join(work, 'migrations', file), join(smallWork, 'migrations', file));
+timeProcess(process.execPath, [bin, 'migrate'], { cwd: smallWork });
+const dropCaches = () => rmSync(cacheDir, { recursive: true, force: true });
+
+const samples = { raw: [], cold: [], warm: [], noplan: [], bare: [], noop: [], status: [], noopCold: [], statusCold: [], noopSmall: [] };
 // Where `covet migrate` keeps compiled plans for this project (see PlanCache).
 const planCache = core.PlanCache.forProject(work, 'sqlite');
 for (let run = 0; run < RUNS; run++) {
@@ -86,7 +99,12 @@ for (let run = 0; run < RUNS; run++) {
   if (!noop.stdout.includes('No migrations to apply')) throw new Error(`no-op migrate did something:\n${noop.stdout}`);
   samples.noop.push(noop.elapsed);
   samples.status.push(time(process.execPath, [bin, 'showmigrations']).elapsed);
+  // Cold: no cache of any kind, as in a freshly built container or CI job.
+  samples.noopCold.push(time(process.execPath, [bin, 'migrate'], dropCaches).elapsed);
+  samples.statusCold.push(time(process.execPath, [bin, 'showmigrations'], dropCaches).elapsed);
+  samples.noopSmall.push(timeProcess(process.execPath, [bin, 'migrate'], { cwd: smallWork, prepare: dropCaches }).elapsed);
 }
+rmSync(smallWork, { recursive: true, force: true });
 
 // The same apply measured inside one process, without process start-up on either side:
 // Covet's runner (cached migrations, compiled plans, applied with tracking rows) next to
@@ -111,7 +129,7 @@ for (let run = 0; run < RUNS; run++) {
     covet: project.covet,
     dialect: project.dialect,
     connection: await project.connect(),
-    migrations: await project.migrations(),
+    migrations: await project.migrationFiles(),
     planCache,
   });
   const summary = await runner.migrate();
@@ -126,9 +144,12 @@ for (let run = 0; run < RUNS; run++) {
 const rows = [
   ['apply, warm cache', 'warm', 'raw', 1.5],
   ['apply, no plan cache', 'noplan', 'raw'],
-  ['apply, cold cache', 'cold', 'raw'],
-  ['no-op migrate', 'noop', 'bare', 2],
-  ['showmigrations', 'status', 'bare', 2],
+  ['apply, cold cache', 'cold', 'raw', 2],
+  ['no-op migrate, warm', 'noop', 'bare', 1.5],
+  ['no-op migrate, cold', 'noopCold', 'bare', 1.5],
+  ['showmigrations, warm', 'status', 'bare', 1.5],
+  ['showmigrations, cold', 'statusCold', 'bare', 1.5],
+  [`no-op growth ${small}->${N}`, 'noopCold', 'noopSmall', 1.2],
 ];
 console.log(`Covet bench, SQLite, ${N} migrations, median of ${RUNS} runs (whole processes)`);
 console.log(`  raw: one better-sqlite3 exec in one transaction ${ms(median(samples.raw))}`);
