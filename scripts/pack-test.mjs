@@ -241,6 +241,50 @@ function replaceTable(source, replacement) {
   return source.slice(0, start) + replacement.trimEnd() + source.slice(end + '\n});'.length);
 }
 
+/**
+ * The README's tour as steps to run: install (the `npm install -D @covet/...` line), write a
+ * file (a block starting `// models/blog.ts` or `// covet.config.ts`), change a model (a block
+ * starting `// models/blog.ts (..., changed)`), run an `npx covet` line. Checks it all first:
+ * a line it cannot run, a package that is not in the workspace, or a command of EXPECTED that
+ * the tour no longer runs (in order) fails here, before anything is built or installed.
+ */
+function planTour(blocks, packageNames) {
+  const plan = [];
+  let expected = 0;
+  for (const block of blocks) {
+    const firstLine = block.text.split('\n')[0].trim();
+    if (block.lang === 'sh') {
+      for (const rawLine of block.text.split('\n')) {
+        const line = rawLine.replace(/\s+#.*$/, '').trim();
+        if (line === '') continue;
+        const install = /^npm install -D ((?:@covet\/[\w-]+\s*)+)$/.exec(line);
+        if (install) {
+          const named = install[1].trim().split(/\s+/);
+          const unknown = named.filter((name) => !packageNames.has(name));
+          if (unknown.length > 0) fail('read README', `the tour installs ${unknown.join(', ')}, which no workspace package is`);
+          plan.push({ kind: 'install', named });
+          continue;
+        }
+        if (!line.startsWith('npx covet ')) fail('read README', `the tour runs "${line}", which this test does not know how to run`);
+        if (!plan.some((step) => step.kind === 'install')) fail('read README', `the tour runs "${line}" before installing anything`);
+        const expectation = EXPECTED[expected]?.command === line ? EXPECTED[expected++] : undefined;
+        plan.push({ kind: 'run', line, expectation });
+      }
+    } else if (block.lang === 'ts' && /^\/\/ models\/blog\.ts \(.*changed\)$/.test(firstLine)) {
+      plan.push({ kind: 'change', file: 'models/blog.ts', text: block.text.split('\n').slice(1).join('\n') });
+    } else if (block.lang === 'ts' && (firstLine === '// models/blog.ts' || firstLine === '// covet.config.ts')) {
+      plan.push({ kind: 'write', file: firstLine.slice(3), text: block.text });
+    }
+  }
+  if (!plan.some((step) => step.kind === 'install')) fail('read README', 'the tour has no `npm install -D @covet/...` line');
+  if (expected < EXPECTED.length) {
+    const commands = plan.filter((step) => step.kind === 'run').map((step) => `  ${step.line}`);
+    fail('read README', `the tour no longer runs "${EXPECTED[expected].command}" (command ${expected + 1} of those this test expects, in order)`,
+      `the tour's commands:\n${commands.join('\n')}\nupdate the README, or EXPECTED in scripts/pack-test.mjs`);
+  }
+  return plan;
+}
+
 function main() {
   const keep = process.env.COVET_PACK_KEEP === '1';
   const work = mkdtempSync(join(tmpdir(), 'covet-pack-work-'));
@@ -248,10 +292,14 @@ function main() {
   const env = cleanEnvironment(join(work, 'npm-cache'));
   checkEnvironment = env;
   try {
+    // The README is read first, so a tour this test cannot run fails in seconds, not after the install.
+    const packages = publicPackages();
+    const plan = planTour(tourBlocks(), new Set(packages.map(({ manifest }) => manifest.name)));
+    log(`the README's tour: ${plan.length} steps, ${plan.filter((step) => step.kind === 'run').length} commands`);
+
     log(`building (pnpm build) in ${ROOT}`);
     run('build', 'pnpm', ['build'], { cwd: ROOT, timeout: 20 * MINUTE });
 
-    const packages = publicPackages();
     const problems = packages.flatMap(metadataProblems);
     if (problems.length > 0) fail('package metadata', `${problems.length} problem(s)`, problems.join('\n'));
     const versions = new Map(packages.map(({ manifest }) => [manifest.name, manifest.version]));
@@ -275,68 +323,41 @@ function main() {
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'covet-tour', version: '1.0.0', private: true, allowScripts: { 'better-sqlite3': true } }, null, 2)}\n`);
     log(`project folder: ${project}`);
 
-    const blocks = tourBlocks();
-    const commands = [];
-    let installed = false;
-    let expected = 0;
-    for (const block of blocks) {
-      const firstLine = block.text.split('\n')[0].trim();
-      if (block.lang === 'sh') {
-        for (const rawLine of block.text.split('\n')) {
-          const line = rawLine.replace(/\s+#.*$/, '').trim();
-          if (line === '') continue;
-          const install = /^npm install -D ((?:@covet\/[\w-]+\s*)+)$/.exec(line);
-          if (install) {
-            const named = install[1].trim().split(/\s+/);
-            const unknown = named.filter((name) => !tarballs.has(name));
-            if (unknown.length > 0) fail('install', `the README installs ${unknown.join(', ')}, which no workspace package is`);
-            // The README's packages come from the registry; here they come from the tarballs, so
-            // every tarball is given (a package's @covet dependencies are not in the registry).
-            log(`npm install -D ${named.join(' ')} (from the tarballs, with ${tarballs.size - named.length} more tarballs they need or to check): better-sqlite3 builds from source, this takes minutes`);
-            run('npm install', 'npm', ['install', '-D', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.values()], { cwd: project, env, timeout: 30 * MINUTE });
-            checkInstall(project, env, tarballs);
-            installed = true;
-            continue;
-          }
-          if (!line.startsWith('npx covet')) fail('read README', `the tour runs "${line}", which this test does not know how to run`);
-          if (!installed) fail('read README', `the tour runs "${line}" before installing anything`);
-          commands.push(line);
-          const expectation = EXPECTED[expected]?.command === line ? EXPECTED[expected++] : undefined;
-          log(`$ ${line}`);
-          const [, ...args] = line.split(/\s+/);
-          const result = run(line, 'npx', ['--no-install', ...args], { cwd: project, env, timeout: 3 * MINUTE });
-          for (const pattern of expectation?.output ?? []) {
-            if (!pattern.test(result.output)) fail(line, `its output does not match ${pattern}`, tail(result.output));
-          }
-          for (const pattern of expectation?.refuse ?? []) {
-            if (pattern.test(result.stdout)) fail(line, `its output should not match ${pattern}`, tail(result.output));
-          }
-          try {
-            expectation?.after?.(project);
-          } catch (error) {
-            fail(line, error.message, tail(result.output));
-          }
-          for (const outputLine of result.output.trimEnd().split('\n')) console.log(`    ${outputLine}`);
+    for (const step of plan) {
+      if (step.kind === 'install') {
+        // The README's packages come from the registry; here they come from the tarballs, so
+        // every tarball is given (a package's @covet dependencies are not in the registry).
+        log(`npm install -D ${step.named.join(' ')} (from the tarballs, with ${tarballs.size - step.named.length} more tarballs they need or to check): better-sqlite3 builds from source, this takes minutes`);
+        run('npm install', 'npm', ['install', '-D', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.values()], { cwd: project, env, timeout: 30 * MINUTE });
+        checkInstall(project, env, tarballs);
+      } else if (step.kind === 'write') {
+        mkdirSync(dirname(join(project, step.file)), { recursive: true });
+        writeFileSync(join(project, step.file), step.text);
+        log(`wrote ${step.file} from the README`);
+      } else if (step.kind === 'change') {
+        const file = join(project, step.file);
+        writeFileSync(file, replaceTable(readFileSync(file, 'utf8'), step.text));
+        log(`changed ${step.file} as the README shows`);
+      } else {
+        const { line, expectation } = step;
+        log(`$ ${line}`);
+        const [, ...args] = line.split(/\s+/);
+        const result = run(line, 'npx', ['--no-install', ...args], { cwd: project, env, timeout: 3 * MINUTE });
+        for (const pattern of expectation?.output ?? []) {
+          if (!pattern.test(result.output)) fail(line, `its output does not match ${pattern}`, tail(result.output));
         }
-      } else if (block.lang === 'ts' && /^\/\/ models\/blog\.ts$/.test(firstLine)) {
-        mkdirSync(join(project, 'models'), { recursive: true });
-        writeFileSync(join(project, 'models/blog.ts'), block.text);
-        log('wrote models/blog.ts from the README');
-      } else if (block.lang === 'ts' && /^\/\/ models\/blog\.ts \(.*changed\)$/.test(firstLine)) {
-        const file = join(project, 'models/blog.ts');
-        writeFileSync(file, replaceTable(readFileSync(file, 'utf8'), block.text.split('\n').slice(1).join('\n')));
-        log('changed models/blog.ts as the README shows');
-      } else if (block.lang === 'ts' && firstLine === '// covet.config.ts') {
-        writeFileSync(join(project, 'covet.config.ts'), block.text);
-        log('wrote covet.config.ts from the README');
+        for (const pattern of expectation?.refuse ?? []) {
+          if (pattern.test(result.stdout)) fail(line, `its output should not match ${pattern}`, tail(result.output));
+        }
+        try {
+          expectation?.after?.(project);
+        } catch (error) {
+          fail(line, error.message, tail(result.output));
+        }
+        for (const outputLine of result.output.trimEnd().split('\n')) console.log(`    ${outputLine}`);
       }
     }
-    if (!installed) fail('read README', 'the tour has no `npm install -D @covet/...` line');
-    if (expected < EXPECTED.length) {
-      fail('read README', `the tour no longer runs "${EXPECTED[expected].command}" (step ${expected + 1} of the commands this test expects, in order)`,
-        `the tour's commands:\n${commands.map((command) => `  ${command}`).join('\n')}\nupdate the README or EXPECTED in scripts/pack-test.mjs`);
-    }
-    log(`passed: ${tarballs.size} tarballs installed outside the workspace, ${commands.length} README commands run`);
+    log(`passed: ${tarballs.size} tarballs installed outside the workspace, ${plan.filter((step) => step.kind === 'run').length} README commands run`);
   } finally {
     if (keep) {
       log(`kept ${work} and ${project} (COVET_PACK_KEEP=1)`);
