@@ -42,18 +42,34 @@ describe('safety', () => {
     expect(listFiles(CLI_ROOT).filter((file) => file.includes('evil') && !file.endsWith('.test.ts') && !file.startsWith('test/.tmp/'))).toEqual([]);
   });
 
-  it('a model table named with SQL in it fails naming the model file', async () => {
+  it('a model table named with SQL in it is a table of that exact name: quoted, never run', async () => {
+    const evilName = 'users"; DROP TABLE x; --';
     const project = TestProject.create('safety-model', {
       files: {
         'models/users.ts': USERS_MODEL,
-        'models/evil.ts': modelSource(`export const evil = defineTable('users"; DROP TABLE x; --', { id: t.serial().primaryKey() });`),
+        'models/evil.ts': modelSource(`export const evil = defineTable(${JSON.stringify(evilName)}, { id: t.serial().primaryKey() });`),
+      },
+    });
+    expect((await project.run('makemigrations')).code).toBe(0);
+    expect((await project.run('migrate')).code).toBe(0);
+    expect(project.tables().sort()).toEqual(['covet_migrations', 'users', evilName].sort());
+    expect((await project.run('makemigrations')).stdout).toContain('No changes detected');
+    expect((await project.run('rollback', '--steps', '1')).code).toBe(0);
+    expect(project.tables()).toEqual(['covet_migrations']);
+  });
+
+  it('a model table name no engine can hold fails naming the model file, the character and its position', async () => {
+    const project = TestProject.create('safety-model-nul', {
+      files: {
+        'models/users.ts': USERS_MODEL,
+        'models/evil.ts': modelSource(`export const evil = defineTable('us\\u0000ers', { id: t.serial().primaryKey() });`),
       },
     });
     const result = await project.run('makemigrations');
     expect(result.code, result.output).toBe(1);
     const [error] = result.stderr.split('\n');
     expect(error).toContain(project.path('models', 'evil.ts'));
-    expect(error).toContain('users\\"; DROP TABLE x; --');
+    expect(error).toContain('character U+0000 (NUL) at position 3 is not allowed');
     expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
     expect(project.migrationFiles()).toEqual([]);
 
@@ -63,7 +79,7 @@ describe('safety', () => {
     expect((await project.run('migrate')).code).toBe(0);
     project.write(
       'migrations/20260401000002_evil.ts',
-      migrationSource([`op.createTable('x; DROP TABLE ok_table; --', { id: t.serial().primaryKey() })`], [OK]),
+      migrationSource([`op.createTable('x\\u0000y', { id: t.serial().primaryKey() })`], [OK]),
     );
     const refused = await expectRefused(project);
     expect(refused.stderr).toContain('20260401000002_evil');

@@ -42,7 +42,10 @@ export type {
   RunSqlArgs,
 } from './operations/builtin/index.js';
 export { CovetError, isCovetError, redactSecrets, EXIT_LOCK_TIMEOUT } from './errors/covet-error.js';
-export { validateIdentifier, constraintName } from './schema/identifiers.js';
+export { validateIdentifier, validateIdentifiersIn, identifierProblem, identifierLength, describeCharacter, constraintName } from './schema/identifiers.js';
+export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers.js';
+export { identifierRulesOf } from './dialect/identifier-rules.js';
 export { normalizeTable } from './schema/define-table.js';
+export { createNameRecord } from './schema/name-record.js';
 export { requireTable, getTable, tablesOf, stateFromTables, EMPTY_STATE } from './state/schema-state.js';
 export { parseDatabaseUrl } from './config/database-url.js';

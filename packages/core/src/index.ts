@@ -43,7 +43,19 @@ export type {
   ForeignKeyOptions,
   ColumnsShape,
 } from './schema/define-table.js';
-export { validateIdentifier, isValidIdentifier, constraintName, DEFAULT_MAX_IDENTIFIER_LENGTH } from './schema/identifiers.js';
+export {
+  validateIdentifier,
+  isValidIdentifier,
+  identifierProblem,
+  identifierLength,
+  validateIdentifiersIn,
+  describeCharacter,
+  constraintName,
+  DEFAULT_MAX_IDENTIFIER_LENGTH,
+} from './schema/identifiers.js';
+export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers.js';
+export { createNameRecord } from './schema/name-record.js';
+export { identifierRulesOf } from './dialect/identifier-rules.js';
 export { EMPTY_STATE, requireTable, getTable, tablesOf, withTable, sortedTables, stateFromTables } from './state/schema-state.js';
 export {
   defineOperation,

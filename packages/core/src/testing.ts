@@ -7,6 +7,10 @@ import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/diale
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
 import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';
 import { buildTableState } from './schema/define-table.js';
+import { createNameRecord } from './schema/name-record.js';
+import { identifierLength, identifierProblem, validateIdentifier } from './schema/identifiers.js';
+import { identifierRulesOf } from './dialect/identifier-rules.js';
+import { getTable } from './state/schema-state.js';
 import { t } from './schema/column-builder.js';
 import type { ColumnState, SchemaState, SqlStatement, TableState } from './schema/types.js';
 
@@ -82,10 +86,10 @@ function withoutUndefined<T>(value: T): T {
 function comparable(dialect: Dialect, state: SchemaState, expected?: SchemaState, anyColumnOrder = false): unknown {
   const normalizeColumn = (column: ColumnState) => (dialect.normalizeColumn ? dialect.normalizeColumn(column) : column);
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  const tables: Record<string, unknown> = {};
+  const tables = createNameRecord<unknown>();
   for (const name of Object.keys(state.tables).sort()) {
-    const table = state.tables[name]!;
-    const expectedKey = expected?.tables[name]?.primaryKey;
+    const table = getTable(state, name)!;
+    const expectedKey = expected ? getTable(expected, name)?.primaryKey : undefined;
     const primaryKey = table.primaryKey
       ? expected && !expectedKey?.name
         ? { columns: table.primaryKey.columns }
@@ -104,6 +108,25 @@ function comparable(dialect: Dialect, state: SchemaState, expected?: SchemaState
 
 function expectSameState(dialect: Dialect, actual: SchemaState, expected: SchemaState, anyColumnOrder = false): void {
   expect(comparable(dialect, actual, expected, anyColumnOrder)).toEqual(comparable(dialect, expected, expected, anyColumnOrder));
+}
+
+/**
+ * Names every engine holds when quoted, and the longest the dialect allows in its own unit:
+ * spaces, unicode, quote characters of every dialect, reserved words, and the names a plain
+ * JavaScript object inherits (`__proto__`, `constructor`, ...). Characters the dialect's
+ * `checkIdentifier` refuses (MySQL: outside the BMP) are left out. Distinct even where names
+ * compare without case or accents (MySQL columns).
+ */
+export function oddNames(dialect: Pick<Dialect, 'name' | 'capabilities' | 'checkIdentifier'>): string[] {
+  const rules = identifierRulesOf(dialect);
+  const names = ['__proto__', 'order items', 'café', 'a"b', 'it\'s', 'a`b', '[x]', 'select', 'constructor', 'toString', 'hasOwnProperty', 'Ω 表', '👍 ok'];
+  const limit = dialect.capabilities.maxIdentifierLength;
+  const unit = dialect.capabilities.identifierLengthUnit ?? 'characters';
+  // The longest name: 'é' is 2 bytes, so a byte limit is met exactly with an odd tail of 'z'.
+  const longest = Number.isFinite(limit) ? limit : 300;
+  const wide = unit === 'bytes' ? 'é'.repeat(Math.floor((longest - 1) / 2)) : 'é'.repeat(longest - 1);
+  names.push(`${wide}${'z'.repeat(longest - identifierLength(wide, unit))}`);
+  return names.filter((name) => identifierProblem(name, rules) === undefined);
 }
 
 const authors = buildTableState('authors', {
@@ -251,7 +274,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
         const after = await connection.introspector.introspect();
         expectSameState(dialect, after, expected);
         for (const table of ['authors', 'posts'] as const) {
-          if (after.tables[table]) expect(await countRows(connection, quote, table), `rows of ${table}`).toBe(counts[table]);
+          if (getTable(after, table)) expect(await countRows(connection, quote, table), `rows of ${table}`).toBe(counts[table]);
         }
 
         const reverse = definitionOf(operation.kind).reverse(operation.args, initial);
@@ -327,25 +350,78 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       expect(() => literal(Number.NaN)).toThrow(/NaN cannot be an SQL literal/);
     });
 
-    it('rejects an injection attempt in an identifier before any SQL runs', async () => {
+    it('holds names with quotes and SQL in them as names: quoted, never run', async () => {
       const initial = await createBaseSchema();
       const hostile = 'users"; DROP TABLE posts; --';
-      expect(() => dialect.quoteIdentifier(hostile)).toThrow();
-      const attempts = [
-        createOperation('dropTable', { name: hostile }),
-        createOperation('createTable', { name: hostile, columns: [{ name: 'id', type: { type: 'integer' }, nullable: false }], indexes: [], foreignKeys: [] }),
-        createOperation('addColumn', { table: 'posts', column: { name: hostile, type: { type: 'integer' }, nullable: true } }),
-        createOperation('createIndex', { table: 'posts', index: { name: hostile, columns: ['title'], unique: false } }),
-      ];
-      for (const operation of attempts) {
-        await expect(compile(dialect, connection, operation, initial)).rejects.toThrow();
-        await expect(
-          Promise.resolve().then(() =>
-            dialect.compileOperation(operation, { dialect, stateBefore: initial, stateAfter: initial, query: connection.query.bind(connection) }),
-          ),
-        ).rejects.toThrow();
+      const tables = [hostile, 'x`; DROP TABLE posts; --', "x'); DROP TABLE posts; --", 'x]; DROP TABLE posts; --'].map((name) =>
+        buildTableState(name, { id: t.integer().primaryKey(), [hostile]: t.text() }, { indexes: [{ name: `${name}_i`, columns: [hostile] }] }),
+      );
+      let state = await apply(dialect, connection, tables.map((table) => createOperation('createTable', table)), initial);
+      expectSameState(dialect, await connection.introspector.introspect(), state);
+      state = await apply(dialect, connection, tables.map((table) => createOperation('dropTable', { name: table.name })), state);
+      expectSameState(dialect, await connection.introspector.introspect(), initial);
+      expect(await countRows(connection, quote, 'posts')).toBe(3);
+    });
+
+    it('refuses a name the engine cannot hold before any SQL runs, naming the reason', async () => {
+      const initial = await createBaseSchema();
+      const rules = identifierRulesOf(dialect);
+      const refused = ['a\u0000b', 'a\uD800b'];
+      const limit = dialect.capabilities.maxIdentifierLength;
+      if (Number.isFinite(limit)) refused.push('x'.repeat(limit + 1));
+      for (const name of refused) {
+        expect(() => dialect.quoteIdentifier(name)).toThrow(/Invalid identifier/);
+        expect(() => validateIdentifier(name, 'table', rules)).toThrow(/Invalid identifier/);
+        const attempts = [
+          createOperation('createTable', { name, columns: [{ name: 'id', type: { type: 'integer' }, nullable: false }], indexes: [], foreignKeys: [] }),
+          createOperation('addColumn', { table: 'posts', column: { name, type: { type: 'integer' }, nullable: true } }),
+          createOperation('createIndex', { table: 'posts', index: { name, columns: ['title'], unique: false } }),
+        ];
+        for (const operation of attempts) {
+          await expect(
+            Promise.resolve().then(() =>
+              dialect.compileOperation(operation, { dialect, stateBefore: initial, stateAfter: initial, query: connection.query.bind(connection) }),
+            ),
+          ).rejects.toThrow(/Invalid identifier/);
+        }
       }
       expectSameState(dialect, await connection.introspector.introspect(), initial);
+    });
+
+    it('creates, introspects, changes and drops odd legal names exactly', async () => {
+      const names = oddNames(dialect);
+      const [first, second, ...rest] = names;
+      // One table per name, its key column named like it, a column referencing the first table
+      // named like the first table, an index and a foreign key named after it.
+      const created = names.map((name, i) =>
+        buildTableState(
+          name,
+          {
+            [name]: t.integer().primaryKey(),
+            [i === 0 ? 'ref' : first!]: t.integer().references(first!, first!, { name: `${i} ${name.slice(0, 12)} fk` }),
+            note: t.text(),
+          },
+          { indexes: [{ name: `${name.slice(0, 12)} ${i} ix`, columns: ['note'] }] },
+        ),
+      );
+      let state = await apply(dialect, connection, created.map((table) => createOperation('createTable', table)), { tables: {} });
+      expectSameState(dialect, await connection.introspector.introspect(), state);
+      for (const name of names) {
+        await connection.execute({ sql: `INSERT INTO ${quote(name)} (${quote(name)}, ${quote('note')}) VALUES (${placeholders(2)})`, params: [1, name] });
+      }
+      const changes = [
+        createOperation('addColumn', { table: second!, column: { name: rest[0] ?? 'added', type: { type: 'text' }, nullable: true } }),
+        createOperation('renameColumn', { table: second!, from: 'note', to: `${second} note` }),
+        createOperation('renameTable', { from: second!, to: `${second} renamed` }),
+      ];
+      state = await apply(dialect, connection, changes, state);
+      expectSameState(dialect, await connection.introspector.introspect(), state);
+      const notes = await connection.query<Record<string, unknown>>(`SELECT ${quote(`${second} note`)} AS ${quote('n')} FROM ${quote(`${second} renamed`)}`);
+      expect(notes.map((row) => row.n)).toEqual([second]);
+      const drops = [...names.slice(2).reverse(), `${second} renamed`, first!].map((name) => createOperation('dropTable', { name }));
+      state = await apply(dialect, connection, drops, state);
+      expect(Object.keys(state.tables)).toEqual([]);
+      expect(Object.keys((await connection.introspector.introspect()).tables)).toEqual([]);
     });
 
     // Where DDL commits implicitly (MySQL), a failing statement cannot take the CREATE TABLE

@@ -1,4 +1,4 @@
-import { DialectBase, standardLiteral, validateIdentifier } from '@covet/core/dialect';
+import { DialectBase, describeCharacter, identifierRulesOf, standardLiteral, validateIdentifier } from '@covet/core/dialect';
 import type { ColumnState, DatabaseConfig, DialectCapabilities, SqlLiteral } from '@covet/core/dialect';
 import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
@@ -24,14 +24,15 @@ export class MysqlDialect extends DialectBase {
     alterColumn: 'native',
     // MySQL and MariaDB limit table, column, index and constraint names to 64 characters.
     maxIdentifierLength: 64,
+    identifierLengthUnit: 'characters',
     // Index names are unique per table only (Sakila reuses idx_fk_address_id on several).
     indexNameScope: 'table',
   });
   protected readonly compiler = new MysqlCompiler((name) => this.quoteIdentifier(name));
 
-  /** `` `name` ``, after checking the name is a valid identifier of at most 64 characters. */
+  /** `` `name` ``, after checking MySQL can hold the name; embedded backticks are doubled. */
   override quoteIdentifier(name: string): string {
-    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
+    validateIdentifier(name, 'identifier', identifierRulesOf(this));
     return `\`${name.replace(/`/g, '``')}\``;
   }
 
@@ -42,6 +43,23 @@ export class MysqlDialect extends DialectBase {
    */
   override quoteLiteral(value: SqlLiteral): string {
     return standardLiteral(value, this.name, stringLiteral);
+  }
+
+  /**
+   * MySQL's rules beyond core's: names hold characters of the Basic Multilingual Plane only
+   * (identifiers are stored as utf8mb3), and cannot end with a space.
+   */
+  override checkIdentifier(name: string): string | undefined {
+    let position = 0;
+    for (const character of name) {
+      position++;
+      const codePoint = character.codePointAt(0)!;
+      if (codePoint > 0xffff) {
+        return `character ${describeCharacter(codePoint)} at position ${position} is not allowed: MySQL names hold only characters up to U+FFFF (the Basic Multilingual Plane)`;
+      }
+    }
+    if (name.endsWith(' ')) return `it ends with a space (position ${position}), which MySQL does not allow`;
+    return undefined;
   }
 
   override normalizeColumn(column: ColumnState): ColumnState {

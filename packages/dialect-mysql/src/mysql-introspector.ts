@@ -1,3 +1,4 @@
+import { createNameRecord } from '@covet/core/dialect';
 import type {
   ColumnState,
   ForeignKeyState,
@@ -152,7 +153,7 @@ export class MysqlIntrospector implements SchemaIntrospector {
       entry.columns.push(row.COLUMN_NAME);
     }
 
-    const tables: Record<string, TableState> = {};
+    const tables = createNameRecord<TableState>();
     for (const name of [...names].sort()) {
       const tableForeignKeys: ForeignKeyState[] = [...(foreignKeys.get(name)?.entries() ?? [])]
         .map(([constraint, { row, columns: keyColumns, referenced }]) => ({

@@ -9,9 +9,22 @@ describe('MySQL dialect without a server', () => {
   it('quotes with backticks and checks the 64-character limit before any SQL', () => {
     expect(dialect.quoteIdentifier('order')).toBe('`order`');
     expect(dialect.quoteIdentifier('a'.repeat(64))).toBe(`\`${'a'.repeat(64)}\``);
-    expect(() => dialect.quoteIdentifier('a'.repeat(65))).toThrow(/more than 64/);
-    expect(() => dialect.quoteIdentifier('x`; DROP TABLE y')).toThrow();
-    expect(dialect.capabilities).toEqual({ transactionalDdl: false, alterColumn: 'native', maxIdentifierLength: 64, indexNameScope: 'table' });
+    expect(() => dialect.quoteIdentifier('a'.repeat(65))).toThrow(/it is 65 characters, more than the mysql limit of 64 characters/);
+    // Characters, not bytes: 64 two-byte characters fit.
+    expect(dialect.quoteIdentifier('é'.repeat(64))).toBe(`\`${'é'.repeat(64)}\``);
+    // A backtick is doubled: the name stays one identifier.
+    expect(dialect.quoteIdentifier('x`; DROP TABLE y')).toBe('`x``; DROP TABLE y`');
+    expect(() => dialect.quoteIdentifier('a👍')).toThrow(
+      'Invalid identifier "a👍" for identifier: character U+1F44D "👍" at position 2 is not allowed: MySQL names hold only characters up to U+FFFF (the Basic Multilingual Plane)',
+    );
+    expect(() => dialect.quoteIdentifier('name ')).toThrow('it ends with a space (position 5), which MySQL does not allow');
+    expect(dialect.capabilities).toEqual({
+      transactionalDdl: false,
+      alterColumn: 'native',
+      maxIdentifierLength: 64,
+      identifierLengthUnit: 'characters',
+      indexNameScope: 'table',
+    });
   });
 
   it('splits a script at top-level semicolons only', () => {

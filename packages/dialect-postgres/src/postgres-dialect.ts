@@ -22,8 +22,10 @@ export class PostgresDialect extends DialectBase {
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
     alterColumn: 'native',
-    // NAMEDATALEN - 1: longer names are silently truncated by the server.
+    // NAMEDATALEN - 1 bytes (of the database encoding, UTF-8): longer names are silently
+    // truncated by the server, so they are refused before any SQL is sent.
     maxIdentifierLength: 63,
+    identifierLengthUnit: 'bytes',
   });
   protected readonly compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
 

@@ -1,3 +1,4 @@
+import { createNameRecord } from '@covet/core/dialect';
 import type {
   ColumnState,
   ForeignKeyState,
@@ -212,7 +213,7 @@ export class PostgresIntrospector implements SchemaIntrospector {
     }
 
     const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    const state: Record<string, TableState> = {};
+    const state = createNameRecord<TableState>();
     for (const [name, table] of tables) {
       const result: TableState = { name, columns: table.columns, indexes: table.indexes.sort(byName), foreignKeys: table.foreignKeys.sort(byName) };
       state[name] = table.primaryKey ? { ...result, primaryKey: table.primaryKey } : result;

@@ -21,8 +21,8 @@ export class SqliteDialect extends DialectBase {
   readonly capabilities: DialectCapabilities = Object.freeze({
     transactionalDdl: true,
     alterColumn: 'rebuild',
-    // SQLite has no limit; 63 (PostgreSQL's) keeps names portable between dialects.
-    maxIdentifierLength: 63,
+    // SQLite has no limit on names (keeping them portable is a policy plugin's choice).
+    maxIdentifierLength: Number.POSITIVE_INFINITY,
     // The lock is BEGIN IMMEDIATE: a run commits once, when it ends.
     lockIsTransaction: true,
   });

@@ -1,4 +1,4 @@
-import { constraintName } from '@covet/core/dialect';
+import { constraintName, createNameRecord } from '@covet/core/dialect';
 import type {
   ColumnState,
   ForeignKeyState,
@@ -95,7 +95,7 @@ export class SqliteIntrospector implements SchemaIntrospector {
     const indexesByTable = group(indexRows);
     const foreignKeysByTable = group(foreignKeyRows);
 
-    const tables: Record<string, TableState> = {};
+    const tables = createNameRecord<TableState>();
     const unmanaged: UnmanagedObject[] = [];
     const primaryKeys = new Map<string, string[]>();
     for (const [table, rows] of columnsByTable) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   CovetError,
   MigrationEngine,
+  identifierRulesOf,
   loadModels,
   replayMigrations,
   targetState,
@@ -72,6 +73,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     const engine = new MigrationEngine({
       operations: project.covet.operations,
       capabilities: project.dialect.capabilities,
+      identifierRules: identifierRulesOf(project.dialect),
       ...(normalizeColumn ? { normalizeColumn } : {}),
     });
     // --check never asks: it runs in CI, and a candidate is reported like any change.
@@ -122,7 +124,8 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
 /** Parses `--rename` values: `table.old=new` renames a column, `old=new` a table. */
 export function parseRenames(values: readonly string[]): RenameCandidate[] {
   return values.map((value) => {
-    const match = /^([A-Za-z_][A-Za-z0-9_$]*)(?:\.([A-Za-z_][A-Za-z0-9_$]*))?=([A-Za-z_][A-Za-z0-9_$]*)$/.exec(value);
+    // Any legal name (spaces, unicode, ...); the first "." splits table from column.
+    const match = /^([^.=]+)(?:\.([^=]+))?=(.+)$/.exec(value);
     if (!match) {
       throw new CovetError('OPTION_INVALID', `--rename takes table.old=new or old=new, got ${JSON.stringify(value)}`);
     }

@@ -1,6 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { CompileContext, Operation } from '../operations/define-operation.js';
 import { validateIdentifier } from '../schema/identifiers.js';
+import { identifierRulesOf } from './identifier-rules.js';
 import type { ColumnState } from '../schema/types.js';
 import { compileBuiltin, type BuiltinOperationCompiler, type CompileResult } from './builtin-compiler.js';
 import {
@@ -14,7 +15,7 @@ import {
 
 /**
  * A base for dialects: the contract version, ANSI identifier quoting (`"name"`, after
- * validation against `capabilities.maxIdentifierLength`), `?` placeholders, no column
+ * validation against `capabilities.maxIdentifierLength` and `checkIdentifier`), `?` placeholders, no column
  * normalisation, and `compileOperation` dispatched to a {@link BuiltinOperationCompiler}.
  * Extending it rather than implementing {@link Dialect} from scratch means a new optional
  * member of the contract arrives with a default instead of breaking the dialect.
@@ -35,10 +36,18 @@ export abstract class DialectBase implements Dialect {
   /** The SQL of the built-in operations. */
   protected abstract readonly compiler: BuiltinOperationCompiler;
 
-  /** `"name"`, after checking it is a valid identifier; embedded quotes are doubled. */
+  /**
+   * `"name"`, after checking the engine can hold it (`capabilities.maxIdentifierLength` in
+   * its unit, and `checkIdentifier`); embedded quotes are doubled.
+   */
   quoteIdentifier(name: string): string {
-    validateIdentifier(name, 'identifier', this.capabilities.maxIdentifierLength);
+    validateIdentifier(name, 'identifier', identifierRulesOf(this));
     return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  /** No rules beyond core's and the length limit; a dialect overrides this with its engine's. */
+  checkIdentifier(_name: string): string | undefined {
+    return undefined;
   }
 
   placeholder(_index: number): string {

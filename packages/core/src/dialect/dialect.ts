@@ -13,8 +13,17 @@ export interface DialectCapabilities {
   readonly transactionalDdl: boolean;
   /** How a column's type, nullability or default changes: native ALTER, or a table rebuild. */
   readonly alterColumn: 'native' | 'rebuild';
-  /** Longest identifier the database accepts, checked before any SQL is sent. */
+  /**
+   * Longest identifier the database accepts, in {@link DialectCapabilities.identifierLengthUnit}
+   * (`Infinity` for none), checked before any SQL is sent: PostgreSQL 63 bytes, MySQL/MariaDB
+   * 64 characters, SQLite none.
+   */
   readonly maxIdentifierLength: number;
+  /**
+   * What `maxIdentifierLength` counts: UTF-8 `bytes` (PostgreSQL) or `characters` (Unicode
+   * code points; MySQL). Default `characters`.
+   */
+  readonly identifierLengthUnit?: 'bytes' | 'characters';
   /**
    * Where index names must be unique: in the whole schema (PostgreSQL, SQLite; the default)
    * or only within their table (MySQL).
@@ -125,6 +134,15 @@ export interface Dialect {
   readonly capabilities: DialectCapabilities;
   /** Quotes an identifier (already validated) for this database. */
   quoteIdentifier(name: string): string;
+  /**
+   * Optional: the engine's own rules for names beyond core's (no NUL, no lone surrogate) and
+   * the length limit in `capabilities`. Returns why `name` is refused — naming the character,
+   * its position and the rule — or `undefined` when the engine accepts it. Example: MySQL
+   * refuses characters outside the Basic Multilingual Plane and names ending with a space.
+   * Only what the engine refuses or cannot round-trip belongs here; restricting names further
+   * is a policy plugin's job.
+   */
+  checkIdentifier?(name: string): string | undefined;
   /** The placeholder for the `index`-th bound value (1-based): `?` or `$1`. */
   placeholder(index: number): string;
   /**

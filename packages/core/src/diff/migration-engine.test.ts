@@ -33,6 +33,17 @@ const posts = table('posts', {
 const BASE = schema(users, posts);
 
 describe('MigrationEngine.detectChanges', () => {
+  it('treats __proto__, constructor, toString and hasOwnProperty as ordinary table names', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const tables = names.map((name) => table(name, { [name]: t.integer().primaryKey(), note: t.text() }));
+    const created = diff(EMPTY_STATE, schema(...tables));
+    expect(created.map((operation) => [operation.kind, (operation.args as TableState).name])).toEqual(names.sort().map((name) => ['createTable', name]));
+    expect(diff(schema(...tables), schema(...tables))).toEqual([]);
+    const changed = schema(...tables.slice(1), table('__proto__', { ['__proto__']: t.integer().primaryKey(), other: t.text() }));
+    expect(diff(schema(...tables), changed).map((operation) => operation.kind)).toEqual(['addColumn', 'dropColumn']);
+    expect(diff(schema(...tables), EMPTY_STATE).map((operation) => operation.kind)).toEqual(['dropTable', 'dropTable', 'dropTable', 'dropTable']);
+  });
+
   it('no changes -> []', () => {
     expect(diff(BASE, BASE)).toStrictEqual([]);
     expect(diff(EMPTY_STATE, EMPTY_STATE)).toStrictEqual([]);

@@ -3,6 +3,7 @@ import { canonicalJson } from '../migration/canonical-json.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import type { DialectCapabilities } from '../dialect/dialect.js';
+import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
 import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from '../schema/types.js';
 
 /** Options of {@link MigrationEngine}. */
@@ -16,6 +17,12 @@ export interface MigrationEngineOptions {
   readonly operations?: OperationRegistry;
   /** What the target database allows (e.g. per-table index names), for that check. */
   readonly capabilities?: DialectCapabilities;
+  /**
+   * The target dialect's rules for names (`identifierRulesOf(dialect)`): with them, a name
+   * the database would refuse (too long in its unit, a character it cannot hold) is reported
+   * when the change is detected, not when the migration runs.
+   */
+  readonly identifierRules?: IdentifierRules;
 }
 
 /** A table or column that may have been renamed (see {@link MigrationEngine.renameCandidates}). */
@@ -28,6 +35,11 @@ export interface RenameCandidate {
 }
 
 const BUILTIN_BY_KIND = new Map(BUILTIN_OPERATIONS.map((definition) => [definition.kind, definition]));
+
+// Table records are read with `Object.hasOwn`, so a table named `constructor` or `toString`
+// is never mistaken for what a plain object inherits.
+const has = (tables: SchemaState['tables'], name: string) => Object.hasOwn(tables, name);
+const tableOf = (tables: SchemaState['tables'], name: string) => (has(tables, name) ? tables[name] : undefined);
 
 const byName = <T extends { name: string }>(items: readonly T[]) => new Map(items.map((item) => [item.name, item]));
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
@@ -87,15 +99,15 @@ export class MigrationEngine {
     const normalize = this.#options.normalizeColumn ?? ((column: ColumnState) => column);
     const shape = (column: ColumnState) => canonicalJson({ ...normalize(column), name: '' });
     const candidates: RenameCandidate[] = [];
-    const created = Object.keys(to.tables).filter((name) => !from.tables[name]).sort();
-    const dropped = Object.keys(from.tables).filter((name) => !to.tables[name]).sort();
+    const created = Object.keys(to.tables).filter((name) => !has(from.tables, name)).sort();
+    const dropped = Object.keys(from.tables).filter((name) => !has(to.tables, name)).sort();
     const columnsOf = (table: TableState) => canonicalJson(table.columns.map((column) => ({ ...normalize(column) })).sort((a, b) => (a.name < b.name ? -1 : 1)));
     for (const old of dropped) {
       for (const name of created) {
         if (columnsOf(from.tables[old]!) === columnsOf(to.tables[name]!)) candidates.push({ kind: 'table', from: old, to: name });
       }
     }
-    for (const name of Object.keys(to.tables).filter((table) => from.tables[table]).sort()) {
+    for (const name of Object.keys(to.tables).filter((table) => has(from.tables, table)).sort()) {
       const before = from.tables[name]!;
       const after = to.tables[name]!;
       const removed = before.columns.filter((column) => !after.columns.some((c) => c.name === column.name));
@@ -140,9 +152,9 @@ export class MigrationEngine {
     const sameColumn = (a: ColumnState, b: ColumnState) => same(normalize(a), normalize(b));
     const fromTables = from.tables;
     const toTables = to.tables;
-    const created = Object.keys(toTables).filter((name) => !fromTables[name]).sort();
-    const dropped = Object.keys(fromTables).filter((name) => !toTables[name]).sort();
-    const kept = Object.keys(toTables).filter((name) => fromTables[name]).sort();
+    const created = Object.keys(toTables).filter((name) => !has(fromTables, name)).sort();
+    const dropped = Object.keys(fromTables).filter((name) => !has(toTables, name)).sort();
+    const kept = Object.keys(toTables).filter((name) => has(fromTables, name)).sort();
 
     const dropForeignKeys: Operation[] = [];
     const dropIndexes: Operation[] = [];
@@ -204,7 +216,7 @@ export class MigrationEngine {
     // A key to an existing table can go inline only if the referenced columns and the unique
     // key on them exist already; otherwise (they come with this migration) it is added last.
     const existingTargetReady = (fk: ForeignKeyState) => {
-      const target = from.tables[fk.references.table];
+      const target = tableOf(from.tables, fk.references.table);
       if (!target) return false;
       const columns = fk.references.columns;
       if (!columns.every((column) => target.columns.some((c) => c.name === column))) return false;
@@ -276,6 +288,7 @@ export class MigrationEngine {
       const definition = registry.get(operation.kind);
       try {
         definition.validate(operation.args, state, this.#options.capabilities ? { capabilities: this.#options.capabilities } : undefined);
+        if (this.#options.identifierRules) validateIdentifiersIn(operation.args, this.#options.identifierRules, operation.kind);
       } catch (error) {
         throw new CovetError('ENGINE_INVALID_PLAN', `Detected change #${index + 1} is invalid: ${(error as Error).message}`, { cause: error });
       }
@@ -293,8 +306,8 @@ export class MigrationEngine {
 function findMismatch(actual: SchemaState, expected: SchemaState, sameColumn: (a: ColumnState, b: ColumnState) => boolean): string | undefined {
   const names = new Set([...Object.keys(actual.tables), ...Object.keys(expected.tables)]);
   for (const name of names) {
-    const a = actual.tables[name];
-    const b = expected.tables[name];
+    const a = tableOf(actual.tables, name);
+    const b = tableOf(expected.tables, name);
     if (!a || !b) return `table ${name}`;
     if (a.columns.length !== b.columns.length) return `columns of ${name}`;
     const columns = byName(a.columns);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { dynamicImport } from '../dynamic-import.js';
 import { CovetError } from '../errors/covet-error.js';
 import { isTableDefinition, type TableDefinition } from '../schema/define-table.js';
+import { createNameRecord } from '../schema/name-record.js';
 import type { SchemaState, TableState } from '../schema/types.js';
 import { validateTable } from '../operations/builtin/validate-args.js';
 import { importModules } from './import-module.js';
@@ -65,12 +66,12 @@ export async function loadModels(
       tables.set(value.name, { definition: value, file });
     }
   });
-  const state: Record<string, TableState> = {};
+  const state = createNameRecord<TableState>();
   for (const [name, { definition }] of [...tables].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     state[name] = definition.state;
   }
   const schema: SchemaState = { tables: state };
-  const known: SchemaState = options.context ? { tables: { ...options.context.tables, ...state } } : schema;
+  const known: SchemaState = options.context ? { tables: createNameRecord([...Object.entries(options.context.tables), ...Object.entries(state)]) } : schema;
   for (const { definition, file } of tables.values()) {
     try {
       validateTable(definition.state, known);

@@ -11,7 +11,8 @@ function canonicalize(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(/\r\n?/g, '\n');
   if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : canonicalize(item)));
   if (typeof value === 'object' && value !== null) {
-    const result: Record<string, unknown> = {};
+    // No prototype: a key named `__proto__` (a table name) is data, not the prototype.
+    const result = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value).sort()) {
       const member = (value as Record<string, unknown>)[key];
       if (member !== undefined && typeof member !== 'function') result[key] = canonicalize(member);

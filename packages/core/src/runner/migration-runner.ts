@@ -7,7 +7,8 @@ import type { Migration, MigrationCodeContext } from '../migration/define-migrat
 import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
-import { DEFAULT_MAX_IDENTIFIER_LENGTH } from '../schema/identifiers.js';
+import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
+import { identifierRulesOf } from '../dialect/identifier-rules.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
@@ -29,9 +30,6 @@ const FAILED_AT = Symbol('covet.failedAt');
 
 /** Thrown by the probing `query` of {@link MigrationRunner} validation: the renderer needs the live database. */
 const NEEDS_LIVE_DATABASE = Symbol('covet.needsLiveDatabase');
-
-/** Argument keys that hold identifiers, checked against the dialect's length limit. */
-const IDENTIFIER_KEYS = new Set(['name', 'table', 'from', 'to', 'column']);
 
 /** Something a run reports while it goes, for the CLI to print. */
 export type RunEvent =
@@ -164,6 +162,8 @@ export class MigrationRunner {
    * the run ends, on a dialect whose lock is one transaction (see #runCompiled).
    */
   #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
+  /** The dialect's rules for names, built once. */
+  #identifierRules: IdentifierRules | undefined;
 
   /** The graph as the last tracking read chose it: squashed migrations or the ones they replace (see #read). */
   #graph!: MigrationGraph<MigrationEntry>;
@@ -777,26 +777,11 @@ export class MigrationRunner {
   }
 
   #checkIdentifiers(operation: Operation): void {
-    // Dialect limits (e.g. identifier length) are checked here, before any SQL is sent.
-    const { dialect } = this.#options;
-    const max = dialect.capabilities.maxIdentifierLength;
-    const visit = (value: unknown, key: string | undefined): void => {
-      if (typeof value === 'string') {
-        if (value.length > max && key !== undefined && IDENTIFIER_KEYS.has(key)) {
-          throw new CovetError('IDENTIFIER_TOO_LONG', `Identifier "${value}" is longer than ${max} characters, the limit of ${dialect.name}`);
-        }
-        return;
-      }
-      if (Array.isArray(value)) {
-        for (const item of value) visit(item, key === 'columns' ? 'column' : undefined);
-        return;
-      }
-      if (typeof value === 'object' && value !== null) {
-        for (const member in value) visit((value as Record<string, unknown>)[member], member);
-      }
-    };
-    // The operations' own validation already holds every name to the default limit.
-    if (max < DEFAULT_MAX_IDENTIFIER_LENGTH && operation.kind !== 'runSql') visit(operation.args, undefined);
+    // The dialect's own limits (length in its unit, its character rules) are checked here,
+    // before any SQL is sent; operations' validation holds names only to what every engine shares.
+    if (operation.kind === 'runSql') return;
+    this.#identifierRules ??= identifierRulesOf(this.#options.dialect);
+    validateIdentifiersIn(operation.args, this.#identifierRules, operation.kind);
   }
 
   /**

@@ -211,21 +211,40 @@ describe('defineTable bad input: one-line CovetErrors that name the table and co
     expect(primaryKey.message).toBe('Unknown column "slug" (primary key of posts)');
   });
 
-  it('refuses an injection attempt as a table or column name', () => {
-    const evil = 'users"; DROP TABLE x; --';
-    const table = covetErrorOf(() => defineTable(evil, { id: t.integer() }));
+  it('accepts every name an engine holds when quoted, and keeps it exactly', () => {
+    const names = ['users"; DROP TABLE x; --', 'order items', 'café', 'a"b', 'a`b', "it's", 'select', '__proto__', 'constructor', '表', '👍'];
+    for (const name of names) {
+      const table = defineTable(name, { [name]: t.integer().primaryKey(), other: t.integer().references(name, name) }, { indexes: [{ name, columns: ['other'] }] });
+      expect(table.state.name).toBe(name);
+      expect(table.state.columns.map((column) => column.name)).toEqual([name, 'other']);
+      expect(table.state.indexes.map((index) => index.name)).toEqual([name]);
+      expect(table.state.foreignKeys[0]!.references).toEqual({ table: name, columns: [name] });
+    }
+  });
+
+  it('holds __proto__ and constructor as ordinary column names, and says how to write __proto__', () => {
+    const table = defineTable('constructor', { ['__proto__']: t.integer().primaryKey(), constructor: t.text(), toString: t.text() });
+    expect(table.state.columns.map((column) => column.name)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(table.state.primaryKey).toEqual({ columns: ['__proto__'] });
+
+    const literal = covetErrorOf(() => defineTable('users', { __proto__: t.integer() } as never));
+    expect(literal.code).toBe('TABLE_INVALID');
+    expect(literal.message).toBe('Column "__proto__" of users must be written as a computed key (users)');
+  });
+
+  it('refuses a name no engine can hold, naming the character, its position and the rule', () => {
+    const table = covetErrorOf(() => defineTable('us\u0000ers', { id: t.integer() }));
     expect(table.code).toBe('IDENTIFIER_INVALID');
-    expect(table.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for table');
+    expect(table.message).toBe('Invalid identifier "us\\u0000ers" for table: character U+0000 (NUL) at position 3 is not allowed: no engine accepts NUL in a name');
 
-    const column = covetErrorOf(() => defineTable('users', { [evil]: t.integer() }));
+    const column = covetErrorOf(() => defineTable('users', { ['x\uDC00']: t.integer() }));
     expect(column.code).toBe('IDENTIFIER_INVALID');
-    expect(column.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for column of users');
+    expect(column.message).toBe(
+      'Invalid identifier "x\\udc00" for column of users: character U+DC00 (a lone surrogate) at position 2 is not allowed: it has no UTF-8 form, so the name cannot round-trip through the database',
+    );
 
-    const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: evil, columns: ['id'] }] }));
-    expect(index.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for index name of users');
-
-    const referenced = covetErrorOf(() => defineTable('posts', { user_id: t.integer().references(evil, 'id') }));
-    expect(referenced.message).toBe('Invalid identifier "users\\"; DROP TABLE x; --" for referenced table of foreign key of posts');
+    const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: '', columns: ['id'] }] }));
+    expect(index.message).toBe('Missing name for index name of users');
   });
 
   it('refuses a bad referential action, naming where', () => {

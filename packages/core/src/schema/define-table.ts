@@ -149,6 +149,12 @@ export function indexState(table: string, options: IndexOptions, known?: Readonl
  */
 export function buildTableState(name: string, columns: ColumnsShape, options: TableOptions = {}): TableState {
   validateIdentifier(name, 'table');
+  if (typeof columns === 'object' && columns !== null && isColumnBuilder(Object.getPrototypeOf(columns))) {
+    // `{ __proto__: t.integer() }` sets the object's prototype instead of adding a column.
+    throw new CovetError('TABLE_INVALID', `Column "__proto__" of ${name} must be written as a computed key (${name})`, {
+      hint: "Write ['__proto__']: t.integer() (a computed key makes a property; a plain __proto__: key sets the prototype).",
+    });
+  }
   if (typeof columns !== 'object' || columns === null || Object.keys(columns).length === 0) {
     throw new CovetError('TABLE_INVALID', `Table "${name}" has no columns`);
   }

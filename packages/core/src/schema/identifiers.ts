@@ -1,49 +1,139 @@
 import { createHash } from 'node:crypto';
 import { CovetError } from '../errors/covet-error.js';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-
-/** The longest identifier any built-in dialect accepts (PostgreSQL's 63 bytes). */
+/**
+ * The length every generated name (`constraintName`) stays within: 63 UTF-8 bytes, which is
+ * PostgreSQL's limit and within MySQL's 64 characters, so a model's default names are valid on
+ * every built-in engine. It is not a limit on names a user chooses: those are held to the
+ * target dialect's own limit (`DialectCapabilities.maxIdentifierLength`).
+ */
 export const DEFAULT_MAX_IDENTIFIER_LENGTH = 63;
 
+/** The unit an identifier limit counts in. */
+export type IdentifierLengthUnit = 'bytes' | 'characters';
+
+/** The limits a name is checked against: a dialect's, or none (the rules every engine shares). */
+export interface IdentifierRules {
+  /** Longest name allowed, in `unit` (no limit when absent or `Infinity`). */
+  readonly maxLength?: number;
+  /** `bytes` of UTF-8 (PostgreSQL) or `characters` (Unicode code points, MySQL). Default `characters`. */
+  readonly unit?: IdentifierLengthUnit;
+  /** The engine, for the message (`postgres`). */
+  readonly engine?: string;
+  /**
+   * Further rules of the engine: returns why `name` is refused (a sentence naming the
+   * character and position where there is one), or `undefined` when it is accepted.
+   */
+  readonly check?: (name: string) => string | undefined;
+}
+
+/** `U+0041 "A"` for messages: the code point, and the character itself when it is printable. */
+export function describeCharacter(codePoint: number): string {
+  const hex = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+  const printable = codePoint > 0x20 && codePoint !== 0x7f && !(codePoint >= 0x80 && codePoint < 0xa0) && !(codePoint >= 0xd800 && codePoint <= 0xdfff);
+  return printable ? `${hex} ${JSON.stringify(String.fromCodePoint(codePoint))}` : hex;
+}
+
+/** The length of `name` in `unit`: UTF-8 bytes, or Unicode code points. */
+export function identifierLength(name: string, unit: IdentifierLengthUnit = 'characters'): number {
+  if (unit === 'bytes') return Buffer.byteLength(name, 'utf8');
+  let count = 0;
+  for (const _ of name) count++;
+  return count;
+}
+
 /**
- * Throws a one-line error unless `name` is a safe identifier: a letter or underscore, then
- * letters, digits, `_` or `$`, at most `maxLength` characters. Case is kept and reserved
- * words are allowed, because dialects always quote identifiers.
+ * Why no engine can hold `name`, or `undefined`: it must be a non-empty string with no NUL
+ * (every engine ends a name there) and no lone UTF-16 surrogate (it has no UTF-8 form, so it
+ * cannot reach the database and come back the same). Anything else — spaces, unicode,
+ * reserved words, quote characters — is a legal name, because dialects always quote names.
+ */
+export function identifierProblem(name: unknown, rules: IdentifierRules = {}): string | undefined {
+  if (typeof name !== 'string') return 'a name must be a string';
+  if (name.length === 0) return 'a name cannot be empty';
+  let position = 0;
+  for (let i = 0; i < name.length; i++) {
+    position++;
+    const unit = name.charCodeAt(i);
+    if (unit === 0) return `character ${describeCharacter(0)} (NUL) at position ${position} is not allowed: no engine accepts NUL in a name`;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = name.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+      return `character ${describeCharacter(unit)} (a lone surrogate) at position ${position} is not allowed: it has no UTF-8 form, so the name cannot round-trip through the database`;
+    }
+  }
+  const max = rules.maxLength;
+  if (max !== undefined && Number.isFinite(max)) {
+    const unit = rules.unit ?? 'characters';
+    const length = identifierLength(name, unit);
+    if (length > max) {
+      const limit = rules.engine ? `the ${rules.engine} limit` : 'the limit';
+      return `it is ${length} ${unit}${unit === 'bytes' ? ' in UTF-8' : ''}, more than ${limit} of ${max} ${unit}`;
+    }
+  }
+  return rules.check?.(name);
+}
+
+/**
+ * Throws a one-line error unless `name` is a name the engine can hold (see
+ * {@link identifierProblem}): the error names the character, its position and the rule, or
+ * the length and the limit. Case is kept, and spaces, unicode, reserved words and quote
+ * characters are allowed, because dialects always quote names (doubling embedded quotes).
+ * Restricting names further is a policy plugin's job.
  *
  * @param where what the name is, for the message (`table`, `users.column`, ...)
+ * @param rules a dialect's limits, or a maximum length in characters; none by default
+ * @example
+ * validateIdentifier('order items', 'table');                       // fine
+ * validateIdentifier('a\u0000b', 'table');                          // throws IDENTIFIER_INVALID
+ * validateIdentifier('x'.repeat(64), 'table', { maxLength: 63, unit: 'bytes', engine: 'PostgreSQL' }); // IDENTIFIER_TOO_LONG
  */
-export function validateIdentifier(
-  name: unknown,
-  where: string,
-  maxLength: number = DEFAULT_MAX_IDENTIFIER_LENGTH,
-): asserts name is string {
+export function validateIdentifier(name: unknown, where: string, rules: number | IdentifierRules = {}): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {
     throw new CovetError('IDENTIFIER_INVALID', `Missing name for ${where}`);
   }
-  if (!IDENTIFIER.test(name)) {
-    throw new CovetError(
-      'IDENTIFIER_INVALID',
-      `Invalid identifier ${JSON.stringify(name)} for ${where}`,
-      { hint: 'Use letters, digits, "_" or "$", starting with a letter or "_".' },
-    );
-  }
-  if (name.length > maxLength) {
-    throw new CovetError(
-      'IDENTIFIER_TOO_LONG',
-      `Identifier "${name}" for ${where} is ${name.length} characters, more than ${maxLength}`,
-    );
-  }
+  const limits = typeof rules === 'number' ? { maxLength: rules } : rules;
+  const problem = identifierProblem(name, limits);
+  if (problem === undefined) return;
+  const tooLong = problem.startsWith('it is ');
+  throw new CovetError(
+    tooLong ? 'IDENTIFIER_TOO_LONG' : 'IDENTIFIER_INVALID',
+    `Invalid identifier ${JSON.stringify(name)} for ${where}: ${problem}`,
+    {
+      hint: tooLong
+        ? 'Choose a shorter name.'
+        : 'Any other character is allowed: names are always quoted. Remove or replace that one.',
+    },
+  );
 }
 
-/** True when `name` passes {@link validateIdentifier}'s character rules. */
+/** True when `name` is a name every engine can hold (no NUL, no lone surrogate, not empty). */
 export function isValidIdentifier(name: string): boolean {
-  return IDENTIFIER.test(name);
+  return identifierProblem(name) === undefined;
+}
+
+/** The longest prefix of `text` (whole code points) that fits in `bytes` UTF-8 bytes. */
+function utf8Prefix(text: string, bytes: number): string {
+  let result = '';
+  let used = 0;
+  for (const character of text) {
+    const size = Buffer.byteLength(character, 'utf8');
+    if (used + size > bytes) break;
+    result += character;
+    used += size;
+  }
+  return result;
 }
 
 /**
  * Builds a deterministic constraint or index name such as `posts_author_id_fkey`. Names
- * longer than the limit are shortened with a hash so they stay unique and stable.
+ * longer than 63 UTF-8 bytes (see {@link DEFAULT_MAX_IDENTIFIER_LENGTH}; a smaller
+ * `maxLength` may be given) are shortened with a hash so they stay unique and stable.
  */
 export function constraintName(
   table: string,
@@ -52,7 +142,32 @@ export function constraintName(
   maxLength: number = DEFAULT_MAX_IDENTIFIER_LENGTH,
 ): string {
   const name = [table, ...columns, suffix].join('_');
-  if (name.length <= maxLength) return name;
+  if (Buffer.byteLength(name, 'utf8') <= maxLength) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, maxLength - suffix.length - 10)}_${hash}_${suffix}`;
+  return `${utf8Prefix(name, maxLength - suffix.length - 10)}_${hash}_${suffix}`;
+}
+
+/** Argument keys that hold names in operation arguments (and `columns` lists of names). */
+const NAME_KEYS = new Set(['name', 'table', 'from', 'to', 'column']);
+
+/**
+ * Checks every name in an operation's arguments against `rules` (a dialect's limits, see
+ * `identifierRulesOf`): the values of `name`, `table`, `from`, `to` and `column` members and
+ * of `columns` lists, at any depth. `where` says which operation, for the message.
+ */
+export function validateIdentifiersIn(args: unknown, rules: IdentifierRules, where: string): void {
+  const visit = (value: unknown, key: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (key !== undefined && NAME_KEYS.has(key)) validateIdentifier(value, `${key} of ${where}`, rules);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, key === 'columns' ? 'column' : undefined);
+      return;
+    }
+    if (typeof value === 'object' && value !== null) {
+      for (const member of Object.keys(value)) visit((value as Record<string, unknown>)[member], member);
+    }
+  };
+  visit(args, undefined);
 }

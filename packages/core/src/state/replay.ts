@@ -1,6 +1,7 @@
 import type { Migration } from '../migration/define-migration.js';
 import type { OperationRegistry } from '../operations/define-operation.js';
 import type { SchemaState, TableState } from '../schema/types.js';
+import { createNameRecord } from '../schema/name-record.js';
 import { EMPTY_STATE } from './schema-state.js';
 
 /** The schema migration files describe, and which app's migrations created each table. */
@@ -40,10 +41,10 @@ export function replayMigrations(migrations: readonly Migration[], registry: Ope
  * they are, so a diff never drops what the app does not own.
  */
 export function targetState(current: SchemaState, owners: ReadonlyMap<string, string>, app: string, models: SchemaState): SchemaState {
-  const tables: Record<string, TableState> = {};
+  const tables = createNameRecord<TableState>();
   for (const [name, table] of Object.entries(current.tables)) {
     const owner = owners.get(name);
-    if (owner === app && !models.tables[name]) continue;
+    if (owner === app && !Object.hasOwn(models.tables, name)) continue;
     tables[name] = table;
   }
   for (const [name, table] of Object.entries(models.tables)) tables[name] = table;

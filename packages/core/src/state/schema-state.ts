@@ -1,8 +1,9 @@
 import { CovetError } from '../errors/covet-error.js';
+import { createNameRecord } from '../schema/name-record.js';
 import type { SchemaState, TableState } from '../schema/types.js';
 
 /** The state of an empty database. */
-export const EMPTY_STATE: SchemaState = Object.freeze({ tables: Object.freeze({}) });
+export const EMPTY_STATE: SchemaState = Object.freeze({ tables: Object.freeze(createNameRecord<TableState>()) });
 
 // States made by `withTable` keep their tables in a small persistent map and build the public
 // `tables` record only when someone reads it. Replaying hundreds of migrations creates a new
@@ -74,7 +75,7 @@ function createState(buckets: Buckets<Entry>, indexes: Buckets<string>, unmanage
       if (!record) {
         const entries = buckets.flatMap((bucket) => (bucket ? [...bucket.values()] : []));
         entries.sort((a, b) => a.order - b.order);
-        record = Object.fromEntries(entries.map((entry) => [entry.table.name, entry.table]));
+        record = createNameRecord(entries.map((entry) => [entry.table.name, entry.table] as const));
       }
       return record;
     },
@@ -147,16 +148,14 @@ export function withTable(state: SchemaState, table: TableState | undefined, rem
 
 /** Tables sorted by name, for stable output. */
 export function sortedTables(state: SchemaState): TableState[] {
-  return Object.keys(state.tables)
-    .sort()
-    .map((name) => state.tables[name]!);
+  return [...tablesOf(state)].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Builds a state from a list of tables. */
 export function stateFromTables(tables: Iterable<TableState>): SchemaState {
-  const record: Record<string, TableState> = {};
+  const record = createNameRecord<TableState>();
   for (const table of tables) {
-    if (record[table.name]) throw new CovetError('TABLE_DUPLICATE', `Table "${table.name}" is defined twice`);
+    if (Object.hasOwn(record, table.name)) throw new CovetError('TABLE_DUPLICATE', `Table "${table.name}" is defined twice`);
     record[table.name] = table;
   }
   return { tables: record };

@@ -272,8 +272,10 @@ describe('validation before anything runs', () => {
     ['dropForeignKey that does not exist', STATE, op.dropForeignKey('posts', 'nope_fkey'), 'FOREIGN_KEY_UNKNOWN', 'Foreign key "nope_fkey" does not exist on posts (dropForeignKey)'],
     ['runSql with empty SQL', STATE, op.runSql('  '), 'OPERATION_INVALID', 'runSql needs non-empty sql'],
     ['runSql with an empty reverse list', STATE, op.runSql('SELECT 1', []), 'OPERATION_INVALID', 'runSql needs non-empty reverseSql'],
-    ['an injection attempt as a dropped table name', STATE, op.dropTable('users"; DROP TABLE x; --'), 'IDENTIFIER_INVALID', 'Invalid identifier "users\\"; DROP TABLE x; --" for table (dropTable)'],
-    ['an injection attempt as a new column name', STATE, op.renameColumn('users', 'name', 'n"; --'), 'IDENTIFIER_INVALID', 'Invalid identifier "n\\"; --" for new column name of users (renameColumn)'],
+    // A name with quotes is a legal name (quoted, quotes doubled): only the table is unknown.
+    ['a quote-holding dropped table name that does not exist', STATE, op.dropTable('users"; DROP TABLE x; --'), 'TABLE_UNKNOWN', 'Table "users"; DROP TABLE x; --" does not exist (dropTable)'],
+    ['a NUL in a new column name', STATE, op.renameColumn('users', 'name', 'n\u0000x'), 'IDENTIFIER_INVALID', 'Invalid identifier "n\\u0000x" for new column name of users (renameColumn): character U+0000 (NUL) at position 2 is not allowed: no engine accepts NUL in a name'],
+    ['a lone surrogate in a dropped table name', STATE, op.dropTable('a\uD800'), 'IDENTIFIER_INVALID', 'Invalid identifier "a\\ud800" for table (dropTable): character U+D800 (a lone surrogate) at position 2 is not allowed: it has no UTF-8 form, so the name cannot round-trip through the database'],
   ];
 
   for (const [name, state, operation, code, message] of refusals) {
