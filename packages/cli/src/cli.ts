@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { CovetError, isCovetError, redactSecrets, type CommandDefinition, type ConfigOverrides, type Operation } from '@covet/core';
 import { JsonReport } from './json-report.js';
 import { createOutput, reportError, type Output } from './output.js';
+import { permissionProblems } from './permissions.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
 
@@ -26,6 +27,7 @@ interface GlobalOptions {
   migrationsDir?: string;
   app?: string;
   verbose?: boolean;
+  strict?: boolean;
 }
 
 function overridesOf(options: GlobalOptions): ConfigOverrides {
@@ -97,15 +99,17 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
   let project: Project | undefined;
   // `databaseOptional`: the command never connects (makemigrations --dry-run or --check).
   const open = async (global: GlobalOptions, databaseOptional = false): Promise<Project> => {
-    project ??= await openProject({
+    if (project) return project;
+    const opened = await openProject({
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.env ? { env: options.env } : {}),
       overrides: overridesOf(global),
       databaseOptional,
     });
+    project = opened;
     if (!reportsShown) {
       reportsShown = true;
-      project.covet.onReport((line) => {
+      opened.covet.onReport((line) => {
         report?.push('reports', { level: line.level, plugin: line.plugin, hook: line.hook, message: redactSecrets(line.message) });
         const text = `${line.message} (plugin "${line.plugin}")`;
         // A warning goes where warnings go (collected in `warnings` under --json too); info to stdout.
@@ -113,8 +117,15 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
         else output.line(`${output.colors.cyan('info:')} ${text}`);
       });
     }
-    output.debug(`database: ${project.describeDatabase()}`);
-    return project;
+    output.debug(`database: ${opened.describeDatabase()}`);
+    const problems = permissionProblems(opened.config);
+    if (problems.length > 0 && (global.strict || argv.includes('--strict'))) {
+      throw new CovetError('PERMISSIONS_UNSAFE', problems[0]!, {
+        hint: problems.length > 1 ? `And ${problems.length - 1} more such problem(s). Nothing was run.` : 'Nothing was run (--strict).',
+      });
+    }
+    for (const problem of problems) output.error(`${output.colors.yellow('warning:')} ${problem}`);
+    return opened;
   };
   let reportsShown = false;
   try {
@@ -124,7 +135,8 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--database-url <url>', 'Database URL, overriding the config (postgres://, mysql://, sqlite:)')
       .option('--migrations-dir <dir>', 'Migrations folder, overriding the config')
       .option('--app <name>', 'App to work on (default: the config\'s app)')
-      .option('--verbose', 'Print debugging details and stacks');
+      .option('--verbose', 'Print debugging details and stacks')
+      .option('--strict', 'Refuse to run when file permissions are unsafe (a config file readable by all holding a password, migrations writable by all)');
 
     cli
       .command('makemigrations', 'Compare the models with the migrations and write a new migration file')
@@ -347,6 +359,19 @@ function globalOptions(argv: readonly string[]): GlobalOptions {
     if (value !== undefined) global[key] = value;
   }
   return global;
+}
+
+/**
+ * Reports a promise that failed with nobody waiting for it (`process.on('unhandledRejection')`
+ * in the binary): one `error:` line like any other failure, and the command fails.
+ */
+export function reportUnhandled(reason: unknown): void {
+  const output = createOutput({ verbose: process.argv.includes('--verbose') });
+  const code = reportError(output, isCovetError(reason) ? reason : new CovetError('UNHANDLED_REJECTION', `A promise nobody waited for failed: ${reason instanceof Error ? reason.message : String(reason)}`, {
+    hint: 'Custom migration code must await every query() and execute() it starts.',
+    cause: reason,
+  }));
+  process.exitCode = code === 0 ? 1 : code;
 }
 
 function withConsoleInfo<T>(output: Output, fn: () => T): T {

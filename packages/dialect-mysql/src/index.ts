@@ -3,7 +3,7 @@ import type { CovetPlugin } from '@covet/core';
 import { createMysqlDialect } from './mysql-dialect.js';
 
 export { createMysqlDialect, MysqlDialect } from './mysql-dialect.js';
-export { MysqlConnection, MysqlQueryError, poolOptions } from './mysql-connection.js';
+export { MysqlConnection, MysqlQueryError, poolOptions, lockWaitTimeoutSetting, statementTable, DEFAULT_LOCK_WAIT_TIMEOUT } from './mysql-connection.js';
 export { MysqlIntrospector } from './mysql-introspector.js';
 export type { MysqlQuery } from './mysql-introspector.js';
 export { MysqlCompiler, INDEX_PREFIX_LENGTH } from './mysql-compiler.js';

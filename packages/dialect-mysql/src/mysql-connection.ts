@@ -6,8 +6,56 @@ import { MysqlIntrospector } from './mysql-introspector.js';
 import { acquireMigrationLock, migrationLockName, releaseMigrationLock } from './mysql-lock.js';
 import { causesImplicitCommit, splitStatements } from './mysql-statements.js';
 
-/** Driver options Covet sets itself: never taken from `database.options`. */
-const FIXED_OPTIONS = new Set(['multipleStatements', 'host', 'port', 'user', 'password', 'database', 'uri']);
+/** Driver options Covet sets itself, and Covet's own options: never passed to the driver from `database.options`. */
+const FIXED_OPTIONS = new Set(['multipleStatements', 'host', 'port', 'user', 'password', 'database', 'uri', 'lockWaitTimeout']);
+
+/** `lock_wait_timeout` (seconds) when the configuration does not set `options.lockWaitTimeout`. */
+export const DEFAULT_LOCK_WAIT_TIMEOUT = 10;
+/** The server's own maximum (a year): what `lockWaitTimeout: 0` (no limit) sets. */
+const NO_LOCK_WAIT_LIMIT = 31_536_000;
+
+/**
+ * `lock_wait_timeout` in seconds from `options.lockWaitTimeout`: milliseconds (a number, or a
+ * string of digits, as from a URL), or `'10s'`, `'500ms'`, `'1min'`; rounded up to whole
+ * seconds (the server's unit); `0` lifts the limit. DDL waiting longer than this for a
+ * metadata lock (another session's open transaction on the table) fails instead of blocking
+ * every reader of the table behind it.
+ */
+export function lockWaitTimeoutSetting(value: unknown): number {
+  if (value === undefined || value === null || value === '') return DEFAULT_LOCK_WAIT_TIMEOUT;
+  const match = typeof value === 'number' ? [String(value), String(value), 'ms'] : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/.exec(String(value));
+  const amount = match ? Number(match[1]) : Number.NaN;
+  if (!match || !Number.isFinite(amount) || amount < 0) {
+    throw new CovetError('CONFIG_INVALID', `Invalid database.options.lockWaitTimeout ${JSON.stringify(value)} (database settings)`, {
+      hint: "Give milliseconds (10000) or a duration ('10s', '500ms', '1min'); 0 lifts the limit.",
+    });
+  }
+  const ms = amount * ({ ms: 1, s: 1000, min: 60_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'min']);
+  return ms === 0 ? NO_LOCK_WAIT_LIMIT : Math.min(NO_LOCK_WAIT_LIMIT, Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/** MySQL's ER_LOCK_WAIT_TIMEOUT, for metadata locks (lock_wait_timeout) and row locks alike. */
+const ER_LOCK_WAIT_TIMEOUT = 1205;
+
+/** The table a DDL statement works on, for an error that must name it (best effort; unquoted). */
+export function statementTable(sql: string): string | undefined {
+  const name = '(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)';
+  const patterns = [
+    new RegExp(`^\\s*(?:ALTER|TRUNCATE)\\s+(?:IGNORE\\s+|ONLINE\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?${name}`, 'i'),
+    new RegExp(`^\\s*DROP\\s+(?:TEMPORARY\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?${name}`, 'i'),
+    new RegExp(`^\\s*RENAME\\s+TABLE\\s+${name}`, 'i'),
+    new RegExp(`^\\s*(?:CREATE|DROP)\\s+(?:UNIQUE\\s+|FULLTEXT\\s+|SPATIAL\\s+)?INDEX\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?\\S+\\s+ON\\s+${name}`, 'i'),
+    new RegExp(`^\\s*CREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${name}`, 'i'),
+    new RegExp(`^\\s*(?:INSERT|REPLACE)\\s+(?:IGNORE\\s+)?INTO\\s+${name}`, 'i'),
+    new RegExp(`^\\s*UPDATE\\s+${name}`, 'i'),
+    new RegExp(`^\\s*DELETE\\s+FROM\\s+${name}`, 'i'),
+  ];
+  for (const pattern of patterns) {
+    const found = pattern.exec(sql)?.[1];
+    if (found) return found.startsWith('`') ? found.slice(1, -1).replace(/``/g, '`') : found;
+  }
+  return undefined;
+}
 const NUMERIC_OPTIONS = new Set(['connectTimeout', 'connectionLimit', 'maxIdle', 'idleTimeout', 'queueLimit', 'maxPreparedStatements']);
 const BOOLEAN_OPTIONS = new Set(['enableKeepAlive', 'supportBigNumbers', 'bigNumberStrings', 'dateStrings', 'decimalNumbers', 'debug', 'trace', 'insecureAuth']);
 
@@ -21,22 +69,35 @@ export class MysqlQueryError extends CovetError {
   readonly sqlState: string | undefined;
   readonly mysqlCode: string | undefined;
 
-  constructor(error: { message?: string; sqlMessage?: string; errno?: number; sqlState?: string; code?: string }) {
-    const message = (error.sqlMessage ?? error.message ?? 'Query failed').split('\n')[0]!;
+  /**
+   * The code is `CONNECTION_LOST` when the driver says the connection is gone (`fatal`: the
+   * session was killed, the server went away), else `QUERY_FAILED`.
+   */
+  constructor(error: { message?: string; sqlMessage?: string; errno?: number; sqlState?: string; code?: string; fatal?: boolean }, detail?: { message: string; hint: string }) {
+    const message = detail?.message ?? (error.sqlMessage ?? error.message ?? 'Query failed').split('\n')[0]!;
     const where = [error.code, error.errno === undefined ? undefined : `errno ${error.errno}`, error.sqlState ? `SQLSTATE ${error.sqlState}` : undefined]
       .filter(Boolean)
       .join(', ');
-    super('QUERY_FAILED', where ? `${message} [${where}]` : message, { cause: error });
+    super(error.fatal ? 'CONNECTION_LOST' : 'QUERY_FAILED', where ? `${message} [${where}]` : message, { cause: error, ...(detail ? { hint: detail.hint } : {}) });
     this.errno = error.errno;
     this.sqlState = error.sqlState;
     this.mysqlCode = error.code;
   }
 }
 
-function wrap(error: unknown): unknown {
+function wrap(error: unknown, sql?: string, lockWaitSeconds?: number): unknown {
   if (isCovetError(error) || typeof error !== 'object' || error === null) return error;
   const driver = error as { errno?: unknown; sqlState?: unknown; fatal?: boolean };
   if (driver.errno === undefined && driver.sqlState === undefined && !driver.fatal) return error;
+  if (driver.errno === ER_LOCK_WAIT_TIMEOUT && sql !== undefined) {
+    // Name the table: the server's message does not.
+    const table = statementTable(sql);
+    const waited = lockWaitSeconds === undefined ? '' : ` (${lockWaitSeconds}s)`;
+    return new MysqlQueryError(error as never, {
+      message: `Lock wait timeout exceeded${waited} on table ${table === undefined ? '(unknown)' : `\`${table}\``}: another session holds a lock on it`,
+      hint: `An open transaction of another session that used the table holds its metadata lock. Find it with SELECT * FROM information_schema.PROCESSLIST (or information_schema.INNODB_TRX), end it, and run again; database.options.lockWaitTimeout sets how long DDL waits (default ${DEFAULT_LOCK_WAIT_TIMEOUT}s).`,
+    });
+  }
   return new MysqlQueryError(error as never);
 }
 
@@ -110,12 +171,15 @@ export class MysqlConnection implements DialectConnection {
   /** Counts implicit commits (DDL) inside transactions: a savepoint older than the last one is gone. */
   #commits = 0;
   #locked = false;
+  /** `lock_wait_timeout` of every session, in seconds. */
+  readonly #lockWaitSeconds: number;
 
-  constructor(dialect: Dialect, pool: Pool, info: { database: string; version: string }) {
+  constructor(dialect: Dialect, pool: Pool, info: { database: string; version: string; lockWaitSeconds?: number }) {
     this.dialect = dialect;
     this.#pool = pool;
     this.#database = info.database;
     this.#version = info.version;
+    this.#lockWaitSeconds = info.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_TIMEOUT;
     this.#mariadb = /mariadb/i.test(info.version);
     this.introspector = new MysqlIntrospector((sql, params) => this.query(sql, params), {
       schema: () => this.#database,
@@ -156,13 +220,27 @@ export class MysqlConnection implements DialectConnection {
     for (const sql of splitStatements(statement.sql)) await this.#run(runner, sql);
   }
 
+  /**
+   * Runs a statement on a session of its own in autocommit mode, so that it commits at once,
+   * whatever transaction the run's session holds, and stays if that session is killed: the
+   * runner's intent record (see `DialectConnection.executeDurably`).
+   */
+  async executeDurably(statement: SqlStatement): Promise<void> {
+    await this.#run(this.#pool, statement.sql, statement.params);
+  }
+
+  /** Whether a statement commits on its own (DDL and the like): no rollback undoes it. */
+  commitsImplicitly(sql: string): boolean {
+    return causesImplicitCommit(sql);
+  }
+
   async #run(runner: Runner, sql: string, params?: readonly unknown[]): Promise<unknown[]> {
-    if (this.#depth > 0 && causesImplicitCommit(sql)) this.#commits++;
+    if (this.#depth > 0 && runner !== this.#pool && causesImplicitCommit(sql)) this.#commits++;
     try {
       const [rows] = params !== undefined && params.length > 0 ? await runner.execute(sql, bind(params) as never) : await runner.query(sql);
       return Array.isArray(rows) ? rows : [];
     } catch (error) {
-      throw wrap(error);
+      throw wrap(error, sql, this.#lockWaitSeconds);
     }
   }
 
@@ -252,7 +330,7 @@ export class MysqlConnection implements DialectConnection {
       // runner) commits statement by statement, without a COMMIT round trip.
       return await fn();
     } catch (error) {
-      healthy = !(error as { fatal?: boolean; cause?: { fatal?: boolean } }).cause?.fatal;
+      healthy = !isLost(error);
       throw error;
     } finally {
       this.#pinned = undefined;
@@ -281,6 +359,15 @@ export class MysqlConnection implements DialectConnection {
   }
 }
 
+/** Whether an error (or one it was caused by) says the session is gone. */
+function isLost(error: unknown): boolean {
+  for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; depth++) {
+    if ((cause as { fatal?: unknown }).fatal === true || (isCovetError(cause) && cause.code === 'CONNECTION_LOST')) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Opens a pool for `config` and checks it reaches the database. */
 export async function openMysqlConnection(dialect: Dialect, config: DatabaseConfig, where: string): Promise<MysqlConnection> {
   const options = poolOptions(config);
@@ -289,15 +376,20 @@ export async function openMysqlConnection(dialect: Dialect, config: DatabaseConf
       hint: 'Set database.name in the config, end the URL with /<database>, or set DB_NAME.',
     });
   }
+  const lockWaitSeconds = lockWaitTimeoutSetting(config.options?.lockWaitTimeout);
   const pool = mysql.createPool(options);
-  // Every session works in UTC, so CURRENT_TIMESTAMP in the tracking table is UTC like SQLite's.
+  // Every session works in UTC, so CURRENT_TIMESTAMP in the tracking table is UTC like SQLite's,
+  // and waits at most lock_wait_timeout for a metadata lock (a number checked above).
   pool.on('connection', (connection) => {
-    (connection as unknown as { query(sql: string, callback: (error: unknown) => void): void }).query("SET time_zone = '+00:00'", () => undefined);
+    (connection as unknown as { query(sql: string, callback: (error: unknown) => void): void }).query(
+      `SET time_zone = '+00:00', lock_wait_timeout = ${lockWaitSeconds}`,
+      () => undefined,
+    );
   });
   try {
     const [rows] = await pool.query('SELECT VERSION() AS version');
     const version = String((rows as { version: string }[])[0]?.version ?? '');
-    return new MysqlConnection(dialect, pool, { database: String(options.database), version });
+    return new MysqlConnection(dialect, pool, { database: String(options.database), version, lockWaitSeconds });
   } catch (error) {
     await pool.end().catch(() => undefined);
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];

@@ -2,7 +2,7 @@ import { CovetError, replayMigrations, type MigrationEntry, type MigrationGraph,
 import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
-import { createRunner, reportSummary } from './run.js';
+import { createRunner, reportSummary, withSignals } from './run.js';
 import { findMigration, zeroTargetApp } from './targets.js';
 
 /** Options of `covet migrate`. */
@@ -31,6 +31,11 @@ export interface MigrateCommandOptions {
  * per migration.
  */
 export async function migrate(project: Project, options: MigrateCommandOptions, output: Output): Promise<void> {
+  // SIGINT/SIGTERM stop the run at its next safe point (see withSignals).
+  await withSignals(output, (signal) => runMigrate(project, options, output, signal));
+}
+
+async function runMigrate(project: Project, options: MigrateCommandOptions, output: Output, signal: AbortSignal): Promise<void> {
   const dryRun = options.dryRun === true;
   const fake = options.fake === true;
   if (options.fakeInitial && fake) throw new CovetError('OPTION_INVALID', 'Give --fake or --fake-initial, not both');
@@ -51,7 +56,7 @@ export async function migrate(project: Project, options: MigrateCommandOptions, 
     report.set('rolledBack', []);
     if (dryRun) report.set('sql', []);
   }
-  const runner = await createRunner(project, output, { dryRun, ...(report ? { report } : {}) });
+  const runner = await createRunner(project, output, { dryRun, signal, ...(report ? { report } : {}) });
   const common = { fake, dryRun, defaultApp, ...(options.app !== undefined ? { app: options.app } : {}) };
 
   if (zeroApp !== undefined) {

@@ -2,7 +2,7 @@ import { CovetError } from '@covet/core';
 import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
-import { createRunner, reportSummary } from './run.js';
+import { createRunner, reportSummary, withSignals } from './run.js';
 
 /** Options of `covet rollback`. */
 export interface RollbackCommandOptions {
@@ -17,6 +17,11 @@ export interface RollbackCommandOptions {
 
 /** Rolls back the last migration, the last N (`--steps`), or everything after one (`--to`). */
 export async function rollback(project: Project, options: RollbackCommandOptions, output: Output): Promise<void> {
+  // SIGINT/SIGTERM stop the run at its next safe point (see withSignals).
+  await withSignals(output, (signal) => runRollback(project, options, output, signal));
+}
+
+async function runRollback(project: Project, options: RollbackCommandOptions, output: Output, signal: AbortSignal): Promise<void> {
   if (options.steps !== undefined && options.to !== undefined) {
     throw new CovetError('ROLLBACK_INVALID', 'Give either --steps or --to, not both');
   }
@@ -30,7 +35,7 @@ export async function rollback(project: Project, options: RollbackCommandOptions
     report.set('rolledBack', []);
     if (options.dryRun) report.set('sql', []);
   }
-  const runner = await createRunner(project, output, { dryRun: options.dryRun === true, ...(report ? { report } : {}) });
+  const runner = await createRunner(project, output, { dryRun: options.dryRun === true, signal, ...(report ? { report } : {}) });
   if (!options.dryRun) output.line(`Rolling back ${project.describeDatabase()}`);
   const summary = await runner.rollback({
     ...(steps !== undefined ? { steps } : {}),

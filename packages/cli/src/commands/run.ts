@@ -1,4 +1,4 @@
-import { MigrationRunner, PlanCache, type RunEvent, type RunSummary } from '@covet/core';
+import { CovetError, MigrationRunner, PlanCache, type RunEvent, type RunSummary } from '@covet/core';
 import { formatDuration, type Output } from '../output.js';
 import type { JsonReport } from '../json-report.js';
 import type { Project } from '../project.js';
@@ -11,7 +11,7 @@ import type { Project } from '../project.js';
 export async function createRunner(
   project: Project,
   output: Output,
-  options: { dryRun?: boolean; report?: JsonReport } = {},
+  options: { dryRun?: boolean; report?: JsonReport; signal?: AbortSignal } = {},
 ): Promise<MigrationRunner> {
   const { report } = options;
   const c = output.colors;
@@ -56,6 +56,7 @@ export async function createRunner(
     lockTimeoutMs: project.config.lockTimeoutMs,
     planCache: PlanCache.forProject(project.config.rootDir, project.dialect.name),
     onEvent,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -65,5 +66,38 @@ export function reportSummary(summary: RunSummary, output: Output, dryRun: boole
     output.line(summary.direction === 'up' ? 'No migrations to apply.' : 'No migrations to roll back.');
   } else if (dryRun) {
     output.line(output.colors.dim(`-- dry run: ${summary.migrations.length} migration(s), nothing was run`));
+  }
+}
+
+/** The exit codes of a run stopped by a signal: 128 + the signal's number, as shells report. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Runs `fn` with SIGINT and SIGTERM handled: the first one aborts the signal given to `fn`
+ * (the runner stops at its next safe point, releases the lock, and fails with exit code 130
+ * or 143 and a message saying what was applied and what was not); a second one exits at once
+ * with that code, leaving the database as it is at that moment (where DDL is not
+ * transactional, the migration's intent record says how far it got).
+ */
+export async function withSignals<T>(output: Output, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const handler = (name: keyof typeof SIGNAL_EXIT_CODES) => {
+    const exitCode = SIGNAL_EXIT_CODES[name];
+    if (controller.signal.aborted) {
+      output.error(`${output.colors.red('error:')} ${name} again: exiting now, part-way; covet showmigrations shows what was left`);
+      process.exit(exitCode);
+    }
+    output.error(`${output.colors.yellow(`${name}:`)} stopping at the next safe point (send it again to exit at once)`);
+    controller.abort(new CovetError('INTERRUPTED', `Stopped by ${name}`, { exitCode }));
+  };
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   }
 }

@@ -1,4 +1,4 @@
-import { MigrationRunner } from '@covet/core';
+import { MigrationRunner, type MigrationStatus } from '@covet/core';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
 
@@ -35,9 +35,7 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
     for (const row of own) {
       const mark = row.failed ? c.red('[!]') : row.applied ? c.green('[X]') : '[ ]';
       const notes = [
-        row.failed
-          ? c.red(`failed part-way (${row.failed.direction}): operation(s) ${row.failed.operations.join(', ')} remain; run covet resolve`)
-          : '',
+        row.failed ? c.red(describeFailed(row.failed)) : '',
         row.appliedAt ? c.dim(row.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '',
         row.edited ? c.red('edited since applied') : '',
         row.missingFile ? c.red('file missing') : '',
@@ -45,4 +43,17 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
       output.line(` ${mark} ${notes.length ? `${row.name.padEnd(width)}  ${notes.join('  ')}` : row.name}`);
     }
   }
+}
+
+/** The note of a migration left part-way. */
+function describeFailed(failed: NonNullable<MigrationStatus['failed']>): string {
+  const { direction, operations, state, error } = failed;
+  if (state === 'failed') return `failed part-way (${direction}): operation(s) ${operations.join(', ')} remain; run covet resolve`;
+  const verb = direction === 'up' ? 'applied' : 'rolled back';
+  const done = operations.length ? `operation(s) ${operations.join(', ')} ${verb}` : `no operation ${verb}`;
+  // The note after its prefix: where the run was (`in progress: `) or why it stopped (`stopped: `).
+  const where = error.slice(error.indexOf(': ') + 2);
+  return state === 'interrupted'
+    ? `interrupted part-way (${direction}): ${done}, was at ${where} (or a run is still going); run covet resolve`
+    : `stopped part-way (${direction}): ${done}; ${where}; run covet resolve`;
 }

@@ -107,6 +107,21 @@ export interface DialectConnection {
    * committed is rolled back.
    */
   withMigrationLock<T>(fn: () => Promise<T>, options: MigrationLockOptions): Promise<T>;
+  /**
+   * Optional, for databases without transactional DDL: runs one statement so that it commits
+   * at once and stays committed whatever happens to the transaction the run holds (on a
+   * session of its own, in autocommit mode). The runner writes its intent record this way
+   * (which migration is part-way, which operations are done), so that the record survives a
+   * killed process or a lost connection. Without it the runner uses `execute`.
+   */
+  executeDurably?(statement: SqlStatement): Promise<void>;
+  /**
+   * Optional, for databases without transactional DDL: whether a statement commits on its own
+   * (DDL on MySQL), so that a rollback cannot undo it. The runner asks it about the statements
+   * a migration's custom code runs, to know what a failure of that code leaves behind.
+   * Without it every such statement is taken to commit.
+   */
+  commitsImplicitly?(sql: string): boolean;
   /** Whether a table exists (used for the tracking table). */
   tableExists(name: string): Promise<boolean>;
   /**

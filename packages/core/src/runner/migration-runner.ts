@@ -3,7 +3,7 @@ import type { Dialect, DialectConnection } from '../dialect/dialect.js';
 import type { MigrationGraph } from '../graph/migration-graph.js';
 import type { Direction, FailureHookContext, MigrationHookContext, OperationHookContext, RunHookContext } from '../hooks/hooks.js';
 import type { KnownMigration, MigrationEntry, MigrationFiles } from '../loader/migration-loader.js';
-import type { Migration, MigrationCodeContext } from '../migration/define-migration.js';
+import type { Migration } from '../migration/define-migration.js';
 import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
@@ -13,6 +13,8 @@ import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
 import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingReadOptions, type TrackingRow } from './tracking-table.js';
+import { IN_PROGRESS, IntentRecord, STOPPED, isFinished, partialState, type PartialState } from './intent-record.js';
+import { CodeHandle } from './code-handle.js';
 
 /**
  * Whether any plugin tapped a hook. (tapable's `isUsed()` also counts interceptors, and every
@@ -67,6 +69,14 @@ export interface MigrationRunnerOptions {
    */
   readonly planCache?: PlanCache;
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * Stops the run at the next safe point once aborted (the CLI aborts it on SIGINT/SIGTERM):
+   * where DDL is transactional, the current migration is rolled back; elsewhere the current
+   * operation finishes and the migration is recorded as part-way. The error thrown is a
+   * CovetError with code `INTERRUPTED`, the exit code of `signal.reason` when that is a
+   * CovetError, and a message saying what was applied and what was not.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** One line of `showmigrations`. */
@@ -79,8 +89,13 @@ export interface MigrationStatus {
   readonly edited: boolean;
   /** True when the migration is recorded as applied but its file is gone. */
   readonly missingFile: boolean;
-  /** Set when the migration failed part-way and could not be undone (databases without transactional DDL). */
-  readonly failed?: { readonly direction: Direction; readonly operations: readonly number[]; readonly error: string };
+  /**
+   * Set when the migration is part-way (databases without transactional DDL): its run was
+   * interrupted (process killed, connection lost: `interrupted`, or still running), stopped by
+   * a signal between two operations (`stopped`), or failed and could not be undone (`failed`).
+   * `operations` are the done ones (1-based); `error` says where it stopped or why it failed.
+   */
+  readonly failed?: { readonly direction: Direction; readonly operations: readonly number[]; readonly error: string; readonly state: PartialState };
 }
 
 /** What a run did. */
@@ -164,6 +179,12 @@ export class MigrationRunner {
   #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
   /** The dialect's rules for names, built once. */
   #identifierRules: IdentifierRules | undefined;
+  /** The intent record of the run going on, on a database without transactional DDL. */
+  #intent: IntentRecord | undefined;
+  /** A call custom code made after it had returned: the run fails with it at its next step. */
+  #late: CovetError | undefined;
+  /** Whether a run is going on (custom code calling after it is left to the process to report). */
+  #running = false;
 
   /** The graph as the last tracking read chose it: squashed migrations or the ones they replace (see #read). */
   #graph!: MigrationGraph<MigrationEntry>;
@@ -247,7 +268,7 @@ export class MigrationRunner {
   /** Every migration of every app with whether (and when) it is applied, in graph order. */
   async status(): Promise<MigrationStatus[]> {
     const rows = await this.#read();
-    const partial = new Map((await this.#readPartial()).map((row) => [`${row.app}:${row.name}`, row]));
+    const partial = new Map((await this.#readPartial(rows)).map((row) => [`${row.app}:${row.name}`, row]));
     const applied = new Map(rows.map((row) => [`${row.app}:${row.name}`, row]));
     const result: MigrationStatus[] = this.#graph.order().map((entry) => {
       const row = applied.get(entry.id);
@@ -259,7 +280,7 @@ export class MigrationRunner {
         appliedAt: row?.appliedAt ?? null,
         edited: row !== undefined && row.checksum !== entry.checksum,
         missingFile: false,
-        ...(failed ? { failed: { direction: failed.direction, operations: failed.operations, error: failed.error } } : {}),
+        ...(failed ? { failed: { direction: failed.direction, operations: failed.operations, error: failed.error, state: partialState(failed) } } : {}),
       };
     });
     for (const row of rows) {
@@ -276,7 +297,7 @@ export class MigrationRunner {
     let failure: unknown;
     const summary = await this.#lock(async () => {
       const rows = await this.#read({ upgrade: true });
-      await this.#refusePartial();
+      await this.#refusePartial(rows);
       const done: Migration[] = [];
       try {
         return await this.#migrate(rows, options, done);
@@ -346,17 +367,31 @@ export class MigrationRunner {
     // The tracking table is created with the first migration applied, in its transaction: a
     // run that is refused or fails on its first migration leaves the database as it was.
     let createTracking = direction === 'up' && !context.dryRun && !(await this.#tracking.exists());
+    // Where DDL commits as it runs, each migration is announced in the intent record first.
+    const intent = !this.#options.dialect.capabilities.transactionalDdl && !context.dryRun && !context.fake ? new IntentRecord(this.#partial) : undefined;
+    if (intent) await this.#partial.ensure();
+    this.#intent = intent;
+    this.#late = undefined;
+    this.#running = true;
     try {
       for (const plan of plans) {
+        this.#checkpoint();
         const started = now();
         await run(plan, createTracking);
         createTracking = false;
         done.push(plan.migration);
         timings.push({ migration: plan.migration, durationMs: now() - started });
       }
+      this.#checkpoint(false);
+    } catch (error) {
+      throw this.#stoppedRun(error, direction, plans.map((plan) => plan.migration), done);
     } finally {
+      this.#running = false;
+      this.#intent = undefined;
       // Also after a failure: the migrations before it stay applied, with their rows.
       await this.#writeDeferredRows(done);
+      // The record of the last migration is obsolete once its tracking row is written.
+      await intent?.close().catch(() => undefined);
     }
     await hooks.afterRun.promise({ direction, migrations: timings }, context);
     return { direction, migrations: done };
@@ -371,7 +406,7 @@ export class MigrationRunner {
     let failure: unknown;
     const summary = await this.#lock(async () => {
       const rows = await this.#read({ upgrade: true });
-      await this.#refusePartial();
+      await this.#refusePartial(rows);
       try {
         return await this.#rollback(rows, options);
       } catch (error) {
@@ -412,23 +447,31 @@ export class MigrationRunner {
     return this.#runInOrder(planned, context, [], (plan) => this.#runMigration(plan, 'down', context, options.fake === true));
   }
 
-  /** Migrations left part-way; only databases without transactional DDL can have any. */
-  #readPartial(): Promise<PartialRow[]> {
-    return this.#options.dialect.capabilities.transactionalDdl ? Promise.resolve([]) : this.#partial.read();
+  /**
+   * Migrations left part-way; only databases without transactional DDL can have any. The
+   * intent records of migrations that did finish (see isFinished) are left out, and with
+   * `clean` (holding the lock) deleted.
+   */
+  async #readPartial(rows: readonly TrackingRow[], clean = false): Promise<PartialRow[]> {
+    if (this.#options.dialect.capabilities.transactionalDdl) return [];
+    const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
+    const partial: PartialRow[] = [];
+    for (const row of await this.#partial.read()) {
+      if (!isFinished(row, applied)) partial.push(row);
+      else if (clean) await this.#partial.delete(row.app, row.name);
+    }
+    return partial;
   }
 
-  async #refusePartial(): Promise<void> {
-    const [first, ...others] = await this.#readPartial();
+  async #refusePartial(rows: readonly TrackingRow[]): Promise<void> {
+    const [first, ...others] = await this.#readPartial(rows, true);
     if (!first) return;
     const id = `${first.app}:${first.name}`;
-    throw new CovetError(
-      'MIGRATION_PARTIAL',
-      `Migration ${id} failed part-way and was not undone: operation(s) ${first.operations.join(', ')} remain ${first.direction === 'up' ? 'applied' : 'rolled back'}${others.length ? ` (and ${others.length} more)` : ''}`,
-      {
-        hint: `Check the schema, finish or undo those operations by hand, then run: covet resolve ${id} --applied (or --rolled-back)`,
-        exitCode: EXIT_PARTIAL_MIGRATION,
-      },
-    );
+    const more = others.length ? ` (and ${others.length} more)` : '';
+    throw new CovetError('MIGRATION_PARTIAL', `${describePartial(id, first)}${more}`, {
+      hint: `Check the schema, finish or undo those operations by hand, then run: covet resolve ${id} --applied (or --rolled-back)`,
+      exitCode: EXIT_PARTIAL_MIGRATION,
+    });
   }
 
   /**
@@ -439,8 +482,8 @@ export class MigrationRunner {
     return this.#lock(async () => {
       const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
       const rows = await this.#read({ upgrade: true });
-      const partial = (await this.#readPartial()).find((row) => `${row.app}:${row.name}` === id || `${row.app}:${row.name}`.startsWith(id));
-      if (!partial) throw new CovetError('RESOLVE_INVALID', `Migration ${id} is not recorded as failed part-way`);
+      const partial = (await this.#readPartial(rows, true)).find((row) => `${row.app}:${row.name}` === id || `${row.app}:${row.name}`.startsWith(id));
+      if (!partial) throw new CovetError('RESOLVE_INVALID', `Migration ${id} is not recorded as part-way`, { hint: 'covet showmigrations marks such a migration [!].' });
       const entry = this.#graph.get(`${partial.app}:${partial.name}`);
       if (!entry) throw new CovetError('MIGRATION_FILE_MISSING', `Cannot resolve ${partial.app}:${partial.name}: its migration file is missing`);
       const isApplied = rows.some((row) => row.app === partial.app && row.name === partial.name);
@@ -635,17 +678,27 @@ export class MigrationRunner {
     this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: now() - started, fake: false });
   }
 
-  /** #runCompiled without transactional DDL: step by step, compensated on failure. */
+  /**
+   * #runCompiled without transactional DDL: step by step, each announced in the intent
+   * record first, compensated on failure.
+   */
   async #runCompiledSteps(compiled: CompiledMigration, createTracking: boolean): Promise<void> {
     const { migration, steps } = compiled;
     const { connection } = this.#options;
+    const intent = this.#intent;
     this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
     const started = now();
     // Operations (by index) whose statements ran, if only some of them.
     const done = new Set<number>();
+    // Operations whose statements all ran.
+    const complete: number[] = [];
+    let at: string | undefined;
     const body = async () => {
       if (createTracking) await this.#tracking.ensure();
-      for (const step of steps) {
+      for (const [position, step] of steps.entries()) {
+        at = `operation #${step.index + 1} (${step.kind})`;
+        if (position > 0) this.#checkpoint();
+        await intent?.note(migration, 'up', complete.map((index) => index + 1), `${IN_PROGRESS}${at}`);
         try {
           await this.#executeStep(migration, step.index, () => migration.operations[step.index]!, step.statements);
         } catch (error) {
@@ -654,21 +707,34 @@ export class MigrationRunner {
           throw error;
         }
         done.add(step.index);
+        complete.push(step.index);
       }
+      at = undefined;
+      this.#checkpoint(false);
       await this.#writeTracking(migration, this.#trackingInsert(migration));
     };
     try {
       if (this.#needsTransaction(migration, steps.map((step) => step.kind))) await connection.transaction(body);
       else await body();
     } catch (error) {
-      let failure = error;
-      if (done.size > 0) {
-        const plan = await compiled.plan();
-        failure = await this.#compensate(plan, 'up', plan.steps.filter((step) => done.has(step.index)), error);
-      }
+      const failure = await this.#settleFailure({
+        migration,
+        direction: 'up',
+        complete,
+        started: done.size > 0,
+        at,
+        error,
+        code: undefined,
+        atomic: true,
+        compensate: async () => {
+          const plan = await compiled.plan();
+          return this.#compensate(plan, 'up', plan.steps.filter((step) => done.has(step.index)), error);
+        },
+      });
       await this.#reportFailure(failure, { migration });
       throw failure;
     }
+    intent?.finished();
     this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: now() - started, fake: false });
   }
 
@@ -847,13 +913,19 @@ export class MigrationRunner {
         : this.#tracking.delete(migration.app, migration.name, (migration.replaces ?? []).map((id) => id.slice(migration.app.length + 1)));
     this.#emit({ type: 'migrationStart', direction, migration, atomic: migration.atomic });
     const started = now();
-    const codeContext: MigrationCodeContext = {
-      query: (sql, params) => connection.query(sql, params),
-      execute: (sql, params) => connection.execute(params === undefined ? { sql } : { sql, params }),
+    const intent = this.#intent;
+    // Operations (forward index) whose steps all ran, and where the migration is.
+    const complete: number[] = [];
+    let at: string | undefined;
+    let code: CodeHandle | undefined;
+    const announce = (what: string) => intent?.note(migration, direction, complete.map((index) => index + 1), `${IN_PROGRESS}${what}`);
+    const custom = async (which: 'up' | 'down') => {
+      at = `custom ${which} code`;
+      if (which === 'up' && plan.steps.length > 0) this.#checkpoint();
+      await announce(at);
+      code = this.#codeHandle(migration, which, direction, complete);
+      await runCode(migration, which, code, context.dryRun);
     };
-    // Without transactional DDL (MySQL), each statement commits as it runs: a failure is
-    // compensated by undoing the steps already done, one by one.
-    const compensate = migration.atomic && !context.dryRun && !fake && !this.#options.dialect.capabilities.transactionalDdl;
     const done: Step[] = [];
     const body = async () => {
       if (createTracking) await this.#tracking.ensure();
@@ -864,8 +936,14 @@ export class MigrationRunner {
         return;
       }
       if (!fake) {
-        if (direction === 'down' && migration.down) await runCode(migration, 'down', codeContext, context.dryRun);
-        for (const step of plan.steps) {
+        if (direction === 'down' && migration.down) await custom('down');
+        for (const [position, step] of plan.steps.entries()) {
+          // A rolled-back operation may take several reverse steps: it is done after its last.
+          if (position === 0 || plan.steps[position - 1]!.index !== step.index) {
+            at = `operation #${step.index + 1} (${step.operation.kind})`;
+            if (position > 0 || code) this.#checkpoint();
+            await announce(at);
+          }
           try {
             await this.#runStep(plan, step, migrationContext);
           } catch (error) {
@@ -874,9 +952,14 @@ export class MigrationRunner {
             throw error;
           }
           done.push(step);
+          if (plan.steps[position + 1]?.index !== step.index) complete.push(step.index);
         }
-        if (direction === 'up' && migration.up) await runCode(migration, 'up', codeContext, context.dryRun);
+        if (direction === 'up' && migration.up) await custom('up');
       }
+      at = undefined;
+      // All operations ran: where DDL commits it is finished (its tracking row), elsewhere a
+      // stop still rolls it back.
+      this.#checkpoint(this.#options.dialect.capabilities.transactionalDdl);
       if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
       else await this.#writeTracking(migration, trackingStatement, direction);
       await covet.hooks.afterMigration.promise(migration, migrationContext);
@@ -888,10 +971,23 @@ export class MigrationRunner {
       if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
       else await connection.transaction(body);
     } catch (error) {
-      const failure = compensate && done.length > 0 ? await this.#compensate(plan, direction, done, error, migrationContext) : error;
+      const failure = intent
+        ? await this.#settleFailure({
+            migration,
+            direction,
+            complete,
+            started: done.length > 0,
+            at,
+            error,
+            code,
+            atomic: migration.atomic,
+            compensate: () => this.#compensate(plan, direction, done, error, migrationContext),
+          })
+        : error;
       await this.#reportFailure(failure, { migration });
       throw failure;
     }
+    intent?.finished();
     this.#emit({ type: 'migrationDone', direction, migration, durationMs: now() - started, fake });
   }
 
@@ -903,7 +999,11 @@ export class MigrationRunner {
    */
   async #executeStep(migration: Migration, index: number, operation: () => Operation, statements: readonly SqlStatement[]): Promise<void> {
     let run = 0;
+    const transactional = this.#options.dialect.capabilities.transactionalDdl;
     for (const statement of statements) {
+      // A late call of custom code fails the run; a stop waits for the operation's end where
+      // its statements commit one by one, and is taken at once where they roll back.
+      this.#checkpoint(transactional);
       try {
         await this.#options.connection.execute(statement);
       } catch (error) {
@@ -1043,6 +1143,138 @@ export class MigrationRunner {
   }
 
   /**
+   * A safe point of a run: fails it when custom code called its handle late, and (with
+   * `stop`) stops it when its signal was aborted.
+   */
+  #checkpoint(stop = true): void {
+    if (this.#late) throw this.#late;
+    const signal = this.#options.signal;
+    if (!stop || !signal?.aborted) return;
+    const reason: unknown = signal.reason;
+    throw new CovetError('INTERRUPTED', reason instanceof Error ? reason.message : 'Stopped', {
+      exitCode: isCovetError(reason) ? reason.exitCode : 130,
+      cause: reason,
+    });
+  }
+
+  /** The handle a migration's custom code gets (see CodeHandle). */
+  #codeHandle(migration: Migration, which: 'up' | 'down', direction: Direction, complete: readonly number[]): CodeHandle {
+    const { connection, dialect } = this.#options;
+    const intent = this.#intent;
+    return new CodeHandle({
+      migration,
+      which,
+      connection,
+      // Where DDL is transactional nothing the code runs outlives a rollback.
+      ...(dialect.capabilities.transactionalDdl ? {} : { commits: (sql: string) => connection.commitsImplicitly?.(sql) ?? true }),
+      ...(intent
+        ? {
+            beforeCommitting: (sql: string) =>
+              intent.note(migration, direction, complete.map((index) => index + 1), `${IN_PROGRESS}custom ${which} code, running: ${sql}`),
+          }
+        : {}),
+      onLate: (error) => {
+        this.#late ??= error;
+      },
+      running: () => this.#running,
+    });
+  }
+
+  /**
+   * What a failed migration leaves, where DDL commits as it runs (the run has an intent
+   * record). Stopped by a signal: the operations done stay, recorded as part-way. Connection
+   * lost: nothing more can be run; the record says where it was. Custom code that ran
+   * statements that commit, then failed: nothing is guessed, it is recorded as part-way. Else
+   * the operations done are undone (compensation), and the record goes.
+   */
+  async #settleFailure(failure: {
+    readonly migration: Migration;
+    readonly direction: Direction;
+    /** Operations (0-based) whose statements all ran. */
+    readonly complete: readonly number[];
+    /** Whether any statement of an operation ran. */
+    readonly started: boolean;
+    /** Where the migration was: `operation #2 (addColumn)`, `custom up code`. */
+    readonly at: string | undefined;
+    readonly error: unknown;
+    readonly code: CodeHandle | undefined;
+    readonly atomic: boolean;
+    readonly compensate: () => Promise<unknown>;
+  }): Promise<unknown> {
+    const intent = this.#intent!;
+    const { migration, direction, error, at } = failure;
+    const where = migration.file ?? migration.id;
+    const id = migration.id;
+    const done = failure.complete.map((index) => index + 1);
+    const verb = direction === 'up' ? 'applied' : 'rolled back';
+    const doneText = done.length ? `operation(s) ${done.join(', ')} ${verb}` : `no operation ${verb}`;
+    const committed = failure.code?.committed ?? [];
+    const resolveHint = `covet resolve ${id} --applied (or --rolled-back)`;
+    if (isCovetError(error) && error.code === 'INTERRUPTED') {
+      if (!failure.started && committed.length === 0) {
+        await intent.clear();
+        return error;
+      }
+      await intent.note(migration, direction, done, `${STOPPED}${error.message}${at ? ` before ${at}` : ''}`);
+      return new CovetError('INTERRUPTED', `Migration ${id} stopped part-way (${direction}): ${doneText}${at ? `, ${at} and the rest not run` : ''} (${where})`, {
+        hint: `It is recorded as part-way ([!] in covet showmigrations): finish or undo it by hand, then run ${resolveHint}`,
+        exitCode: error.exitCode,
+        cause: error,
+      });
+    }
+    if (isConnectionLost(error)) {
+      // The session (and the lock with it) is gone: nothing can be undone. The record was
+      // written before the operation started; it is brought up to date if the server answers.
+      await intent.note(migration, direction, done, `${IN_PROGRESS}${at ?? 'the tracking row'} when the connection was lost`).catch(() => undefined);
+      return new CovetError('CONNECTION_LOST', `Lost the connection to the database during migration ${id}${at ? `, ${at}` : ''}: ${lostCause(error)} (${where})`, {
+        hint: `${doneText}${at ? `; ${at} may be part-way` : ''}. The migration is recorded as part-way ([!] in covet showmigrations): check the schema, then run ${resolveHint}`,
+        exitCode: EXIT_PARTIAL_MIGRATION,
+        cause: error,
+      });
+    }
+    if (committed.length > 0) {
+      const which = direction === 'up' ? 'up' : 'down';
+      const ran = `${committed.length} statement(s) that commit on their own: ${committed.join('; ')}`;
+      await intent.note(migration, direction, done, `custom ${which} code failed after running ${ran}. Cause: ${causeText(error)}`);
+      return new CovetError(
+        'MIGRATION_PARTIAL',
+        `Custom ${which} code of ${id} failed after running statement(s) no rollback can undo (${committed[0]}${committed.length > 1 ? ` and ${committed.length - 1} more` : ''}); ${doneText}, nothing was undone (${where})`,
+        { hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`, exitCode: EXIT_PARTIAL_MIGRATION, cause: error },
+      );
+    }
+    if (!failure.started) {
+      await intent.clear();
+      return error;
+    }
+    if (!failure.atomic) {
+      await intent.note(migration, direction, done, causeText(error));
+      return new CovetError('MIGRATION_PARTIAL', `Migration ${id} is not atomic and failed part-way: ${doneText}, nothing was undone (${where})`, {
+        hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`,
+        exitCode: EXIT_PARTIAL_MIGRATION,
+        cause: error,
+      });
+    }
+    return failure.compensate();
+  }
+
+  /** A run stopped by its signal: the error says which migrations were done and which not. */
+  #stoppedRun(error: unknown, direction: Direction, migrations: readonly Migration[], done: readonly Migration[]): unknown {
+    if (!isCovetError(error) || error.code !== 'INTERRUPTED') return error;
+    const reason: unknown = this.#options.signal?.reason;
+    const headline = reason instanceof Error ? reason.message : 'Stopped';
+    const verb = direction === 'up' ? 'applied' : 'rolled back';
+    const list = (ids: readonly string[]) => (ids.length === 0 ? 'none' : ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`);
+    const finished = new Set(done);
+    const rest = migrations.filter((migration) => !finished.has(migration)).map((migration) => migration.id);
+    const detail = error.message === headline ? '' : `. ${error.message}`;
+    return new CovetError('INTERRUPTED', `${headline}: ${verb} ${list(done.map((migration) => migration.id))}; not ${verb}: ${list(rest)}${detail}`, {
+      hint: error.hint ?? `The migration lock was released; run covet ${direction === 'up' ? 'migrate' : 'rollback'} again to go on.`,
+      exitCode: error.exitCode,
+      cause: error,
+    });
+  }
+
+  /**
    * Calls `afterFailure` once per failure, when the migration's attempt is over (its
    * transaction rolled back, or its done operations compensated): with the error as it goes
    * up (a compensation's error wraps the operation's) and the operation, its position and the
@@ -1078,8 +1310,11 @@ export class MigrationRunner {
     const hooked = migrationContext !== undefined && [beforeOperation, processSql, afterOperation].some(isTapped);
     const { migration } = plan;
     const undone = new Set<Step>();
+    const intent = this.#intent;
+    const remaining = () => [...new Set(done.filter((step) => !undone.has(step)).map((step) => step.index + 1))].sort((a, b) => a - b);
     try {
       for (const step of [...done].reverse()) {
+        await intent?.note(migration, direction, remaining(), `${IN_PROGRESS}undoing operation #${step.index + 1} after a failure`);
         const reverse = covet.operations.get(step.operation.kind).reverse(step.operation.args, step.stateBefore);
         if (reverse === IRREVERSIBLE) {
           throw new CovetError('IRREVERSIBLE', `operation #${step.index + 1} (${step.operation.kind}) is irreversible`);
@@ -1100,12 +1335,13 @@ export class MigrationRunner {
         undone.add(step);
       }
     } catch (compensationError) {
-      const remaining = [...new Set(done.filter((step) => !undone.has(step)).map((step) => step.index + 1))];
+      const left = remaining();
       const reason = error instanceof Error ? error.message : String(error);
-      await this.#partial.record({ app: migration.app, name: migration.name, direction, operations: remaining, error: reason });
+      if (intent) await intent.note(migration, direction, left, reason);
+      else await this.#partial.record({ app: migration.app, name: migration.name, direction, operations: left, error: reason });
       return new CovetError(
         'MIGRATION_PARTIAL',
-        `Migration ${migration.id} failed and could not be undone (${(compensationError as Error).message.split('\n')[0]}): operation(s) ${remaining.join(', ')} remain ${direction === 'up' ? 'applied' : 'rolled back'} (${migration.file ?? migration.id})`,
+        `Migration ${migration.id} failed and could not be undone (${(compensationError as Error).message.split('\n')[0]}): operation(s) ${left.join(', ')} remain ${direction === 'up' ? 'applied' : 'rolled back'} (${migration.file ?? migration.id})`,
         {
           hint: `Cause: ${reason}. Fix the schema by hand, then run: covet resolve ${migration.id} --applied (or --rolled-back)`,
           exitCode: EXIT_PARTIAL_MIGRATION,
@@ -1113,6 +1349,7 @@ export class MigrationRunner {
         },
       );
     }
+    await intent?.clear();
     if (!isCovetError(error)) return error;
     const count = new Set(done.map((step) => step.index)).size;
     const undoneError = new CovetError(error.code, error.message, {
@@ -1144,15 +1381,17 @@ export class MigrationRunner {
   }
 }
 
-async function runCode(migration: Migration, which: 'up' | 'down', context: MigrationCodeContext, dryRun: boolean): Promise<void> {
+async function runCode(migration: Migration, which: 'up' | 'down', handle: CodeHandle, dryRun: boolean): Promise<void> {
   if (dryRun) return;
   try {
-    await migration[which]!(context);
+    await migration[which]!(handle.context);
   } catch (error) {
+    await handle.close(true);
     throw new CovetError('MIGRATION_CODE_FAILED', `Custom ${which} code of ${migration.id} failed: ${(error as Error).message} (${migration.file ?? migration.id})`, {
       cause: error,
     });
   }
+  await handle.close(false);
 }
 
 /** Whether the runner was given the files (to evaluate as the tracking rows require) rather than a graph. */
@@ -1166,6 +1405,39 @@ function isMigrationFiles(migrations: MigrationGraph<MigrationEntry> | Migration
  */
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** One line on a migration left part-way, for errors (`migrate` refusing to go on). */
+function describePartial(id: string, row: PartialRow): string {
+  const verb = row.direction === 'up' ? 'applied' : 'rolled back';
+  const done = row.operations.length ? `operation(s) ${row.operations.join(', ')} ${verb}` : `no operation ${verb}`;
+  switch (partialState(row)) {
+    case 'interrupted':
+      return `Migration ${id} was interrupted part-way (${row.direction}): ${done}, it was at ${row.error.slice(IN_PROGRESS.length)}`;
+    case 'stopped':
+      return `Migration ${id} was stopped part-way (${row.direction}): ${done} (${row.error.slice(STOPPED.length)})`;
+    default:
+      return `Migration ${id} failed part-way and was not undone: operation(s) ${row.operations.join(', ')} remain ${verb}`;
+  }
+}
+
+/** Whether an error (or one it was caused by) says the connection to the database is gone. */
+function isConnectionLost(error: unknown): boolean {
+  for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; depth++) {
+    if (isCovetError(cause) && cause.code === 'CONNECTION_LOST') return true;
+    if ((cause as { fatal?: unknown }).fatal === true) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The message of the error that says the connection is gone. */
+function lostCause(error: unknown): string {
+  for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 5; depth++) {
+    if ((isCovetError(cause) && cause.code === 'CONNECTION_LOST') || (cause as { fatal?: unknown }).fatal === true) return causeText(cause);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return causeText(error);
 }
 
 /** A tracking row that could not be written (or deleted), naming the migration. */
@@ -1190,7 +1462,9 @@ function operationError(
   statement?: SqlStatement,
 ): CovetError {
   const where = migration.file ?? migration.id;
-  const hint = statement ? `SQL: ${statement.sql.length > 500 ? `${statement.sql.slice(0, 497)}...` : statement.sql}` : isCovetError(error) ? error.hint : undefined;
+  // The cause's own advice (a dialect's, e.g. which setting bounds a lock wait) comes first.
+  const sql = statement ? `SQL: ${statement.sql.length > 500 ? `${statement.sql.slice(0, 497)}...` : statement.sql}` : undefined;
+  const hint = [isCovetError(error) ? error.hint : undefined, sql].filter(Boolean).join('\n') || undefined;
   return new CovetError(
     isCovetError(error) && verb === 'is invalid' ? error.code : 'MIGRATION_FAILED',
     `Migration ${migration.id} ${verb} at operation #${index + 1} (${operation.kind}): ${causeText(error)} (${where})`,

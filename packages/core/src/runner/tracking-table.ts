@@ -25,9 +25,10 @@ import { EMPTY_STATE, getTable, withTable } from '../state/schema-state.js';
 export const TRACKING_TABLE = 'covet_migrations';
 
 /**
- * Covet's own bookkeeping beside the tracking table: the migrations that failed part-way on
- * a database without transactional DDL and could not be undone, with the operations that
- * remain applied.
+ * Covet's own bookkeeping beside the tracking table, on databases without transactional DDL:
+ * the migration a run is part-way through (its intent record: see intent-record.ts) and the
+ * migrations that failed part-way and could not be undone, with the operations that remain
+ * applied (or rolled back).
  */
 export const PARTIAL_TABLE = 'covet_migrations_partial';
 
@@ -593,15 +594,18 @@ export interface PartialRow {
   readonly name: string;
   /** The direction that failed. */
   readonly direction: 'up' | 'down';
-  /** 1-based numbers of the operations whose effect remains. */
+  /** 1-based numbers of the operations whose effect remains (done, for a run in progress). */
   readonly operations: readonly number[];
+  /** Why it is part-way: a failure, or a note of the intent record (`in progress: ...`, `stopped: ...`). */
   readonly error: string;
 }
 
-/** Reads and writes {@link PARTIAL_TABLE}. */
+/** Reads and writes {@link PARTIAL_TABLE}. Writes commit at once (`executeDurably` where the connection has it). */
 export class PartialRuns {
   readonly #connection: DialectConnection;
   readonly #shapes: BookkeepingShapes;
+  /** Whether the table is known to exist (set once seen or created). */
+  #exists = false;
 
   /** `shapes`: the tracking table's (one read of the versions serves both). */
   constructor(connection: DialectConnection, shapes: BookkeepingShapes = new BookkeepingShapes(connection)) {
@@ -609,15 +613,37 @@ export class PartialRuns {
     this.#shapes = shapes;
   }
 
+  #q(identifier: string): string {
+    return this.#connection.dialect.quoteIdentifier(identifier);
+  }
+
+  /** The intent record must survive the run's session being killed: a session of its own where there is one. */
+  #execute(statement: SqlStatement): Promise<void> {
+    const connection = this.#connection;
+    return connection.executeDurably ? connection.executeDurably(statement) : connection.execute(statement);
+  }
+
+  async #tableExists(): Promise<boolean> {
+    this.#exists ||= await this.#connection.tableExists(PARTIAL_TABLE);
+    return this.#exists;
+  }
+
+  /** Creates the table if it is missing (call it holding the migration lock). */
+  async ensure(): Promise<void> {
+    if (await this.#tableExists()) return;
+    await this.#shapes.create(PARTIAL_SHAPES);
+    this.#exists = true;
+  }
+
   async read(): Promise<PartialRow[]> {
-    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) return [];
+    if (!(await this.#tableExists())) return [];
     // Created before shapes were versioned (the run's upgrade records it), or of another shape.
     if ((await this.#shapes.versions()).get(PARTIAL_TABLE) !== latestVersion(PARTIAL_SHAPES)) {
       const verdict = await this.#shapes.check(PARTIAL_SHAPES);
       if (verdict.kind === 'unknown') throw unknownShapeError(PARTIAL_SHAPES, verdict.found, (await this.#shapes.versions()).get(PARTIAL_TABLE), this.#connection.dialect.name);
       if (verdict.kind === 'newer') throw newerShapeError(PARTIAL_SHAPES, verdict.version, this.#connection.dialect.name);
     }
-    const q = (identifier: string) => this.#connection.dialect.quoteIdentifier(identifier);
+    const q = (identifier: string) => this.#q(identifier);
     const rows = await this.#connection.query<Record<string, unknown>>(
       `SELECT ${q('app')}, ${q('name')}, ${q('direction')}, ${q('operations')}, ${q('error')} FROM ${q(PARTIAL_TABLE)} ORDER BY ${q('id')}`,
     );
@@ -631,20 +657,36 @@ export class PartialRuns {
   }
 
   async record(row: PartialRow): Promise<void> {
+    await this.put(row);
+  }
+
+  /**
+   * Writes `row`: a new row, or (with `replacing`) the row of that migration rewritten, its
+   * key included. One statement either way.
+   */
+  async put(row: PartialRow, replacing?: { readonly app: string; readonly name: string }): Promise<void> {
+    await this.ensure();
     const { dialect } = this.#connection;
-    if (!(await this.#connection.tableExists(PARTIAL_TABLE))) await this.#shapes.create(PARTIAL_SHAPES);
-    const q = (identifier: string) => dialect.quoteIdentifier(identifier);
+    const q = (identifier: string) => this.#q(identifier);
     const p = (index: number) => dialect.placeholder(index);
-    await this.#connection.execute({
-      sql: `INSERT INTO ${q(PARTIAL_TABLE)} (${q('name')}, ${q('app')}, ${q('direction')}, ${q('operations')}, ${q('error')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
-      params: [row.name, row.app, row.direction, JSON.stringify(row.operations), row.error.slice(0, 2000)],
-    });
+    const values = [row.name, row.app, row.direction, JSON.stringify(row.operations), row.error.slice(0, 2000)];
+    await this.#execute(
+      replacing
+        ? {
+            sql: `UPDATE ${q(PARTIAL_TABLE)} SET ${q('name')} = ${p(1)}, ${q('app')} = ${p(2)}, ${q('direction')} = ${p(3)}, ${q('operations')} = ${p(4)}, ${q('error')} = ${p(5)} WHERE ${q('name')} = ${p(6)} AND ${q('app')} = ${p(7)}`,
+            params: [...values, replacing.name, replacing.app],
+          }
+        : {
+            sql: `INSERT INTO ${q(PARTIAL_TABLE)} (${q('name')}, ${q('app')}, ${q('direction')}, ${q('operations')}, ${q('error')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
+            params: values,
+          },
+    );
   }
 
   async delete(app: string, name: string): Promise<void> {
     const { dialect } = this.#connection;
-    const q = (column: string) => dialect.quoteIdentifier(column);
-    await this.#connection.execute({
+    const q = (column: string) => this.#q(column);
+    await this.#execute({
       sql: `DELETE FROM ${q(PARTIAL_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
       params: [name, app],
     });
