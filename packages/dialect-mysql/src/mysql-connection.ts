@@ -113,7 +113,6 @@ export function poolOptions(config: DatabaseConfig): PoolOptions {
     else options[key] = value;
   }
   return {
-    connectionLimit: 4,
     charset: 'utf8mb4',
     supportBigNumbers: true,
     // mysql2 captures a stack trace on every call to show where a failed query came from;
@@ -121,6 +120,9 @@ export function poolOptions(config: DatabaseConfig): PoolOptions {
     // in database.options brings it back.)
     trace: false,
     ...options,
+    // The run's session holds the lock; the intent record is written on a second one
+    // (executeDurably), so a pool of one would wait for itself.
+    connectionLimit: Math.max(2, Number(options.connectionLimit ?? 4) || 4),
     host: settings.host ?? '127.0.0.1',
     port: settings.port ?? 3306,
     user: settings.user ?? 'root',

@@ -234,6 +234,31 @@ describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
     }, 60_000);
   });
 
+  it('a second SIGTERM exits at once (143), leaving the intent record: [!], migrate exits 4', async () => {
+    folder = project('twice', database, { direction: 'up' });
+    await knob(60);
+    expect(covet(folder, 'migrate', BASE).status).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'migrate'], { cwd: folder, env: ENV });
+    let stderr = '';
+    let stopping: () => void = () => undefined;
+    const stoppingSeen = new Promise<void>((resolve) => (stopping = resolve));
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (stderr.includes('SIGTERM: stopping at the next safe point')) stopping();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    await sleepingSession();
+    child.kill('SIGTERM');
+    await stoppingSeen;
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(143);
+    expect(stderr).toContain('error: SIGTERM again: exiting now, part-way; covet showmigrations shows what was left');
+    await sessionsGone();
+    expect(await tables()).toEqual(['a', 'base', 'covet_migrations', 'covet_migrations_partial']);
+    expect(covet(folder, 'showmigrations').stdout).toContain(`[!] ${SLOW}  interrupted part-way (up): operation(s) 1 applied, was at operation #2 (runSql)`);
+    await refusesToGoOn(folder, `Migration shop:${SLOW} was interrupted part-way (up): operation(s) 1 applied, it was at operation #2 (runSql)`);
+  }, 60_000);
+
   it('custom up code that fails after running DDL: recorded with what it ran, nothing undone, exit 4; resolve settles it', async () => {
     folder = project('custom-ddl', database, { direction: 'up' });
     migration(folder, SLOW, [BASE], ["op.createTable('a', { id: t.serial().primaryKey() })"], `  async up(db) {\n    await db.execute('CREATE TABLE c (id integer)');\n    throw new Error('boom');\n  },\n`);

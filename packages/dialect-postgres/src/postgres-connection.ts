@@ -97,9 +97,17 @@ export class PostgresConnection implements DialectConnection {
   #deferred: string[] = [];
   #broken: Error | undefined;
   #closed = false;
+  /** How to open a second session (to cancel this one's statement). */
+  readonly #clientConfig: pg.ClientConfig;
 
-  private constructor(dialect: Dialect, pool: pg.Pool, client: pg.PoolClient, session: { schema: string; pid: number; database: string; where: string }) {
+  private constructor(
+    dialect: Dialect,
+    pool: pg.Pool,
+    client: pg.PoolClient,
+    session: { schema: string; pid: number; database: string; where: string; clientConfig: pg.ClientConfig },
+  ) {
     this.dialect = dialect;
+    this.#clientConfig = session.clientConfig;
     this.#pool = pool;
     this.#client = client;
     this.schema = session.schema;
@@ -116,7 +124,8 @@ export class PostgresConnection implements DialectConnection {
   static async open(dialect: Dialect, config: DatabaseConfig, where: string): Promise<PostgresConnection> {
     const schema = schemaOf(config);
     const lockTimeout = lockTimeoutSetting(config.options?.lockTimeout);
-    const pool = new pg.Pool(poolConfig(config));
+    const clientConfig = poolConfig(config);
+    const pool = new pg.Pool(clientConfig);
     // An idle client whose server session ends emits here; the run reports it on its next query.
     pool.on('error', () => undefined);
     let client: pg.PoolClient;
@@ -137,7 +146,7 @@ export class PostgresConnection implements DialectConnection {
         [quoted, lockTimeout],
       );
       const row = result.rows[0]!;
-      const connection = new PostgresConnection(dialect, pool, client, { schema, pid: row.pid, database: row.database, where });
+      const connection = new PostgresConnection(dialect, pool, client, { schema, pid: row.pid, database: row.database, where, clientConfig });
       connection.statistics.roundTrips = 1;
       return connection;
     } catch (error) {
@@ -320,6 +329,22 @@ export class PostgresConnection implements DialectConnection {
     } finally {
       // On a lost session the server has already released it.
       if (!this.#broken) await releaseMigrationLock(query, this.#lockKey).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Cancels the statement this session is running, if any, with `pg_cancel_backend` from a
+   * short-lived second session: the runner calls it on SIGINT/SIGTERM, so the current
+   * migration's transaction rolls back at once instead of after a long statement.
+   */
+  async cancel(): Promise<void> {
+    const other = new pg.Client(this.#clientConfig);
+    other.on('error', () => undefined);
+    try {
+      await other.connect();
+      await other.query('SELECT pg_cancel_backend($1)', [this.#pid]);
+    } finally {
+      await other.end().catch(() => undefined);
     }
   }
 

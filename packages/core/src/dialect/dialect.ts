@@ -122,6 +122,14 @@ export interface DialectConnection {
    * Without it every such statement is taken to commit.
    */
   commitsImplicitly?(sql: string): boolean;
+  /**
+   * Optional, for databases with transactional DDL: cancels the statement the run's session is
+   * running now, if any (PostgreSQL: `pg_cancel_backend` from another session). The runner
+   * calls it when its run is stopped (SIGINT/SIGTERM), so the current migration rolls back at
+   * once instead of after a long statement; the statement then fails, and the run reports the
+   * stop instead.
+   */
+  cancel?(): Promise<void>;
   /** Whether a table exists (used for the tracking table). */
   tableExists(name: string): Promise<boolean>;
   /**

@@ -185,6 +185,8 @@ export class MigrationRunner {
   #late: CovetError | undefined;
   /** Whether a run is going on (custom code calling after it is left to the process to report). */
   #running = false;
+  /** Whether the run's stop cancelled the statement running then (see DialectConnection.cancel). */
+  #cancelled = false;
 
   /** The graph as the last tracking read chose it: squashed migrations or the ones they replace (see #read). */
   #graph!: MigrationGraph<MigrationEntry>;
@@ -373,6 +375,18 @@ export class MigrationRunner {
     this.#intent = intent;
     this.#late = undefined;
     this.#running = true;
+    this.#cancelled = false;
+    // Where DDL is transactional a stop rolls the current migration back: a long statement
+    // need not finish first.
+    const { signal, connection } = this.#options;
+    const cancel =
+      signal && connection.cancel && this.#options.dialect.capabilities.transactionalDdl && !context.dryRun
+        ? () => {
+            this.#cancelled = true;
+            connection.cancel!().catch(() => undefined);
+          }
+        : undefined;
+    if (cancel) signal!.addEventListener('abort', cancel, { once: true });
     try {
       for (const plan of plans) {
         this.#checkpoint();
@@ -386,6 +400,7 @@ export class MigrationRunner {
     } catch (error) {
       throw this.#stoppedRun(error, direction, plans.map((plan) => plan.migration), done);
     } finally {
+      if (cancel) signal!.removeEventListener('abort', cancel);
       this.#running = false;
       this.#intent = undefined;
       // Also after a failure: the migrations before it stay applied, with their rows.
@@ -1259,17 +1274,19 @@ export class MigrationRunner {
 
   /** A run stopped by its signal: the error says which migrations were done and which not. */
   #stoppedRun(error: unknown, direction: Direction, migrations: readonly Migration[], done: readonly Migration[]): unknown {
-    if (!isCovetError(error) || error.code !== 'INTERRUPTED') return error;
+    const interrupted = isCovetError(error) && error.code === 'INTERRUPTED';
+    // A statement the stop cancelled failed because of it: the migration rolled back.
+    if (!interrupted && !this.#cancelled) return error;
     const reason: unknown = this.#options.signal?.reason;
     const headline = reason instanceof Error ? reason.message : 'Stopped';
     const verb = direction === 'up' ? 'applied' : 'rolled back';
     const list = (ids: readonly string[]) => (ids.length === 0 ? 'none' : ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`);
     const finished = new Set(done);
     const rest = migrations.filter((migration) => !finished.has(migration)).map((migration) => migration.id);
-    const detail = error.message === headline ? '' : `. ${error.message}`;
+    const detail = !interrupted || error.message === headline ? '' : `. ${error.message}`;
     return new CovetError('INTERRUPTED', `${headline}: ${verb} ${list(done.map((migration) => migration.id))}; not ${verb}: ${list(rest)}${detail}`, {
-      hint: error.hint ?? `The migration lock was released; run covet ${direction === 'up' ? 'migrate' : 'rollback'} again to go on.`,
-      exitCode: error.exitCode,
+      hint: (interrupted ? error.hint : undefined) ?? `The migration lock was released; run covet ${direction === 'up' ? 'migrate' : 'rollback'} again to go on.`,
+      exitCode: interrupted ? error.exitCode : isCovetError(reason) ? reason.exitCode : 130,
       cause: error,
     });
   }
