@@ -111,7 +111,7 @@ describe('interruptions on SQLite', () => {
       expect(p.applied()).toEqual([`default:${FIRST}`]);
       expect(p.tables()).not.toContain('a');
       expect(p.tables()).not.toContain('b');
-      expect(p.tables().sort()).toEqual(['covet_migrations', 'first']);
+      expect(p.tables().filter((table) => !table.startsWith('covet_'))).toEqual(['first']);
       const rerun = await p.spawn(['migrate']);
       expect(rerun.code, rerun.output).toBe(0);
       expect(p.applied()).toEqual([`default:${FIRST}`, `default:${PAUSE}`, `default:${LAST}`]);
