@@ -145,9 +145,10 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--dry-run', 'Print the detected operations without writing a file')
       .option('--from <source>', 'Compare with "migrations" (default) or the live "database"', { default: 'migrations' })
       .option('--rename <mapping>', 'Confirm a rename instead of a drop and an add: table.old=new (column) or old=new (table); repeatable')
+      .option('--not-renamed <mapping>', 'Answer a possible rename with no: drop the old and add the new (its data is lost): table.old[=new] or old[=new]; repeatable')
       .option('--check', 'Write nothing; exit 1 if the models have changes without a migration (for CI)')
       .option('--json', 'Print one JSON document (docs/json-output.md); never asks')
-      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; check?: boolean; json?: boolean }) => {
+      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; notRenamed?: string | string[]; check?: boolean; json?: boolean }) => {
         if (flags.from !== 'migrations' && flags.from !== 'database') {
           throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
         }
@@ -169,6 +170,7 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
             check: flags.check === true,
             from: flags.from,
             renames: flags.rename === undefined ? [] : (Array.isArray(flags.rename) ? flags.rename : [flags.rename]).map(String),
+            notRenamed: flags.notRenamed === undefined ? [] : (Array.isArray(flags.notRenamed) ? flags.notRenamed : [flags.notRenamed]).map(String),
             ...(flags.app ? { app: String(flags.app) } : {}),
             ...(report ? { interactive: false } : {}),
           },

@@ -28,9 +28,23 @@ describe('renames in makemigrations', () => {
     const warned = await project.run('makemigrations', '--dry-run');
     expect(warned.code, warned.output).toBe(0);
     expect(warned.stderr).toContain(
-      'warning: column users.name goes away and full_name appears with the same definition; if it was renamed, run again with --rename users.name=full_name (a drop loses its data)',
+      'warning: Column users.name goes away and users.full_name appears with the same definition; if it was renamed, run again with --rename users.name=full_name, otherwise with --not-renamed users.name=full_name (a drop loses its data)',
     );
     expect(warned.stdout).toContain('Drop column users.name (may lose data)');
+
+    // Without a terminal and without an answer, nothing is written: a drop would lose the rows.
+    const filesBefore = project.migrationFiles();
+    const snapshot = project.snapshot();
+    const refused = await project.run('makemigrations', '--name', 'unanswered');
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.split('\n')).toEqual([
+      'error: Column users.name goes away and users.full_name appears with the same definition: renamed or not? No terminal to ask; nothing was written',
+      'hint: Run again with --rename users.name=full_name if renamed, or with --not-renamed users.name=full_name to drop and add (the old data is lost)',
+      '',
+    ]);
+    expect(project.migrationFiles()).toEqual(filesBefore);
+    expect(project.snapshot()).toEqual(snapshot);
 
     const renamed = await project.run('makemigrations', '--name', 'rename', '--rename', 'users.name=full_name');
     expect(renamed.code, renamed.output).toBe(0);
@@ -40,6 +54,42 @@ describe('renames in makemigrations', () => {
     expect((await project.run('migrate')).code).toBe(0);
     expect(project.rows('SELECT full_name FROM users')).toEqual([{ full_name: 'Ada' }]);
     expect((await project.run('makemigrations')).stdout).toContain('No changes detected');
+  });
+
+  it('--not-renamed answers no: a drop and an add, the loss listed on stdout; a typo is refused', async () => {
+    const project = TestProject.create('rename-not', { files: { 'models/users.ts': MODELS('name') } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    project.write('models/users.ts', MODELS('full_name'));
+    const typo = await project.run('makemigrations', '--not-renamed', 'users.nme');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe('error: --not-renamed users.nme matches no possible rename\nhint: Possible renames: users.name=full_name.\n');
+    expect(project.migrationFiles()).toHaveLength(1);
+    for (const answer of ['users.name', 'users.name=full_name']) {
+      const made = await project.run('makemigrations', '--dry-run', '--not-renamed', answer);
+      expect(made.code, made.output).toBe(0);
+      expect(made.stderr).toBe('');
+    }
+    const made = await project.run('makemigrations', '--name', 'replace_name', '--not-renamed', 'users.name');
+    expect(made.code, made.output).toBe(0);
+    expect(made.stderr).toBe('');
+    expect(made.stdout).toContain('- Drop column users.name (may lose data)');
+    expect(made.stdout).toContain('- Add column users.full_name\n');
+    expect(made.stdout).toContain('1 operation(s) may lose data: Drop column users.name');
+    expect(project.migrationFiles()).toHaveLength(2);
+  });
+
+  it('a table that may have been renamed: refused without an answer, named in the flags', async () => {
+    const project = TestProject.create('rename-table-refused', { files: { 'models/users.ts': MODELS('name') } });
+    expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+    project.write('models/users.ts', MODELS('name', 'people'));
+    const refused = await project.run('makemigrations');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error: Table users goes away and people appears with the same definition: renamed or not?');
+    expect(refused.stderr).toContain('hint: Run again with --rename users=people if renamed, or with --not-renamed users=people to drop and add');
+    expect(project.migrationFiles()).toHaveLength(1);
+    const dropped = await project.run('makemigrations', '--not-renamed', 'users');
+    expect(dropped.code, dropped.output).toBe(0);
+    expect(dropped.stdout).toContain('1 operation(s) may lose data: Drop table users');
   });
 
   it('renames a table with --rename old=new, and refuses a malformed or impossible one', async () => {

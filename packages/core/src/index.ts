@@ -148,6 +148,7 @@ export { importModule, importModules, defaultExport } from './loader/import-modu
 export { loadModels } from './loader/load-models.js';
 export { MigrationEngine } from './diff/migration-engine.js';
 export type { MigrationEngineOptions, RenameCandidate } from './diff/migration-engine.js';
+export { columnChangeLosesData, isDestructive, isWideningType } from './diff/data-loss.js';
 export { MigrationRunner } from './runner/migration-runner.js';
 export { PlanCache, CORE_BUILD_ID } from './runner/plan-cache.js';
 export type { CompiledStep } from './runner/plan-cache.js';

@@ -10,6 +10,7 @@ import {
   type Operation,
   type RenameCandidate,
   type SchemaState,
+  isDestructive,
 } from '@covet/core';
 import { migrationName, renderMigration, suggestLabel, writeMigrationFile } from '@covet/writer-ts';
 import { importPrompts } from '../imports.js';
@@ -26,6 +27,11 @@ export interface MakeMigrationsOptions {
   readonly from?: 'migrations' | 'database';
   /** Confirmed renames: `table.old=new` for a column, `old=new` for a table. */
   readonly renames?: readonly string[];
+  /**
+   * Candidates that are not renames (drop the old, add the new; the old one's data is lost):
+   * `table.old` or `table.old=new` for a column, `old` or `old=new` for a table.
+   */
+  readonly notRenamed?: readonly string[];
   /** Ask about possible renames (default: when both stdin and stdout are terminals). */
   readonly interactive?: boolean;
   /** Write nothing; fail (exit 1) when the models have changes no migration holds yet (for CI). */
@@ -55,6 +61,8 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const replayed = replayMigrations(migrations, project.covet.operations);
 
   let operations: Operation[] = [];
+  // The schema the new migration starts from: the migrations' (or, with --from database, the live one).
+  let current: SchemaState = replayed.state;
   if (!options.empty) {
     if (app.models.length === 0) {
       throw new CovetError('MODELS_MISSING', `App "${app.name}" has no models configured (${project.config.configFile ?? 'configuration'})`, {
@@ -63,7 +71,6 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     }
     // Models may reference tables of other apps: those come from the migrations.
     const models = await loadModels(app.models, project.config.rootDir, { context: replayed.state });
-    let current: SchemaState = replayed.state;
     let normalizeColumn: ((column: ColumnState) => ColumnState) | undefined;
     if (options.from === 'database') {
       current = await (await project.connect()).introspector.introspect();
@@ -102,10 +109,24 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const dependencies = dependenciesOf(graph, app.name, operations, replayed.owners);
   output.line(`${c.bold(`Migrations for ${app.name}`)}:`);
   output.line(`  ${c.cyan(name)}`);
+  const lossy: string[] = [];
+  // Each operation is judged against the schema just before it: widening a column loses nothing.
+  let state = current;
   for (const operation of operations) {
     const definition = project.covet.operations.get(operation.kind);
-    const destructive = typeof definition.destructive === 'function' ? definition.destructive(operation.args) : definition.destructive === true;
-    output.line(`    - ${definition.describe(operation.args)}${destructive ? c.yellow(' (may lose data)') : ''}`);
+    const destructive = isDestructive(definition, operation.args, state);
+    const description = definition.describe(operation.args);
+    if (destructive) lossy.push(description);
+    output.line(`    - ${description}${destructive ? c.yellow(' (may lose data)') : ''}`);
+    try {
+      state = definition.applyToState(state, operation.args);
+    } catch {
+      // A plugin's operation that cannot apply to this state: what follows is judged without it.
+    }
+  }
+  if (lossy.length > 0) {
+    // On stdout, with the file: a reviewer reading the output of a CI job sees it.
+    output.line(`  ${c.yellow(`${lossy.length} operation(s) may lose data:`)} ${lossy.join('; ')}`);
   }
   const source = renderMigration({ operations, dependencies, registry: project.covet.operations, template: options.empty === true });
   const file = await project.covet.hooks.processMigrationFile.promise(
@@ -134,6 +155,47 @@ export function parseRenames(values: readonly string[]): RenameCandidate[] {
   });
 }
 
+/**
+ * The candidates `--not-renamed` answers: `table.old` (or `old` for a table) answers every
+ * candidate from it, `table.old=new` (`old=new`) one. A value that answers none is refused, so a
+ * typo never turns into a silent drop.
+ */
+export function parseNotRenamed(values: readonly string[], candidates: readonly RenameCandidate[]): Set<RenameCandidate> {
+  const answered = new Set<RenameCandidate>();
+  for (const value of values) {
+    const match = /^([A-Za-z_][A-Za-z0-9_$]*)(?:\.([A-Za-z_][A-Za-z0-9_$]*))?(?:=([A-Za-z_][A-Za-z0-9_$]*))?$/.exec(value);
+    if (!match) {
+      throw new CovetError('OPTION_INVALID', `--not-renamed takes table.column[=new] or table[=new], got ${JSON.stringify(value)}`);
+    }
+    const [, first, second, to] = match as unknown as [string, string, string | undefined, string | undefined];
+    const matching = candidates.filter((candidate) =>
+      second === undefined
+        ? candidate.kind === 'table' && candidate.from === first && (to === undefined || candidate.to === to)
+        : candidate.kind === 'column' && candidate.table === first && candidate.from === second && (to === undefined || candidate.to === to),
+    );
+    if (matching.length === 0) {
+      throw new CovetError('OPTION_INVALID', `--not-renamed ${value} matches no possible rename`, {
+        hint: candidates.length === 0 ? 'No column or table looks renamed: leave the flag out.' : `Possible renames: ${candidates.map(renameFlag).join(', ')}.`,
+      });
+    }
+    for (const candidate of matching) answered.add(candidate);
+  }
+  return answered;
+}
+
+const describeCandidate = (candidate: RenameCandidate) =>
+  `${candidate.kind === 'table' ? `Table ${candidate.from}` : `Column ${candidate.table}.${candidate.from}`} goes away and ${candidate.kind === 'table' ? candidate.to : `${candidate.table}.${candidate.to}`} appears with the same definition`;
+
+function unansweredRenames(open: readonly RenameCandidate[]): CovetError {
+  const [first] = open;
+  const more = open.length > 1 ? ` (and ${open.length - 1} more possible rename(s))` : '';
+  return new CovetError('RENAME_UNANSWERED', `${describeCandidate(first!)}: renamed or not? No terminal to ask${more}; nothing was written`, {
+    hint: `Run again with ${open.map((candidate) => `--rename ${renameFlag(candidate)}`).join(' ')} if renamed, or with ${open
+      .map((candidate) => `--not-renamed ${renameFlag(candidate)}`)
+      .join(' ')} to drop and add (the old data is lost)`,
+  });
+}
+
 const describeRename = (rename: RenameCandidate) =>
   rename.kind === 'table' ? `table ${rename.from} to ${rename.to}` : `column ${rename.table}.${rename.from} to ${rename.to}`;
 const renameFlag = (rename: RenameCandidate) => (rename.kind === 'table' ? `${rename.from}=${rename.to}` : `${rename.table}.${rename.from}=${rename.to}`);
@@ -147,13 +209,17 @@ async function decideRenames(candidates: readonly RenameCandidate[], options: Ma
   const chosen = parseRenames(options.renames ?? []);
   const taken = (rename: RenameCandidate, side: 'from' | 'to') =>
     chosen.some((other) => other.kind === rename.kind && other.table === rename.table && other[side] === rename[side]);
-  const open = candidates.filter((candidate) => !taken(candidate, 'from') && !taken(candidate, 'to'));
+  const refused = parseNotRenamed(options.notRenamed ?? [], candidates);
+  const open = candidates.filter((candidate) => !taken(candidate, 'from') && !taken(candidate, 'to') && !refused.has(candidate));
   if (open.length === 0) return chosen;
   const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
   if (!interactive) {
+    // Nobody to ask: writing a drop and an add would commit the data loss a rename avoids, so
+    // stop and name both answers. A dry run or --check writes nothing and only warns.
+    if (!options.dryRun && !options.check) throw unansweredRenames(open);
     for (const candidate of open) {
       output.error(
-        `${output.colors.yellow('warning:')} ${candidate.kind} ${candidate.kind === 'table' ? candidate.from : `${candidate.table}.${candidate.from}`} goes away and ${candidate.to} appears with the same definition; if it was renamed, run again with --rename ${renameFlag(candidate)} (a drop loses its data)`,
+        `${output.colors.yellow('warning:')} ${describeCandidate(candidate)}; if it was renamed, run again with --rename ${renameFlag(candidate)}, otherwise with --not-renamed ${renameFlag(candidate)} (a drop loses its data)`,
       );
     }
     return chosen;

@@ -61,8 +61,12 @@ export interface OperationDefinition<Args = any> {
   applyToState(state: SchemaState, args: Args): SchemaState;
   /** The operations that undo this one, given the state before it, or {@link IRREVERSIBLE}. */
   reverse(args: Args, stateBefore: SchemaState): readonly Operation[] | typeof IRREVERSIBLE;
-  /** Whether the operation can lose data (drop, narrowing change). Default false. */
-  destructive?: boolean | ((args: Args) => boolean);
+  /**
+   * Whether the operation can lose data (a drop, a narrowing change) or fail on existing rows.
+   * A function gets the schema before the operation when the caller knows it (makemigrations
+   * does), to tell a narrowing from a widening. Default false.
+   */
+  destructive?: boolean | ((args: Args, stateBefore?: SchemaState) => boolean);
   /** False when it must run outside a transaction (e.g. CREATE INDEX CONCURRENTLY). Default true. */
   transactional?: boolean | ((args: Args) => boolean);
   /**

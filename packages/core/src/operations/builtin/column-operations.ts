@@ -2,6 +2,7 @@ import { CovetError } from '../../errors/covet-error.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, SchemaState, TableState } from '../../schema/types.js';
 import { requireTable, tablesOf, withTable } from '../../state/schema-state.js';
+import { columnChangeLosesData } from '../../diff/data-loss.js';
 import { createOperation, defineOperation, type Operation } from '../define-operation.js';
 import { referencingForeignKeys, requireColumn, validateColumn } from './validate-args.js';
 
@@ -104,7 +105,11 @@ export const alterColumn = defineOperation<AlterColumnArgs>({
   reverse: (args, state) => [
     createOperation('alterColumn', { table: args.table, column: requireColumn(requireTable(state, args.table), args.column.name) }),
   ],
-  destructive: true,
+  // Only a narrowing or a change that can fail loses data; without the state, assume it may.
+  destructive(args, state) {
+    const before = state?.tables[args.table]?.columns.find((column) => column.name === args.column.name);
+    return before === undefined || columnChangeLosesData(before, args.column);
+  },
 });
 
 /** ALTER TABLE ... RENAME COLUMN; keys, indexes and references follow the new name. */
