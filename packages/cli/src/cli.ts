@@ -147,8 +147,9 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       .option('--rename <mapping>', 'Confirm a rename instead of a drop and an add: table.old=new (column) or old=new (table); repeatable')
       .option('--not-renamed <mapping>', 'Answer a possible rename with no: drop the old and add the new (its data is lost): table.old[=new] or old[=new]; repeatable')
       .option('--check', 'Write nothing; exit 1 if the models have changes without a migration (for CI)')
+      .option('--merge', 'Join branches (more than one latest migration) with a migration that depends on each')
       .option('--json', 'Print one JSON document (docs/json-output.md); never asks')
-      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; notRenamed?: string | string[]; check?: boolean; json?: boolean }) => {
+      .action(async (flags: GlobalOptions & { name?: string; empty?: boolean; dryRun?: boolean; from?: string; rename?: string | string[]; notRenamed?: string | string[]; check?: boolean; merge?: boolean; json?: boolean }) => {
         if (flags.from !== 'migrations' && flags.from !== 'database') {
           throw new CovetError('OPTION_INVALID', `--from must be "migrations" or "database", got "${String(flags.from)}"`);
         }
@@ -168,6 +169,7 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
             empty: flags.empty === true,
             dryRun: flags.dryRun === true,
             check: flags.check === true,
+            merge: flags.merge === true,
             from: flags.from,
             renames: flags.rename === undefined ? [] : (Array.isArray(flags.rename) ? flags.rename : [flags.rename]).map(String),
             notRenamed: flags.notRenamed === undefined ? [] : (Array.isArray(flags.notRenamed) ? flags.notRenamed : [flags.notRenamed]).map(String),
@@ -240,15 +242,16 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       });
 
     cli
-      .command('resolve <migration>', 'Settle a migration that failed part-way and could not be undone (no transactional DDL)')
+      .command('resolve <migration>', 'Settle a migration that failed part-way (no transactional DDL), or forget an applied one whose file is gone')
       .option('--applied', 'It is now fully applied (you finished it by hand): record it as applied')
       .option('--rolled-back', 'It is now fully undone (you reverted it by hand): record it as not applied')
-      .action(async (migration: string, flags: GlobalOptions & { applied?: boolean; rolledBack?: boolean }) => {
+      .option('--forget', 'Its file is gone on purpose: delete its tracking row and nothing else')
+      .action(async (migration: string, flags: GlobalOptions & { applied?: boolean; rolledBack?: boolean; forget?: boolean }) => {
         const { resolve } = await import('./commands/resolve.js');
         await resolve(
           await open(flags),
           String(migration),
-          { applied: flags.applied === true, rolledBack: flags.rolledBack === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          { applied: flags.applied === true, rolledBack: flags.rolledBack === true, forget: flags.forget === true, ...(flags.app ? { app: String(flags.app) } : {}) },
           output,
         );
       });

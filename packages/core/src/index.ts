@@ -7,6 +7,8 @@ export {
   EXIT_LOCK_TIMEOUT,
   EXIT_CHECKSUM_MISMATCH,
   EXIT_PARTIAL_MIGRATION,
+  EXIT_MIGRATION_FILE_MISSING,
+  EXIT_MIGRATION_CONFLICT,
 } from './errors/covet-error.js';
 export type {
   ColumnType,
@@ -140,6 +142,8 @@ export type {
 export { quoteLiteral } from './dialect/quote-literal.js';
 export { MigrationGraph } from './graph/migration-graph.js';
 export type { GraphNode } from './graph/migration-graph.js';
+export { branchesOf, changedObjects, conflictError, findConflicts, missingFilesError, overlappingChanges } from './graph/history.js';
+export type { Branches, MigrationConflict } from './graph/history.js';
 export { loadMigrations, findMigrationFiles, MigrationFiles, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';
 export type { MigrationEntry, MigrationSource, LoadMigrationsOptions, KnownMigration } from './loader/migration-loader.js';
 export { MigrationCache } from './loader/migration-cache.js';

@@ -10,7 +10,17 @@ import {
   type Operation,
   type RenameCandidate,
   type SchemaState,
+  type MigrationEntry,
+  type MigrationGraph,
+  MigrationRunner,
+  branchesOf,
+  changedObjects,
+  conflictError,
+  describeError,
+  findConflicts,
   isDestructive,
+  missingFilesError,
+  overlappingChanges,
 } from '@covet/core';
 import { migrationName, renderMigration, suggestLabel, writeMigrationFile } from '@covet/writer-ts';
 import { importPrompts } from '../imports.js';
@@ -36,6 +46,8 @@ export interface MakeMigrationsOptions {
   readonly interactive?: boolean;
   /** Write nothing; fail (exit 1) when the models have changes no migration holds yet (for CI). */
   readonly check?: boolean;
+  /** Join the app's branches (more than one latest migration) with a migration depending on each. */
+  readonly merge?: boolean;
 }
 
 /** What `makemigrations` did. */
@@ -57,6 +69,12 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   // A bad --name is refused before any work, whether or not there turn out to be changes.
   if (options.name !== undefined) migrationName(options.name);
   const graph = await project.migrations();
+  if (options.merge) return mergeBranches(project, app.name, graph, options, output);
+  // Branched history first: replaying both branches may itself fail, and a new migration would
+  // silently depend on both.
+  const conflicts = findConflicts(graph, options.app !== undefined ? [app.name] : undefined);
+  if (conflicts.length > 0) throw conflictError(conflicts);
+  await refuseMissingFiles(project, graph, output);
   const migrations = await Promise.all(graph.order().map((entry) => entry.load()));
   const replayed = replayMigrations(migrations, project.covet.operations);
 
@@ -140,6 +158,85 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
   const written = await writeMigrationFile({ directory: app.migrationsDir, name, source: file.source });
   output.line(`  ${c.green('wrote')} ${written}`);
   return { operations, file: written, source: file.source };
+}
+
+/**
+ * Stops when the database records applied migrations whose files are gone: the migrations no
+ * longer describe the schema, so a diff against them would propose to create what exists
+ * (Django checks the same). Needs a database: without one configured (a dry run or --check),
+ * or when it cannot be reached, a warning says it was not checked.
+ */
+async function refuseMissingFiles(project: Project, graph: MigrationGraph<MigrationEntry>, output: Output): Promise<void> {
+  if (project.config.databaseSource === 'none') return;
+  let gone: string[];
+  try {
+    const connection = await project.connect();
+    const runner = new MigrationRunner({ covet: project.covet, dialect: project.dialect, connection, migrations: graph });
+    gone = (await runner.status()).filter((row) => row.missingFile).map((row) => `${row.app}:${row.name}`);
+  } catch (error) {
+    output.error(`${output.colors.yellow('warning:')} the applied migrations were not compared with the files: ${describeError(error)}`);
+    return;
+  }
+  if (gone.length > 0) throw missingFilesError(gone);
+}
+
+/**
+ * `makemigrations --merge` (Django's): when the app has more than one latest migration, writes
+ * a migration that depends on each and has no operations. Branches that change the same
+ * table, column, index or key are refused: applied in one order or the other they would leave
+ * different schemas, so a person settles it first.
+ */
+async function mergeBranches(
+  project: Project,
+  appName: string,
+  graph: MigrationGraph<MigrationEntry>,
+  options: MakeMigrationsOptions,
+  output: Output,
+): Promise<MakeMigrationsResult> {
+  const c = output.colors;
+  const registry = project.covet.operations;
+  const [conflict] = findConflicts(graph, [appName]);
+  if (!conflict) {
+    output.line(`No branches to merge in app ${appName}.`);
+    return { operations: [] };
+  }
+  const { base, branches } = branchesOf(graph, appName);
+  const baseMigrations = await Promise.all(base.map((entry) => entry.load()));
+  const baseState = replayMigrations(baseMigrations, registry).state;
+  const changes = new Map<string, Set<string>>();
+  output.line(`${c.bold(`Merging ${appName}`)}:`);
+  for (const branch of branches) {
+    const migrations = await Promise.all(branch.migrations.map((entry) => entry.load()));
+    changes.set(branch.leaf.name, changedObjects(baseState, replayMigrations([...baseMigrations, ...migrations], registry).state));
+    output.line(`  Branch ${c.cyan(branch.leaf.name)}:`);
+    for (const migration of migrations) {
+      for (const operation of migration.operations) output.line(`    - ${migration.name}: ${registry.get(operation.kind).describe(operation.args)}`);
+    }
+  }
+  const overlaps = overlappingChanges(changes);
+  if (overlaps.length > 0) {
+    const listing = overlaps.map((overlap) => `${overlap.object} (${overlap.branches.join(', ')})`).join('; ');
+    throw new CovetError('MERGE_CONFLICT', `Branches of app ${appName} change the same objects: ${listing}; nothing was written`, {
+      hint: 'Applied in either order they would leave different schemas: change one branch (if no database applied it yet), or write the merge migration by hand with dependencies on each branch.',
+    });
+  }
+  const name = migrationName(options.name ?? 'merge', nextTimestamp(graph, appName));
+  const dependencies = conflict.leaves.map((leaf) => leaf.name);
+  const source = renderMigration({ operations: [], dependencies, registry });
+  const directory = project.config.apps.find((app) => app.name === appName)!.migrationsDir;
+  const file = await project.covet.hooks.processMigrationFile.promise(
+    { path: join(directory, `${name}.ts`), source },
+    { app: appName, name, operations: [] },
+  );
+  output.line(`${c.bold(`Migrations for ${appName}`)}:`);
+  output.line(`  ${c.cyan(name)} (merges ${dependencies.join(', ')})`);
+  if (options.dryRun) {
+    output.line(c.dim('(dry run: nothing written)'));
+    return { operations: [], source: file.source };
+  }
+  const written = await writeMigrationFile({ directory, name, source: file.source });
+  output.line(`  ${c.green('wrote')} ${written}`);
+  return { operations: [], file: written, source: file.source };
 }
 
 /** Parses `--rename` values: `table.old=new` renames a column, `old=new` a table. */

@@ -6,6 +6,8 @@ import type { Project } from '../project.js';
 export interface ResolveOptions {
   readonly applied?: boolean;
   readonly rolledBack?: boolean;
+  /** The migration's file is gone on purpose: delete its tracking row, touch nothing else. */
+  readonly forget?: boolean;
   readonly app?: string;
 }
 
@@ -15,8 +17,8 @@ export interface ResolveOptions {
  * `--rolled-back`. Covet never guesses which.
  */
 export async function resolve(project: Project, name: string, options: ResolveOptions, output: Output): Promise<void> {
-  if (options.applied === options.rolledBack) {
-    throw new CovetError('OPTION_INVALID', 'Say how the migration ended: --applied or --rolled-back (one of them)');
+  if ([options.applied, options.rolledBack, options.forget].filter((flag) => flag === true).length !== 1) {
+    throw new CovetError('OPTION_INVALID', 'Say one of: --applied or --rolled-back (a migration left part-way), --forget (an applied migration whose file is gone)');
   }
   const [connection, migrations] = await Promise.all([project.connect(), project.migrationFiles()]);
   const runner = new MigrationRunner({
@@ -26,6 +28,11 @@ export async function resolve(project: Project, name: string, options: ResolveOp
     migrations,
     lockTimeoutMs: project.config.lockTimeoutMs,
   });
+  if (options.forget) {
+    const forgotten = await runner.forget(name, { defaultApp: options.app ?? project.config.app });
+    output.line(`${output.colors.green('Forgot')} ${forgotten.app}:${forgotten.name}: no longer recorded as applied (the schema was not touched)`);
+    return;
+  }
   const outcome = options.applied ? 'applied' : 'rolled-back';
   const migration = await runner.resolve(name, outcome, { defaultApp: options.app ?? project.config.app });
   output.line(`${output.colors.green('Resolved')} ${migration?.id ?? name} as ${outcome === 'applied' ? 'applied' : 'not applied'}`);

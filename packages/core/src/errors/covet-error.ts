@@ -44,6 +44,10 @@ export const EXIT_LOCK_TIMEOUT = 75;
 export const EXIT_CHECKSUM_MISMATCH = 3;
 /** Exit code used when a migration was left part-way and must be resolved first. */
 export const EXIT_PARTIAL_MIGRATION = 4;
+/** Exit code used when applied migrations have no file (restore it, or `covet resolve NAME --forget`). */
+export const EXIT_MIGRATION_FILE_MISSING = 5;
+/** Exit code used when an app's migrations branch (more than one leaf; `makemigrations --merge`). */
+export const EXIT_MIGRATION_CONFLICT = 6;
 
 /** Turns anything thrown into a readable single line without leaking a connection string. */
 export function describeError(error: unknown): string {

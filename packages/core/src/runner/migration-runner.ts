@@ -11,6 +11,7 @@ import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifie
 import { identifierRulesOf } from '../dialect/identifier-rules.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
+import { conflictError, findConflicts, missingFilesError } from '../graph/history.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
 import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingReadOptions, type TrackingRow } from './tracking-table.js';
 import { IN_PROGRESS, IntentRecord, STOPPED, isFinished, partialState, type PartialState } from './intent-record.js';
@@ -318,7 +319,11 @@ export class MigrationRunner {
 
   async #migrate(rows: TrackingRow[], options: MigrateOptions, done: Migration[] = []): Promise<RunSummary> {
     const graph = this.#graph;
-    this.#checkApplied(rows);
+    this.#checkApplied(rows, 'refuse');
+    // Branched history: which branch goes first would be left to chance (see findConflicts).
+    // After the edit check: an edited dependency list can make a branch, and the edit is the news.
+    const conflicts = findConflicts(graph);
+    if (conflicts.length > 0) throw conflictError(conflicts);
     if (!options.dryRun) await this.#recordSources(rows);
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
     let candidates = graph.order();
@@ -455,7 +460,8 @@ export class MigrationRunner {
         });
       }
     }
-    this.#checkApplied(rows);
+    // Rolling back what has files stays possible (it is how one gets out of a mess).
+    this.#checkApplied(rows, 'warn');
     const context = this.#runContext('down', options);
     const planned = await this.#planDown(chosen, rows);
     await this.#validate(planned, context);
@@ -519,6 +525,38 @@ export class MigrationRunner {
     return this.#tracking.insert(migration.app, migration.name, migration.checksum, source);
   }
 
+  /**
+   * Forgets an applied migration whose file is gone on purpose: deletes its tracking row, and
+   * nothing else (its changes stay in the schema, or were undone by hand). Refused for a
+   * migration that still has its file: that one is rolled back (`rollback --fake` to forget it).
+   */
+  async forget(name: string, options: { defaultApp?: string } = {}): Promise<{ readonly app: string; readonly name: string }> {
+    return this.#lock(async () => {
+      const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
+      const rows = await this.#tracking.read({ upgrade: true });
+      const exact = rows.filter((row) => `${row.app}:${row.name}` === id);
+      const matches = exact.length > 0 ? exact : rows.filter((row) => `${row.app}:${row.name}`.startsWith(id));
+      if (matches.length !== 1) {
+        throw new CovetError(
+          'RESOLVE_INVALID',
+          matches.length === 0 ? `Migration ${id} is not recorded as applied (resolve --forget)` : `${id} matches ${matches.length} applied migrations: ${matches.map((row) => row.name).join(', ')} (resolve --forget)`,
+        );
+      }
+      const row = matches[0]!;
+      // A replaced migration of a squash is not in the graph chosen for this database, but its file is there.
+      const graph = this.#options.migrations.forApplied(new Set(rows.map((applied) => `${applied.app}:${applied.name}`)));
+      const rowId = `${row.app}:${row.name}`;
+      const entry = graph.get(rowId) ?? graph.order().find((node) => node.replaces?.includes(rowId));
+      if (entry) {
+        throw new CovetError('RESOLVE_INVALID', `Migration ${rowId} still has its file; --forget is for a migration whose file is gone (${entry.file})`, {
+          hint: `To undo it: covet rollback --to <the migration before it>; to only unrecord it: covet rollback --fake.`,
+        });
+      }
+      await this.#options.connection.execute(this.#tracking.delete(row.app, row.name));
+      return { app: row.app, name: row.name };
+    });
+  }
+
   /** Refuses to roll back a migration that a migration staying applied depends on. */
   #checkDependents(chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): void {
     const graph = this.#graph;
@@ -561,8 +599,11 @@ export class MigrationRunner {
     );
   }
 
-  /** Refuses to go on when an applied migration was edited. */
-  #checkApplied(rows: TrackingRow[]): void {
+  /**
+   * Refuses to go on when an applied migration was edited; an applied migration whose file is
+   * missing is refused too (`missing: 'refuse'`, what migrate does) or a warning.
+   */
+  #checkApplied(rows: TrackingRow[], missing: 'refuse' | 'warn'): void {
     const graph = this.#graph;
     const edited = rows.filter((row) => {
       const entry = graph.get(`${row.app}:${row.name}`);
@@ -580,11 +621,9 @@ export class MigrationRunner {
         },
       );
     }
-    for (const row of rows) {
-      if (!graph.has(`${row.app}:${row.name}`)) {
-        this.#emit({ type: 'warning', message: `Migration ${row.app}:${row.name} is applied but its file is missing` });
-      }
-    }
+    const gone = rows.map((row) => `${row.app}:${row.name}`).filter((id) => !graph.has(id));
+    if (gone.length > 0 && missing === 'refuse') throw missingFilesError(gone);
+    for (const id of gone) this.#emit({ type: 'warning', message: `Migration ${id} is applied but its file is missing` });
   }
 
   /** A tap on one of these hooks needs the schema states or the single operations: the full plan. */
