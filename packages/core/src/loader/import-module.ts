@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import Module, { SourceMap, type SourceMapPayload } from 'node:module';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dynamicImport } from '../dynamic-import.js';
-import { CovetError } from '../errors/covet-error.js';
+import { CovetError, isCovetError } from '../errors/covet-error.js';
 
 type ModuleInternals = typeof Module & {
   _nodeModulePaths(directory: string): string[];
@@ -33,21 +34,22 @@ export async function importModules(files: readonly string[], baseDirectory: str
     .map(({ file }, position) => `exports[${position}] = () => require(${JSON.stringify(file)});`)
     .join('\n');
   let code: string;
+  const buildOptions = {
+    stdin: { contents: entry, resolveDir: baseDirectory, sourcefile: 'covet-entry.js', loader: 'js' as const },
+    // Error locations are relative to it, and joined to it below.
+    absWorkingDir: baseDirectory,
+    bundle: true,
+    packages: 'external' as const,
+    platform: 'node' as const,
+    format: 'cjs' as const,
+    target: 'node20',
+    write: false,
+    logLevel: 'silent' as const,
+    sourcemap: false,
+    supported: { 'dynamic-import': true },
+  } satisfies Parameters<typeof build>[0];
   try {
-    const output = await build({
-      stdin: { contents: entry, resolveDir: baseDirectory, sourcefile: 'covet-entry.js', loader: 'js' },
-      // Error locations are relative to it, and joined to it below.
-      absWorkingDir: baseDirectory,
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-      sourcemap: false,
-      supported: { 'dynamic-import': true },
-    });
+    const output = await build(buildOptions);
     code = output.outputFiles[0]!.text;
   } catch (error) {
     const first = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
@@ -64,14 +66,48 @@ export async function importModules(files: readonly string[], baseDirectory: str
     throw new CovetError('MODULE_INVALID', `Could not evaluate modules: ${(error as Error).message} (${baseDirectory})`, { cause: error });
   }
   const loaders = module.exports as (() => unknown)[];
-  codeFiles.forEach(({ file, index }, position) => {
+  for (const [position, { file, index }] of codeFiles.entries()) {
     try {
       results[index] = loaders[position]!();
     } catch (error) {
-      throw new CovetError('MODULE_INVALID', `${(error as Error).message.split('\n')[0]} (${file})`, { cause: error });
+      // Where in the user's file it went wrong (file:line:column), and the hint of a Covet error.
+      const where = (await sourceLocation(error, filename, () => build({ ...buildOptions, sourcemap: 'external', outfile: filename }), baseDirectory)) ?? file;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new CovetError('MODULE_INVALID', `${message.split('\n')[0]} (${where})`, {
+        cause: error,
+        ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
+      });
     }
-  });
+  }
   return results;
+}
+
+/**
+ * The `file:line:column` in a user's source of the innermost frame of `error` in the bundle.
+ * The bundle is built without a source map (it costs time on every run); after a failure the
+ * same build is made again with one, so only errors pay for it. Undefined when the stack has
+ * no frame in the bundle or the map has no entry for it.
+ */
+async function sourceLocation(
+  error: unknown,
+  bundleFile: string,
+  rebuild: () => Promise<{ outputFiles?: { path: string; text: string }[] }>,
+  baseDirectory: string,
+): Promise<string | undefined> {
+  const stack = error instanceof Error ? error.stack : undefined;
+  const frame = stack === undefined ? null : new RegExp(`${basename(bundleFile).replace(/[.]/g, '\\.')}:(\\d+):(\\d+)`).exec(stack);
+  if (!frame) return undefined;
+  try {
+    const output = await rebuild();
+    const map = output.outputFiles?.find((outputFile) => outputFile.path.endsWith('.map'));
+    if (!map) return undefined;
+    const entry = new SourceMap(JSON.parse(map.text) as SourceMapPayload).findEntry(Number(frame[1]) - 1, Number(frame[2]) - 1);
+    if (!('originalSource' in entry) || !entry.originalSource) return undefined;
+    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(baseDirectory, entry.originalSource);
+    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Imports one TypeScript, JavaScript or JSON module. */

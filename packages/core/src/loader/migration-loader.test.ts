@@ -111,7 +111,8 @@ describe('loadMigrations', () => {
   it('names the file that throws while it loads', async () => {
     const directory = migrationsDir({ '0001_boom.ts': "throw new Error('boom\\nsecond line');\n" });
     const error = await covetRejectionOf(loadMigrations({ sources: [{ app: 'default', directory }], operations, cache: false }));
-    expect(error.message).toBe(`boom (${join(directory, '0001_boom.ts')})`);
+    // file:line:column of the throw (from the bundle's source map).
+    expect(error.message).toBe(`boom (${join(directory, '0001_boom.ts')}:1:7)`);
   });
 
   it('refuses two files for one migration, naming both', async () => {

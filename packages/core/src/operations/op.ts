@@ -1,4 +1,5 @@
 import { CovetError } from '../errors/covet-error.js';
+import { didYouMean, withTypoCheck } from '../errors/suggest.js';
 import { columnStateOf, isColumnBuilder, type ColumnBuilder } from '../schema/column-builder.js';
 import {
   buildTableState,
@@ -42,14 +43,8 @@ function plainColumn(table: string, column: string, type: ColumnBuilder, builder
   return columnStateOf(column, type);
 }
 
-/**
- * Builders for the built-in operations, for migration files written by hand or by
- * `@covet/writer-ts`. Each returns plain, frozen operation data.
- *
- * @example
- * op.addColumn('users', 'nickname', t.varchar(50))
- */
-export const op = Object.freeze({
+/** The `op` builders, before the typo check (see {@link op}). */
+const OPERATION_BUILDERS = Object.freeze({
   createTable: (name: string, columns: ColumnsShape, options: TableOptions = {}): Operation<CreateTableArgs> =>
     createOperation('createTable', buildTableState(name, columns, options)),
   dropTable: (name: string): Operation<DropTableArgs> => createOperation('dropTable', { name }),
@@ -72,4 +67,19 @@ export const op = Object.freeze({
     createOperation('runSql', reverseSql === undefined ? { sql } : { sql, reverseSql }),
   /** Any registered kind, by name: `op.custom('views.createView', { ... })`. */
   custom: <Args extends object>(kind: string, args: Args): Operation<Args> => createOperation(kind, args),
+});
+
+/**
+ * Builders for the built-in operations, for migration files written by hand or by
+ * `@covet/writer-ts`. Each returns plain, frozen operation data. A misspelt builder
+ * (`op.addColum`) is an error that names it and suggests the closest.
+ *
+ * @example
+ * op.addColumn('users', 'nickname', t.varchar(50))
+ */
+export const op: typeof OPERATION_BUILDERS = withTypoCheck(OPERATION_BUILDERS, (name) => {
+  const known = Object.keys(OPERATION_BUILDERS);
+  return new CovetError('OPERATION_UNKNOWN', `Unknown operation "${name}" (op.${name})${didYouMean(name, known)}`, {
+    hint: `Operations: ${known.join(', ')}; op.custom(kind, args) for a plugin's.`,
+  });
 });

@@ -1,4 +1,5 @@
 import { CovetError } from '../errors/covet-error.js';
+import { didYouMean, withTypoCheck } from '../errors/suggest.js';
 import { isSafeCustomType } from '../operations/builtin/validate-args.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
 import type { ColumnDefault, ColumnState, ColumnType, ReferentialAction } from './types.js';
@@ -27,6 +28,8 @@ export interface ColumnSpec {
   readonly references?: ColumnReference;
 }
 
+const REFERENCE_OPTIONS = ['onDelete', 'onUpdate', 'name'];
+
 /** Options of `.references()`. */
 export interface ReferenceOptions {
   onDelete?: ReferentialAction;
@@ -44,6 +47,8 @@ export class ColumnBuilder {
 
   constructor(spec: ColumnSpec) {
     this.spec = Object.freeze(spec);
+    // A misspelt method (`.notNul()`) is named with a suggestion, not "is not a function".
+    return withTypoCheck(this, unknownOption);
   }
 
   /** The column refuses NULL. */
@@ -74,6 +79,13 @@ export class ColumnBuilder {
   /** A foreign key from this column to `column` of another table (a table definition or a name). */
   references(table: string | { readonly name: string }, column: string, options: ReferenceOptions = {}): ColumnBuilder {
     const tableName = typeof table === 'string' ? table : table.name;
+    for (const key of Object.keys(options)) {
+      if (!REFERENCE_OPTIONS.includes(key)) {
+        throw new CovetError('OPTION_UNKNOWN', `Unknown option "${key}" in references(${tableName}.${column})${didYouMean(key, REFERENCE_OPTIONS)}`, {
+          hint: `Options: ${REFERENCE_OPTIONS.join(', ')}.`,
+        });
+      }
+    }
     for (const action of [options.onDelete, options.onUpdate]) {
       if (action !== undefined && !REFERENTIAL_ACTIONS.includes(action)) {
         throw new CovetError(
@@ -89,6 +101,14 @@ export class ColumnBuilder {
     });
   }
 }
+
+/** The builder methods, for suggestions. */
+const BUILDER_METHODS = ['notNull', 'nullable', 'primaryKey', 'unique', 'default', 'references'];
+
+const unknownOption = (name: string) =>
+  new CovetError('COLUMN_OPTION_UNKNOWN', `Unknown column option "${name}" (.${name}())${didYouMean(name, BUILDER_METHODS)}`, {
+    hint: `Column options: ${BUILDER_METHODS.join(', ')}.`,
+  });
 
 /** True for a value made with the `t` helpers. */
 export function isColumnBuilder(value: unknown): value is ColumnBuilder {
@@ -134,14 +154,8 @@ function column(type: ColumnType, nullable = true): ColumnBuilder {
   return new ColumnBuilder({ type, nullable, primaryKey: false, unique: false });
 }
 
-/**
- * The column types of the model DSL. Columns are nullable unless `.notNull()` or
- * `.primaryKey()`; serial columns are NOT NULL and auto-incrementing.
- *
- * @example
- * const columns = { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique() };
- */
-export const t = Object.freeze({
+/** The `t` helpers, before the typo check (see {@link t}). */
+const COLUMN_TYPES = Object.freeze({
   smallserial: () => column({ type: 'smallserial' }, false),
   serial: () => column({ type: 'serial' }, false),
   bigserial: () => column({ type: 'bigserial' }, false),
@@ -180,4 +194,19 @@ export const t = Object.freeze({
   },
   /** Builds a column from a stored `ColumnType` (used by generated migration files). */
   fromType: (type: ColumnType) => column(type),
+});
+
+/**
+ * The column types of the model DSL. Columns are nullable unless `.notNull()` or
+ * `.primaryKey()`; serial columns are NOT NULL and auto-incrementing. An unknown type
+ * (`t.txet()`) is an error that names it and suggests the closest (`text`).
+ *
+ * @example
+ * const columns = { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique() };
+ */
+export const t: typeof COLUMN_TYPES = withTypoCheck(COLUMN_TYPES, (name) => {
+  const known = Object.keys(COLUMN_TYPES).filter((key) => key !== 'fromType');
+  return new CovetError('COLUMN_TYPE_UNKNOWN', `Unknown column type "${name}" (t.${name})${didYouMean(name, known)}`, {
+    hint: `Column types: ${known.join(', ')}; t.custom('sql type') for anything else.`,
+  });
 });

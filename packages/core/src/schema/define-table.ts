@@ -1,4 +1,5 @@
 import { CovetError } from '../errors/covet-error.js';
+import { didYouMean } from '../errors/suggest.js';
 import { columnStateOf, isColumnBuilder, TABLE_DEFINITION_BRAND, type ColumnBuilder } from './column-builder.js';
 import { constraintName, validateIdentifier } from './identifiers.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
@@ -142,6 +143,9 @@ export function indexState(table: string, options: IndexOptions, known?: Readonl
   return where === undefined ? { name, columns, unique } : { name, columns, unique, where };
 }
 
+/** The keys of {@link TableOptions}. */
+const TABLE_OPTIONS = ['primaryKey', 'uniques', 'indexes', 'foreignKeys'];
+
 /**
  * Turns a columns object and table options (the shape `defineTable` and `op.createTable` take)
  * into a validated {@link TableState}: column-level `.primaryKey()`, `.unique()` and
@@ -157,6 +161,13 @@ export function buildTableState(name: string, columns: ColumnsShape, options: Ta
   }
   if (typeof columns !== 'object' || columns === null || Object.keys(columns).length === 0) {
     throw new CovetError('TABLE_INVALID', `Table "${name}" has no columns`);
+  }
+  for (const key of Object.keys(options ?? {})) {
+    if (!TABLE_OPTIONS.includes(key)) {
+      throw new CovetError('OPTION_UNKNOWN', `Unknown table option "${key}" (table ${name})${didYouMean(key, TABLE_OPTIONS)}`, {
+        hint: `Table options: ${TABLE_OPTIONS.join(', ')}.`,
+      });
+    }
   }
   const columnStates: ColumnState[] = [];
   const indexes: IndexState[] = [];
