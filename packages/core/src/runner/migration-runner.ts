@@ -544,7 +544,7 @@ export class MigrationRunner {
       }
       const row = matches[0]!;
       // A replaced migration of a squash is not in the graph chosen for this database, but its file is there.
-      const graph = this.#options.migrations.forApplied(new Set(rows.map((applied) => `${applied.app}:${applied.name}`)));
+      const graph = (await this.#fullGraph(rows)).forApplied(new Set(rows.map((applied) => `${applied.app}:${applied.name}`)));
       const rowId = `${row.app}:${row.name}`;
       const entry = graph.get(rowId) ?? graph.order().find((node) => node.replaces?.includes(rowId));
       if (entry) {
