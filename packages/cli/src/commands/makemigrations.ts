@@ -226,7 +226,7 @@ async function mergeBranches(
   const directory = project.config.apps.find((app) => app.name === appName)!.migrationsDir;
   const file = await project.covet.hooks.processMigrationFile.promise(
     { path: join(directory, `${name}.ts`), source },
-    { app: appName, name, operations: [] },
+    { report: project.covet.reporter, app: appName, name, operations: [] },
   );
   output.line(`${c.bold(`Migrations for ${appName}`)}:`);
   output.line(`  ${c.cyan(name)} (merges ${dependencies.join(', ')})`);
