@@ -1,0 +1,181 @@
+// The commands Django, Prisma and Atlas users expect, on PostgreSQL (transactional DDL), with
+// the real `covet` binary: migrate to a past target and zero, sqlmigrate without a database,
+// --fake-initial on tables made outside Covet, squashmigrations on a database that applied
+// the originals and on a fresh one, and --json. Failures assert what did not change.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PlanCache } from '@covet/core';
+import { afterEach, expect, it } from 'vitest';
+import { createTestDatabase, describeWithPostgres, withClient, type TestDatabase } from './helpers.js';
+
+const TMP_ROOT = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'test', '.tmp');
+const BIN = join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'bin', 'covet.cjs');
+
+const M1 = '20260101000001_users';
+const M2 = '20260101000002_posts';
+const M3 = '20260101000003_bio';
+const M4 = '20260101000004_title';
+
+function migration(operations: string[], dependencies: string[] = []): string {
+  return [
+    "import { defineMigration, op, t } from '@covet/core';",
+    'export default defineMigration({',
+    `  dependencies: ${JSON.stringify(dependencies)},`,
+    `  operations: [${operations.join(', ')}],`,
+    '});',
+    '',
+  ].join('\n');
+}
+
+const CHAIN: Record<string, string> = {
+  [M1]: migration(["op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull() })"]),
+  [M2]: migration(["op.createTable('posts', { id: t.serial().primaryKey(), author_id: t.integer().notNull().references('users', 'id') })"], [M1]),
+  [M3]: migration(["op.addColumn('users', 'bio', t.text())", "op.createIndex('users', { name: 'users_email_idx', columns: ['email'] })"], [M2]),
+  [M4]: migration(["op.addColumn('posts', 'title', t.text())"], [M3]),
+};
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describeWithPostgres('commands on PostgreSQL', () => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function project(url?: string): Promise<{ dir: string; database: TestDatabase; run: (...argv: string[]) => Result; snapshot: () => Promise<unknown> }> {
+    const database = await createTestDatabase();
+    mkdirSync(TMP_ROOT, { recursive: true });
+    const dir = mkdtempSync(join(TMP_ROOT, 'commands-'));
+    cleanup.push(() => database.drop());
+    cleanup.push(() => {
+      if (process.env.COVET_KEEP_TMP) return;
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(PlanCache.forProject(dir, 'postgres').file, { force: true });
+    });
+    writeFileSync(join(dir, 'covet.config.json'), JSON.stringify({ database: { engine: 'postgres', url: url ?? database.url }, migrations: './migrations' }));
+    mkdirSync(join(dir, 'migrations'));
+    for (const [name, source] of Object.entries(CHAIN)) writeFileSync(join(dir, 'migrations', `${name}.ts`), source);
+    const run = (...argv: string[]): Result => {
+      const env: NodeJS.ProcessEnv = {};
+      for (const [key, value] of Object.entries(process.env)) if (key !== 'DATABASE_URL' && !key.startsWith('PG')) env[key] = value;
+      const result = spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, encoding: 'utf8', env });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const snapshot = () =>
+      withClient(database.url, async (client) => {
+        const columns = await client.query<{ table_name: string; column_name: string; data_type: string }>(
+          "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'covet%' ORDER BY table_name, ordinal_position",
+        );
+        const indexes = await client.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'covet%' ORDER BY 1");
+        const exists = (await client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'covet_migrations'")).rowCount;
+        const tracking = exists ? (await client.query<{ name: string }>('SELECT name FROM covet_migrations ORDER BY id')).rows.map((row) => row.name) : [];
+        return { columns: columns.rows.map((row) => `${row.table_name}.${row.column_name} ${row.data_type}`), indexes: indexes.rows.map((row) => row.indexname), tracking };
+      });
+    return { dir, database, run, snapshot };
+  }
+
+  it('migrate goes back to a target and to zero; a failing reverse changes nothing', { timeout: 60_000 }, async () => {
+    const p = await project();
+    expect(p.run('migrate').code).toBe(0);
+    const back = p.run('migrate', M2);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(`Rolled back default:${M4}`);
+    expect(back.stdout).toContain(`Rolled back default:${M3}`);
+    expect(await p.snapshot()).toEqual({
+      columns: ['posts.id integer', 'posts.author_id integer', 'users.id integer', 'users.email character varying'],
+      indexes: ['posts_pkey', 'users_pkey'],
+      tracking: [M1, M2],
+    });
+
+    // A reverse that fails: PostgreSQL rolls its transaction back, nothing changes.
+    writeFileSync(join(p.dir, 'migrations', '20260101000005_audit.ts'), migration(["op.runSql('CREATE TABLE audit (id int)', 'DROP TABLE no_such_table')"], [M4]));
+    expect(p.run('migrate').code).toBe(0);
+    const before = await p.snapshot();
+    const failed = p.run('migrate', M1);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('error: Migration default:20260101000005_audit failed at operation #1 (runSql)');
+    expect(await p.snapshot()).toEqual(before);
+
+    expect(p.run('rollback', '--fake').code).toBe(0);
+    await withClient(p.database.url, (client) => client.query('DROP TABLE audit'));
+    const zero = p.run('migrate', 'zero', '--json');
+    expect(zero.code, zero.stdout).toBe(0);
+    const document = JSON.parse(zero.stdout) as { ok: boolean; rolledBack: { name: string }[] };
+    expect(document.rolledBack.map((entry) => entry.name)).toEqual([M4, M3, M2, M1]);
+    expect(await p.snapshot()).toEqual({ columns: [], indexes: [], tracking: [] });
+  });
+
+  it('sqlmigrate prints PostgreSQL SQL in BEGIN/COMMIT without connecting', { timeout: 60_000 }, async () => {
+    // The configured server does not exist: sqlmigrate never connects.
+    const p = await project('postgres://nobody@127.0.0.1:1/none');
+    const forwards = p.run('sqlmigrate', M3);
+    expect(forwards.code, forwards.stderr).toBe(0);
+    expect(forwards.stdout.trim().split('\n')).toEqual([
+      'BEGIN;',
+      '-- #1 Add column users.bio',
+      'ALTER TABLE "users" ADD COLUMN "bio" text;',
+      '-- #2 Create index users_email_idx on users (email)',
+      'CREATE INDEX "users_email_idx" ON "users" ("email");',
+      'COMMIT;',
+    ]);
+    const backwards = p.run('sqlmigrate', M3, '--backwards');
+    expect(backwards.code, backwards.stderr).toBe(0);
+    expect(backwards.stdout).toContain('DROP INDEX "users_email_idx";');
+    expect(backwards.stdout).toContain('ALTER TABLE "users" DROP COLUMN "bio";');
+    // Dropping an index looks at the live database first (it may be a UNIQUE constraint): said, not hidden.
+    expect(backwards.stdout.split('\n').filter((line) => line.startsWith('-- note:')).map((line) => line.split(' when ')[0])).toEqual([
+      '-- note: operation #2 (dropIndex) looks at the live database',
+    ]);
+  });
+
+  it('--fake-initial adopts tables made outside Covet, and refuses a partial match changing nothing', { timeout: 60_000 }, async () => {
+    const p = await project();
+    await withClient(p.database.url, (client) => client.query('CREATE TABLE users (id serial PRIMARY KEY, email varchar(255) NOT NULL)'));
+    const adopted = p.run('migrate', '--fake-initial');
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(adopted.stdout).toContain(`Faked default:${M1}`);
+    expect((await p.snapshot() as { tracking: string[] }).tracking).toEqual([M1, M2, M3, M4]);
+
+    const q = await project();
+    await withClient(q.database.url, (client) => client.query('CREATE TABLE users (id serial PRIMARY KEY, mail text)'));
+    const before = await q.snapshot();
+    const refused = q.run('migrate', '--fake-initial');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: Cannot fake default:${M1}: the columns differ (users lacks email; users has mail the migrations do not create)`);
+    expect(await q.snapshot()).toEqual(before);
+  });
+
+  it('squashmigrations keeps working on a database that applied the originals and on a fresh one', { timeout: 60_000 }, async () => {
+    const applied = await project();
+    expect(applied.run('migrate').code).toBe(0);
+    const schema = await applied.snapshot();
+    const squashed = applied.run('squashmigrations', M1, M3);
+    expect(squashed.code, squashed.stderr).toBe(0);
+    const name = readdirSync(join(applied.dir, 'migrations')).find((file) => file.includes('squashed'))!.replace(/\.ts$/, '');
+    for (const original of [M1, M2, M3]) rmSync(join(applied.dir, 'migrations', `${original}.ts`));
+    const nothing = applied.run('migrate');
+    expect(nothing.code, nothing.stderr).toBe(0);
+    expect(nothing.stdout).toContain('No migrations to apply.');
+    expect(await applied.snapshot()).toEqual(schema);
+
+    const fresh = await project();
+    writeFileSync(join(fresh.dir, 'migrations', `${name}.ts`), readFileSync(join(applied.dir, 'migrations', `${name}.ts`)));
+    for (const original of [M1, M2, M3]) rmSync(join(fresh.dir, 'migrations', `${original}.ts`));
+    const migrated = fresh.run('migrate');
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const freshSchema = (await fresh.snapshot()) as { columns: string[]; indexes: string[]; tracking: string[] };
+    expect(freshSchema.tracking).toEqual([name, M4]);
+    expect({ ...freshSchema, tracking: [] }).toEqual({ ...(schema as object), tracking: [] });
+
+    // Rolled back whole, the squashed migration forgets the rows of the originals too.
+    expect(applied.run('migrate', 'zero').code).toBe(0);
+    expect(await applied.snapshot()).toEqual({ columns: [], indexes: [], tracking: [] });
+  });
+});
