@@ -232,7 +232,8 @@ export class MigrationRunner {
       const squashed = squashedBy.get(`${row.app}:${row.name}`);
       if (!squashed) return [row];
       if (applied.has(squashed.id) || last.get(squashed.id) !== row) return [];
-      return [{ ...row, app: squashed.app, name: squashed.name, checksum: squashed.checksum }];
+      // What the row recorded of the replaced file's text says nothing about the squashed one's.
+      return [{ ...row, app: squashed.app, name: squashed.name, checksum: squashed.checksum, sourceHash: null, dependencies: null }];
     });
   }
 
