@@ -212,3 +212,28 @@ describe('text hashes of applied migrations', () => {
     }
   });
 });
+
+describe('migration file names', () => {
+  it('a file that looks like a migration but breaks the naming rule stops every command, naming the file and the rule', async () => {
+    const project = await appliedProject('names-misnamed');
+    const before = project.snapshot();
+    project.write('migrations/20260301000003_add-age.ts', migrationSource(["op.addColumn('users', 'age', t.integer())"], [SECOND]));
+    // Helpers the migrations may import are not migrations.
+    project.write('migrations/_helpers.ts', 'export const x = 1;\n');
+    for (const argv of [['migrate'], ['showmigrations'], ['rollback']]) {
+      const result = await project.run(...argv);
+      expect(result.code, `${argv.join(' ')}: ${result.output}`).toBe(1);
+      const [error, hint] = result.stderr.split('\n');
+      expect(error).toBe(
+        `error: Migration file 20260301000003_add-age.ts does not match the naming rule: letters, digits and underscores, starting with a letter or digit, as in 20261124120000_add_users.ts (${project.path('migrations', '20260301000003_add-age.ts')})`,
+      );
+      expect(hint).toContain('Rename it');
+      expect(project.snapshot()).toEqual(before);
+    }
+    project.remove('migrations/20260301000003_add-age.ts');
+    project.write('migrations/20260301000003_add_age.ts', migrationSource(["op.addColumn('users', 'age', t.integer())"], [SECOND]));
+    const migrated = await project.run('migrate');
+    expect(migrated.code, migrated.output).toBe(0);
+    expect(project.applied()).toEqual([`default:${FIRST}`, `default:${SECOND}`, 'default:20260301000003_add_age']);
+  });
+});

@@ -332,7 +332,16 @@ function discover(app: string, directory: string): FoundFile[] {
     const extension = dot > 0 ? fileName.slice(dot) : '';
     if (!MIGRATION_EXTENSIONS.includes(extension) || fileName.endsWith(`.d${extension}`)) continue;
     const name = fileName.slice(0, -extension.length);
-    if (!MIGRATION_FILE.test(name) || name === 'index') continue;
+    // `index`, and names starting with `_` or `.`, are helpers the migrations may import.
+    if (name === 'index' || name.startsWith('_') || name.startsWith('.')) continue;
+    if (!MIGRATION_FILE.test(name)) {
+      // A file that looks like a migration but would never run: refused rather than skipped.
+      throw new CovetError(
+        'MIGRATION_NAME_INVALID',
+        `Migration file ${fileName} does not match the naming rule: letters, digits and underscores, starting with a letter or digit, as in 20261124120000_add_users${extension} (${join(directory, fileName)})`,
+        { hint: 'Rename it (or start its name with "_" if it is a helper module the migrations import, not a migration).' },
+      );
+    }
     const file = join(directory, fileName);
     const previous = byName.get(name);
     if (previous) {
