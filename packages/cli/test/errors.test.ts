@@ -89,6 +89,19 @@ const fakePostgres = definePlugin({
     }
   });
 
+  it("a failing statement's string literals are elided from the error unless --verbose", async () => {
+    const project = TestProject.create('errors-literals', {
+      files: { 'migrations/20260501000001_keys.ts': migrationSource([`op.runSql("INSERT INTO missing_table VALUES ('AKIAIOSFODNN7EXAMPLE')")`]) },
+    });
+    const plain = await project.run('migrate');
+    expect(plain.code).not.toBe(0);
+    expect(plain.output).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(plain.stderr).toContain("hint: SQL: INSERT INTO missing_table VALUES ('…')");
+    const verbose = await project.run('migrate', '--verbose');
+    expect(verbose.code).not.toBe(0);
+    expect(verbose.stderr).toContain("hint: SQL: INSERT INTO missing_table VALUES ('AKIAIOSFODNN7EXAMPLE')");
+  });
+
   it('a malformed config: one line naming the file and the key', async () => {
     const cases: { label: string; config: string | Record<string, unknown>; file: string; key: RegExp }[] = [
       { label: 'unknown key (ts)', config: configSource('  databse: {},'), file: 'covet.config.ts', key: /Unknown key "databse"/ },

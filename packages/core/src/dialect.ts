@@ -47,5 +47,6 @@ export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers
 export { identifierRulesOf } from './dialect/identifier-rules.js';
 export { normalizeTable } from './schema/define-table.js';
 export { createNameRecord } from './schema/name-record.js';
+export { elideLiterals } from './errors/elide-literals.js';
 export { requireTable, getTable, tablesOf, stateFromTables, EMPTY_STATE } from './state/schema-state.js';
 export { parseDatabaseUrl } from './config/database-url.js';

@@ -57,6 +57,8 @@ export {
 } from './schema/identifiers.js';
 export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers.js';
 export { createNameRecord } from './schema/name-record.js';
+export { elideLiterals } from './errors/elide-literals.js';
+export type { ElideLiteralsOptions } from './errors/elide-literals.js';
 export { identifierRulesOf } from './dialect/identifier-rules.js';
 export { EMPTY_STATE, requireTable, getTable, tablesOf, withTable, sortedTables, stateFromTables } from './state/schema-state.js';
 export {

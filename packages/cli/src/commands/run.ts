@@ -57,6 +57,8 @@ export async function createRunner(
     planCache: PlanCache.forProject(project.config.rootDir, project.dialect.name),
     onEvent,
     ...(options.signal ? { signal: options.signal } : {}),
+    // A failing statement's string literals may hold secrets: shown only with --verbose.
+    showLiterals: output.verbose,
   });
 }
 

@@ -8,6 +8,7 @@ import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations
 import type { Covet } from '../plugin/covet.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
 import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
+import { elideLiterals } from '../errors/elide-literals.js';
 import { identifierRulesOf } from '../dialect/identifier-rules.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
@@ -78,6 +79,12 @@ export interface MigrationRunnerOptions {
    * CovetError, and a message saying what was applied and what was not.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Show the string literals of a failing statement in errors (the CLI's `--verbose`). By
+   * default they are elided (`'…'`, see `elideLiterals`): a failing `INSERT ... VALUES
+   * ('AKIA...')` must not print the secret it carries.
+   */
+  readonly showLiterals?: boolean;
 }
 
 /** One line of `showmigrations`. */
@@ -178,6 +185,16 @@ export class MigrationRunner {
    * the run ends, on a dialect whose lock is one transaction (see #runCompiled).
    */
   #deferredRows: { readonly migration: Migration; readonly statement: SqlStatement }[] | undefined;
+  /**
+   * A failing statement as an error shows it: string literals elided (`'…'`, they may hold
+   * secrets) unless `showLiterals`.
+   */
+  #shown(statement: SqlStatement): SqlStatement {
+    if (this.#options.showLiterals === true) return statement;
+    const identifierQuote = this.#options.dialect.quoteIdentifier('x').charAt(0);
+    return { sql: elideLiterals(statement.sql, { identifierQuote }) };
+  }
+
   /** The dialect's rules for names, built once. */
   #identifierRules: IdentifierRules | undefined;
   /** The intent record of the run going on, on a database without transactional DDL. */
@@ -1062,7 +1079,7 @@ export class MigrationRunner {
       try {
         await this.#options.connection.execute(statement);
       } catch (error) {
-        const failure = operationError(migration, index, operation(), error, 'failed', statement);
+        const failure = operationError(migration, index, operation(), error, 'failed', this.#shown(statement));
         Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
         Object.defineProperty(failure, FAILED_AT, { value: { operation: operation(), index, statement } });
         throw failure;
@@ -1157,7 +1174,7 @@ export class MigrationRunner {
       if (index === undefined) throw error;
       const operation = migration.operations[index]!;
       const statement = statements[at as number]!;
-      const failure = operationError(migration, index, operation, error, 'failed', statement);
+      const failure = operationError(migration, index, operation, error, 'failed', this.#shown(statement));
       Object.defineProperty(failure, FAILED_AT, { value: { operation, index, statement } });
       throw failure;
     }
