@@ -119,17 +119,25 @@ describe('renames in makemigrations', () => {
       const command = `stty cols 120 rows 40; "${process.execPath}" "${BIN}" makemigrations --name renamed`;
       const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: project.dir });
       let text = '';
-      let answered = false;
+      // 'waiting' for the prompt, then 'selected' once 'y' is typed, then 'submitted' after Enter.
+      let stage: 'waiting' | 'selected' | 'submitted' = 'waiting';
+      let shownWhenSelected = 0;
       const timer = setTimeout(() => {
         child.kill();
         reject(new Error(`no prompt within 20 s:\n${text}`));
       }, 20_000);
+      // The CLI may exit as soon as it has its answer: a late write must not fail the test.
+      child.stdin.on('error', () => undefined);
       child.stdout.on('data', (chunk: Buffer) => {
         text += chunk.toString();
-        if (!answered && text.includes('Did you rename column users.name to full_name?')) {
-          answered = true;
+        if (stage === 'waiting' && text.includes('Did you rename column users.name to full_name?')) {
+          stage = 'selected';
+          shownWhenSelected = text.length;
           child.stdin.write('y');
-          setTimeout(() => child.stdin.write('\r'), 200);
+        } else if (stage === 'selected' && text.length > shownWhenSelected) {
+          // The prompt redrew with the answer selected: now confirm it (an event, not a delay).
+          stage = 'submitted';
+          if (child.exitCode === null) child.stdin.write('\r');
         }
       });
       child.on('error', reject);
