@@ -146,6 +146,7 @@ export { MigrationGraph } from './graph/migration-graph.js';
 export type { GraphNode } from './graph/migration-graph.js';
 export { branchesOf, changedObjects, conflictError, findConflicts, missingFilesError, overlappingChanges } from './graph/history.js';
 export type { Branches, MigrationConflict } from './graph/history.js';
+export { findMigration } from './graph/find-migration.js';
 export { loadMigrations, findMigrationFiles, MigrationFiles, MIGRATION_EXTENSIONS } from './loader/migration-loader.js';
 export type { MigrationEntry, MigrationSource, LoadMigrationsOptions, KnownMigration } from './loader/migration-loader.js';
 export { MigrationCache } from './loader/migration-cache.js';

@@ -1,9 +1,9 @@
-import { CovetError, replayMigrations, type MigrationEntry, type MigrationGraph, type MigrationRunner, type SchemaState } from '@covet/core';
+import { CovetError, findMigration, replayMigrations, type MigrationEntry, type MigrationGraph, type MigrationRunner, type SchemaState } from '@covet/core';
 import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
 import { createRunner, reportSummary, withSignals } from './run.js';
-import { findMigration, zeroTargetApp } from './targets.js';
+import { zeroTargetApp } from './targets.js';
 
 /** Options of `covet migrate`. */
 export interface MigrateCommandOptions {

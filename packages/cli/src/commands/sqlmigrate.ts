@@ -1,5 +1,6 @@
 import {
   CovetError,
+  findMigration,
   IRREVERSIBLE,
   replayMigrations,
   type CompileContext,
@@ -12,7 +13,6 @@ import {
 import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
-import { findMigration } from './targets.js';
 
 /** Options of `covet sqlmigrate`. */
 export interface SqlMigrateOptions {

@@ -4,6 +4,7 @@ import {
   canonicalJson,
   createOperation,
   CovetError,
+  findMigration,
   replayMigrations,
   type Migration,
   type MigrationEntry,
@@ -14,7 +15,6 @@ import { migrationName, renderMigration, writeMigrationFile } from '@covet/write
 import type { JsonReport } from '../json-report.js';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
-import { findMigration } from './targets.js';
 
 /** Options of `covet squashmigrations`. */
 export interface SquashMigrationsOptions {

@@ -13,6 +13,7 @@ import { identifierRulesOf } from '../dialect/identifier-rules.js';
 import { EMPTY_STATE } from '../state/schema-state.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { conflictError, findConflicts, missingFilesError } from '../graph/history.js';
+import { findMigration } from '../graph/find-migration.js';
 import { CORE_BUILD_ID, PlanCache, type CompiledStep } from './plan-cache.js';
 import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingReadOptions, type TrackingRow } from './tracking-table.js';
 import { IN_PROGRESS, IntentRecord, STOPPED, isFinished, partialState, type PartialState } from './intent-record.js';
@@ -603,18 +604,7 @@ export class MigrationRunner {
   }
 
   #resolve(name: string, app: string | undefined): MigrationEntry {
-    const graph = this.#graph;
-    const id = name.includes(':') ? name : `${app ?? 'default'}:${name}`;
-    const exact = graph.get(id);
-    if (exact) return exact;
-    // Accept a unique prefix (`0002` or the timestamp) like Django does.
-    const [appName, prefix] = id.split(':') as [string, string];
-    const matches = graph.order().filter((entry) => entry.app === appName && entry.name.startsWith(prefix));
-    if (matches.length === 1) return matches[0]!;
-    throw new CovetError(
-      'MIGRATION_UNKNOWN',
-      matches.length === 0 ? `No migration named ${id}` : `${id} matches ${matches.length} migrations: ${matches.map((m) => m.name).join(', ')}`,
-    );
+    return findMigration(this.#graph, name, app ?? 'default');
   }
 
   /**
