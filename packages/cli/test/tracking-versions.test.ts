@@ -2,7 +2,8 @@
 // Covet is upgraded by the next run that takes the lock, keeping its rows; one of a shape
 // Covet does not know stops every command, naming the table and its columns, changing nothing.
 // (The same on PostgreSQL and MariaDB: the dialect conformance suite, "Covet's own tables".)
-import { BOOKKEEPING_TABLES, createOperation, EMPTY_STATE, shapesOf, withTable } from '@covet/core';
+import { createOperation, EMPTY_STATE, withTable } from '@covet/core';
+import { BOOKKEEPING_TABLES, shapesOf } from '@covet/core/testing';
 import { createSqliteDialect } from '@covet/dialect-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { failureShape, migrationSource, removeProjects, TestProject } from './helpers.js';

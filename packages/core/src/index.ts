@@ -167,30 +167,9 @@ export type {
   MigrateOptions,
   RollbackOptions,
 } from './runner/migration-runner.js';
-export {
-  TrackingTable,
-  TRACKING_TABLE,
-  TRACKING_TABLE_STATE,
-  PartialRuns,
-  PARTIAL_TABLE,
-  PARTIAL_TABLE_STATE,
-  TABLE_VERSIONS_TABLE,
-  BOOKKEEPING_TABLES,
-  BookkeepingShapes,
-  matchShape,
-  shapesOf,
-  latestShape,
-  latestVersion,
-} from './runner/tracking-table.js';
-export type {
-  TrackingRow,
-  PartialRow,
-  TrackingSource,
-  TrackingReadOptions,
-  BookkeepingTable,
-  BookkeepingVersion,
-  ShapeVerdict,
-} from './runner/tracking-table.js';
+// Covet's own tables are the runner's (its tracking store): only the tracking table's name is
+// public. Their shape versions are in `@covet/core/testing`, for upgrade tests.
+export { TRACKING_TABLE } from './runner/tracking-table.js';
 export { resolveConfig, checkConfig, findConfigFile, databaseFromEnv, CONFIG_FILE_NAMES } from './config/resolve-config.js';
 export type { ResolvedConfig, ResolvedApp, ConfigOverrides, ResolveConfigOptions } from './config/resolve-config.js';
 export { replayMigrations, targetState } from './state/replay.js';

@@ -2,6 +2,8 @@
 // against itself on a real database. It registers vitest `describe`/`it` blocks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 export { findWorkspaceRoot } from './testing/workspace-root.js';
+export { BOOKKEEPING_TABLES, shapesOf } from './runner/tracking-table.js';
+export type { BookkeepingTable, BookkeepingVersion } from './runner/tracking-table.js';
 import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';

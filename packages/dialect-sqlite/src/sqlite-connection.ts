@@ -11,8 +11,8 @@ interface ForeignKeyViolation {
   fkid: number;
 }
 
-/** Statements that cannot leave a foreign key violation behind (see #noteWrite). */
-const CANNOT_VIOLATE = /^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\b|CREATE\s+TABLE\b|INSERT\s+INTO\s+"covet_migrations"\s)/i;
+/** DDL this dialect compiles that cannot leave a foreign key violation behind (see #noteWrite). */
+const CANNOT_VIOLATE = /^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\b|CREATE\s+TABLE\b)/i;
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 1/0 as SQLite stores them. */
 function bind(params: readonly unknown[] | undefined): unknown[] {
@@ -56,7 +56,7 @@ export class SqliteConnection implements DialectConnection {
   async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
     const statement = this.#prepare(sql);
     if (!statement.reader) {
-      this.#noteWrite(sql);
+      this.#noteWrite({ sql });
       statement.run(...bind(params));
       return [];
     }
@@ -80,7 +80,7 @@ export class SqliteConnection implements DialectConnection {
   }
 
   #execute(statement: SqlStatement): void {
-    this.#noteWrite(statement.sql);
+    this.#noteWrite(statement);
     // exec() runs several statements but cannot bind values; prepare() binds but runs one.
     if (statement.params === undefined || statement.params.length === 0) this.#database.exec(statement.sql);
     else this.#prepare(statement.sql).run(...bind(statement.params));
@@ -99,12 +99,13 @@ export class SqliteConnection implements DialectConnection {
 
   /**
    * Remembers that the open transaction changed something a foreign key check must look at.
-   * Creating a table or an index, and recording a migration, cannot leave a violation (a new
-   * table is empty), so a migration made only of those skips the check, which scans every
-   * table with foreign keys.
+   * Creating a table or an index cannot leave a violation (a new table is empty), nor can a
+   * write to Covet's own tables (`bookkeeping`: they have no foreign keys), so a migration
+   * made only of those skips the check, which scans every table with foreign keys.
    */
-  #noteWrite(sql: string): void {
-    if (!this.#checkForeignKeys || this.#unchecked) return;
+  #noteWrite(statement: SqlStatement): void {
+    if (!this.#checkForeignKeys || this.#unchecked || statement.bookkeeping === true) return;
+    const { sql } = statement;
     // One statement only: a script could hide anything after its first `;`.
     if (!CANNOT_VIOLATE.test(sql) || /;\s*\S/.test(sql)) this.#unchecked = true;
   }

@@ -102,4 +102,19 @@ describe('migration lock', () => {
     await first.withMigrationLock(() => first.transaction(() => first.execute({ sql: 'INSERT INTO "child" VALUES (1, 42)' })), { timeoutMs: 1000 });
     expect(first.database.pragma('foreign_keys', { simple: true })).toBe(0);
   });
+
+  it('skips the foreign key check for statements flagged bookkeeping, and only for those (never by their SQL text)', async () => {
+    // An orphan row written with foreign keys off: any check from now on finds it.
+    await first.execute({ sql: 'CREATE TABLE "child" ("id" INTEGER PRIMARY KEY, "t_id" INTEGER REFERENCES "t" ("id"))' });
+    await first.execute({ sql: 'CREATE TABLE "covet_migrations" ("name" TEXT)' });
+    first.database.pragma('foreign_keys = OFF');
+    await first.execute({ sql: 'INSERT INTO "child" VALUES (1, 42)' });
+    first.database.pragma('foreign_keys = ON');
+    const insert = { sql: 'INSERT INTO "covet_migrations" ("name") VALUES (?)' };
+
+    await first.transaction(() => first.execute({ ...insert, params: ['flagged'], bookkeeping: true }));
+    await first.transaction(() => first.executeAll([{ ...insert, params: ['batch'], bookkeeping: true }, { sql: 'CREATE INDEX "i" ON "child" ("t_id")' }]));
+    await expect(first.transaction(() => first.execute({ ...insert, params: ['unflagged'] }))).rejects.toMatchObject({ code: 'FOREIGN_KEY_VIOLATION' });
+    expect(await first.query('SELECT "name" FROM "covet_migrations" ORDER BY rowid')).toEqual([{ name: 'flagged' }, { name: 'batch' }]);
+  });
 });

@@ -1,11 +1,39 @@
-import type { CompileContext, Operation } from '../operations/define-operation.js';
 import type { ColumnState, SchemaState, SqlStatement } from '../schema/types.js';
+
+// The contract between core, dialects and operations: a dialect receives operations and
+// compile contexts, and a compile context carries the dialect, so these types live in one
+// module that imports nothing but the schema types (no dialect <-> operation import cycle).
 
 /**
  * The version of the dialect contract below. A dialect states the version it implements so
  * core can refuse (with a clear message) one written for an incompatible contract.
  */
 export const DIALECT_SPECIFICATION_VERSION = 'v1' as const;
+
+/** An operation: plain, frozen, serialisable data. `kind` names its `OperationDefinition`. */
+export interface Operation<Args = unknown> {
+  readonly kind: string;
+  readonly args: Args;
+}
+
+/** What validation knows of the target database (nothing, when there is none yet). */
+export interface ValidationContext {
+  readonly capabilities?: DialectCapabilities;
+}
+
+/** What a SQL renderer knows while it turns an operation into statements. */
+export interface CompileContext {
+  readonly dialect: Dialect;
+  /** The schema before this operation. */
+  readonly stateBefore: SchemaState;
+  /** The schema after this operation. */
+  readonly stateAfter: SchemaState;
+  /**
+   * Reads from the live database (for renderers that must look at what the state does not
+   * hold, such as SQLite's table rebuild). Absent when compiling offline.
+   */
+  readonly query?: <Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
+}
 
 /** What a database can do; core asks these instead of comparing dialect names. */
 export interface DialectCapabilities {
@@ -85,7 +113,12 @@ export interface DialectConnection {
   readonly dialect: Dialect;
   /** Runs a read query with bound parameters and returns its rows. */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
-  /** Runs one statement with bound parameters. */
+  /**
+   * Runs one statement with bound parameters. Statements that write Covet's own tables (the
+   * tracking table and the tables beside it) come with `bookkeeping: true` (see
+   * {@link SqlStatement.bookkeeping}): a dialect that treats them apart (SQLite skips its
+   * foreign key check for them) reads the flag, never the SQL text.
+   */
   execute(statement: SqlStatement): Promise<void>;
   /**
    * Optional: runs several statements in order in as few round trips as the driver allows

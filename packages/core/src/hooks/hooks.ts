@@ -159,6 +159,15 @@ export const STAGE_DEFAULT = 0;
 /** Stage for taps that must run after the default ones (reporting, auditing). */
 export const STAGE_LATE = 100;
 
+/**
+ * Whether any plugin tapped a hook: the runner calls no hook nobody tapped, and skips the work
+ * that only a tap would need. (tapable's `isUsed()` also counts interceptors, and every hook
+ * has the one that names failing plugins, so it is always true.)
+ */
+export function isTapped(hook: { readonly taps: readonly unknown[] }): boolean {
+  return hook.taps.length > 0;
+}
+
 /** Where a hook call was: the migration and the operation its arguments name, if any. */
 function locationOf(args: readonly unknown[]): string {
   const [subject, context] = args as [unknown, { migration?: unknown; index?: unknown; operation?: unknown } | undefined];

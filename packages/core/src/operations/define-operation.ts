@@ -1,35 +1,14 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
-import type { Dialect, DialectCapabilities } from '../dialect/dialect.js';
-import type { BuiltinOperationArgs, BuiltinOperationKind } from './builtin/index.js';
+import type { CompileContext, Operation, ValidationContext } from '../dialect/dialect.js';
 
-/** An operation: plain, frozen, serialisable data. `kind` names its {@link OperationDefinition}. */
-export interface Operation<Args = unknown> {
-  readonly kind: string;
-  readonly args: Args;
-}
+// The types a dialect and an operation share live with the dialect contract (one module, so
+// neither imports the other); re-exported here for the code that defines operations.
+export type { CompileContext, Operation, ValidationContext } from '../dialect/dialect.js';
+import type { BuiltinOperationArgs, BuiltinOperationKind } from './builtin/index.js';
 
 /** Returned by `reverse` when an operation cannot be undone. */
 export const IRREVERSIBLE: unique symbol = Symbol.for('covet.irreversible') as never;
-
-/** What validation knows of the target database (nothing, when there is none yet). */
-export interface ValidationContext {
-  readonly capabilities?: DialectCapabilities;
-}
-
-/** What a SQL renderer knows while it turns an operation into statements. */
-export interface CompileContext {
-  readonly dialect: Dialect;
-  /** The schema before this operation. */
-  readonly stateBefore: SchemaState;
-  /** The schema after this operation. */
-  readonly stateAfter: SchemaState;
-  /**
-   * Reads from the live database (for renderers that must look at what the state does not
-   * hold, such as SQLite's table rebuild). Absent when compiling offline.
-   */
-  readonly query?: <Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
-}
 
 /** Turns an operation's arguments into SQL for one dialect. */
 export type SqlRenderer<Args> = (args: Args, context: CompileContext) => readonly SqlStatement[] | Promise<readonly SqlStatement[]>;

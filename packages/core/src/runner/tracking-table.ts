@@ -249,7 +249,7 @@ async function createTable(connection: DialectConnection, table: TableState): Pr
     stateBefore: EMPTY_STATE,
     stateAfter: withTable(EMPTY_STATE, table),
   });
-  for (const statement of statements ?? []) await connection.execute(statement);
+  for (const statement of statements ?? []) await connection.execute({ ...statement, bookkeeping: true });
 }
 
 /**
@@ -362,7 +362,7 @@ export class BookkeepingShapes {
         const after = applyStep(state, step);
         if (!isDone(step, columns)) {
           const statements = await dialect.compileOperation(step, { dialect, stateBefore: state, stateAfter: after, query: (sql, params) => this.#connection.query(sql, params) });
-          for (const statement of statements ?? []) await this.#connection.execute(statement);
+          for (const statement of statements ?? []) await this.#connection.execute({ ...statement, bookkeeping: true });
         }
         state = after;
       }
@@ -377,10 +377,11 @@ export class BookkeepingShapes {
   async #record(tableName: string, version: number): Promise<void> {
     const { dialect } = this.#connection;
     const q = (identifier: string) => this.#q(identifier);
-    await this.#connection.execute({ sql: `DELETE FROM ${q(TABLE_VERSIONS_TABLE)} WHERE ${q('table_name')} = ${dialect.placeholder(1)}`, params: [tableName] });
+    await this.#connection.execute({ sql: `DELETE FROM ${q(TABLE_VERSIONS_TABLE)} WHERE ${q('table_name')} = ${dialect.placeholder(1)}`, params: [tableName], bookkeeping: true });
     await this.#connection.execute({
       sql: `INSERT INTO ${q(TABLE_VERSIONS_TABLE)} (${q('table_name')}, ${q('version')}) VALUES (${dialect.placeholder(1)}, ${dialect.placeholder(2)})`,
       params: [tableName, version],
+      bookkeeping: true,
     });
     this.#versions?.set(tableName, version);
   }
@@ -542,7 +543,7 @@ export class TrackingTable {
       const columns = ['name', 'app', 'checksum', 'source_hash', 'dependencies'];
       return `INSERT INTO ${q(TRACKING_TABLE)} (${columns.map(q).join(', ')}) VALUES (${columns.map((_, index) => dialect.placeholder(index + 1)).join(', ')})`;
     })();
-    return { sql: this.#insertSql, params: [name, app, checksum, source?.sourceHash ?? null, source ? JSON.stringify(source.dependencies) : null] };
+    return { sql: this.#insertSql, params: [name, app, checksum, source?.sourceHash ?? null, source ? JSON.stringify(source.dependencies) : null], bookkeeping: true };
   }
 
   /** The statement that records the source of an applied migration whose checksum was verified. */
@@ -553,6 +554,7 @@ export class TrackingTable {
     return {
       sql: `UPDATE ${q(TRACKING_TABLE)} SET ${q('source_hash')} = ${p(1)}, ${q('dependencies')} = ${p(2)} WHERE ${q('name')} = ${p(3)} AND ${q('app')} = ${p(4)}`,
       params: [source.sourceHash, JSON.stringify(source.dependencies), name, app],
+      bookkeeping: true,
     };
   }
 
@@ -567,11 +569,13 @@ export class TrackingTable {
       return {
         sql: `DELETE FROM ${q(TRACKING_TABLE)} WHERE ${q('app')} = ${dialect.placeholder(1)} AND ${q('name')} IN (${placeholders})`,
         params: [app, ...names],
+        bookkeeping: true,
       };
     }
     return {
       sql: `DELETE FROM ${q(TRACKING_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
       params: [name, app],
+      bookkeeping: true,
     };
   }
 }
@@ -675,10 +679,12 @@ export class PartialRuns {
         ? {
             sql: `UPDATE ${q(PARTIAL_TABLE)} SET ${q('name')} = ${p(1)}, ${q('app')} = ${p(2)}, ${q('direction')} = ${p(3)}, ${q('operations')} = ${p(4)}, ${q('error')} = ${p(5)} WHERE ${q('name')} = ${p(6)} AND ${q('app')} = ${p(7)}`,
             params: [...values, replacing.name, replacing.app],
+            bookkeeping: true,
           }
         : {
             sql: `INSERT INTO ${q(PARTIAL_TABLE)} (${q('name')}, ${q('app')}, ${q('direction')}, ${q('operations')}, ${q('error')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
             params: values,
+            bookkeeping: true,
           },
     );
   }
@@ -689,6 +695,7 @@ export class PartialRuns {
     await this.#execute({
       sql: `DELETE FROM ${q(PARTIAL_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
       params: [name, app],
+      bookkeeping: true,
     });
   }
 }

@@ -112,4 +112,13 @@ export interface SchemaState {
 export interface SqlStatement {
   readonly sql: string;
   readonly params?: readonly unknown[];
+  /**
+   * Set by core on the statements that write Covet's own tables (the tracking table
+   * `covet_migrations` and the tables beside it), never on a migration's SQL. Such a statement
+   * changes no table of the user's schema, and Covet's tables have no foreign keys, so a
+   * dialect may skip work it does only for user data: the SQLite dialect does not run its
+   * foreign key check for it. A dialect tells Covet's statements by this flag, never by their
+   * SQL text.
+   */
+  readonly bookkeeping?: boolean;
 }

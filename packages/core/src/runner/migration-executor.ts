@@ -1,0 +1,774 @@
+import { CovetError, EXIT_PARTIAL_MIGRATION, isCovetError } from '../errors/covet-error.js';
+import { elideLiterals } from '../errors/elide-literals.js';
+import type { Dialect, DialectConnection } from '../dialect/dialect.js';
+import {
+  isTapped,
+  type Direction,
+  type FailureHookContext,
+  type MigrationHookContext,
+  type OperationHookContext,
+  type RunHookContext,
+} from '../hooks/hooks.js';
+import type { MigrationEntry } from '../loader/migration-loader.js';
+import type { Migration } from '../migration/define-migration.js';
+import { IRREVERSIBLE, type Operation } from '../operations/define-operation.js';
+import type { Covet } from '../plugin/covet.js';
+import type { SqlStatement } from '../schema/types.js';
+import { CodeHandle } from './code-handle.js';
+import { IN_PROGRESS, STOPPED, type IntentRecord } from './intent-record.js';
+import { isBuiltin, operationContext, type CompiledMigration, type MigrationPlanner, type PlannedMigration, type PlannedStep } from './migration-planner.js';
+import { FAILED_AT, STATEMENTS_RUN, causeText, isConnectionLost, lostCause, operationError } from './run-errors.js';
+import { trackingError, type PendingRow, type TrackingStore } from './tracking-store.js';
+
+/** Something a run reports while it goes, for the CLI to print. */
+export type RunEvent =
+  | { readonly type: 'lockWait'; readonly message: string }
+  | { readonly type: 'migrationStart'; readonly direction: Direction; readonly migration: Migration; readonly atomic: boolean }
+  | {
+      readonly type: 'migrationDone';
+      readonly direction: Direction;
+      readonly migration: Migration;
+      readonly durationMs: number;
+      readonly fake: boolean;
+    }
+  | { readonly type: 'sql'; readonly direction: Direction; readonly migration: Migration; readonly statement: SqlStatement }
+  | { readonly type: 'warning'; readonly message: string }
+  /** The pending migrations are applied from the SQL an earlier run compiled (see PlanCache). */
+  | { readonly type: 'compiledPlans'; readonly migrations: number };
+
+/** What the executor works with. */
+export interface MigrationExecutorOptions {
+  readonly covet: Covet;
+  readonly dialect: Dialect;
+  readonly connection: DialectConnection;
+  readonly planner: MigrationPlanner;
+  readonly store: TrackingStore;
+  /** The migration file of an id, for what its tracking row records of it (see TrackingStore.insert). */
+  readonly entryOf: (id: string) => MigrationEntry | undefined;
+  /** How long to wait for the migration lock (ms). Default 60 s. */
+  readonly lockTimeoutMs?: number | undefined;
+  readonly onEvent?: ((event: RunEvent) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly showLiterals?: boolean | undefined;
+}
+
+/**
+ * The second part of a run: runs planned (or compiled) migrations in order under the
+ * migration lock, each in one transaction with its tracking row where the dialect allows, in
+ * one call where it can (`executeAll`); stops at safe points when the run's signal is aborted;
+ * fires the run, migration and operation hooks; and where DDL commits as it runs, keeps the
+ * intent record and undoes a failed migration's done operations (compensation). What it writes
+ * to Covet's own tables it gets from the {@link TrackingStore}.
+ */
+export class MigrationExecutor {
+  readonly #options: MigrationExecutorOptions;
+  readonly #planner: MigrationPlanner;
+  readonly #store: TrackingStore;
+  /** Errors `afterFailure` was called for. */
+  readonly #reported = new WeakSet<object>();
+  /**
+   * Tracking rows of the migrations a run applied from compiled plans, written together when
+   * the run ends, on a dialect whose lock is one transaction (see #runCompiled).
+   */
+  #deferredRows: PendingRow[] | undefined;
+  /** The intent record of the run going on, on a database without transactional DDL. */
+  #intent: IntentRecord | undefined;
+  /** A call custom code made after it had returned: the run fails with it at its next step. */
+  #late: CovetError | undefined;
+  /** Whether a run is going on (custom code calling after it is left to the process to report). */
+  #running = false;
+  /** Whether the run's stop cancelled the statement running then (see DialectConnection.cancel). */
+  #cancelled = false;
+
+  constructor(options: MigrationExecutorOptions) {
+    this.#options = options;
+    this.#planner = options.planner;
+    this.#store = options.store;
+  }
+
+  /** Runs `fn` holding the dialect's migration lock. */
+  lock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#options.connection.withMigrationLock(fn, {
+      timeoutMs: this.#options.lockTimeoutMs ?? 60_000,
+      onWait: (message) => this.#emit({ type: 'lockWait', message }),
+    });
+  }
+
+  /** Runs planned migrations (up or down, as `context` says); the ones done go into `done` as they finish. */
+  run(planned: readonly PlannedMigration[], context: RunHookContext, done: Migration[] = []): Promise<RunSummary> {
+    return this.#runInOrder(planned, context, done, (plan, createTracking) => this.#runMigration(plan, context.direction, context, context.fake, createTracking));
+  }
+
+  /** Applies migrations from their compiled plans (see MigrationPlanner.compiledPlans). */
+  runCompiled(compiled: readonly CompiledMigration[], context: RunHookContext, done: Migration[] = []): Promise<RunSummary> {
+    this.#emit({ type: 'compiledPlans', migrations: compiled.length });
+    if (this.#options.dialect.capabilities.lockIsTransaction) this.#deferredRows = [];
+    return this.#runInOrder(compiled, context, done, (plan, createTracking) => this.#runCompiled(plan, createTracking));
+  }
+
+  /**
+   * A failing statement as an error shows it: string literals elided (`'…'`, they may hold
+   * secrets) unless `showLiterals`.
+   */
+  #shown(statement: SqlStatement): SqlStatement {
+    if (this.#options.showLiterals === true) return statement;
+    const identifierQuote = this.#options.dialect.quoteIdentifier('x').charAt(0);
+    return { sql: elideLiterals(statement.sql, { identifierQuote }) };
+  }
+
+  #emit(event: RunEvent): void {
+    this.#options.onEvent?.(event);
+  }
+
+  /**
+   * Runs migrations (up or down, as `context` says) in order between `beforeRun` and
+   * `afterRun`, each with `run`; the ones done go into `done` as they finish.
+   */
+  async #runInOrder<Plan extends { readonly migration: Migration }>(
+    plans: readonly Plan[],
+    context: RunHookContext,
+    done: Migration[],
+    run: (plan: Plan, createTracking: boolean) => Promise<void>,
+  ): Promise<RunSummary> {
+    const { hooks } = this.#options.covet;
+    const { direction } = context;
+    await hooks.beforeRun.promise({ direction, migrations: plans.map((plan) => plan.migration) }, context);
+    const timings: { migration: Migration; durationMs: number }[] = [];
+    // The tracking table is created with the first migration applied, in its transaction: a
+    // run that is refused or fails on its first migration leaves the database as it was.
+    let createTracking = direction === 'up' && !context.dryRun && !(await this.#store.exists());
+    // Where DDL commits as it runs, each migration is announced in the intent record first.
+    const intent = !this.#options.dialect.capabilities.transactionalDdl && !context.dryRun && !context.fake ? await this.#store.openIntentRecord() : undefined;
+    this.#intent = intent;
+    this.#late = undefined;
+    this.#running = true;
+    this.#cancelled = false;
+    // Where DDL is transactional a stop rolls the current migration back: a long statement
+    // need not finish first.
+    const { signal, connection } = this.#options;
+    const cancel =
+      signal && connection.cancel && this.#options.dialect.capabilities.transactionalDdl && !context.dryRun
+        ? () => {
+            this.#cancelled = true;
+            connection.cancel!().catch(() => undefined);
+          }
+        : undefined;
+    if (cancel) signal!.addEventListener('abort', cancel, { once: true });
+    try {
+      for (const plan of plans) {
+        this.#checkpoint();
+        const started = now();
+        await run(plan, createTracking);
+        createTracking = false;
+        done.push(plan.migration);
+        timings.push({ migration: plan.migration, durationMs: now() - started });
+      }
+      this.#checkpoint(false);
+    } catch (error) {
+      throw this.#stoppedRun(error, direction, plans.map((plan) => plan.migration), done);
+    } finally {
+      if (cancel) signal!.removeEventListener('abort', cancel);
+      this.#running = false;
+      this.#intent = undefined;
+      // Also after a failure: the migrations before it stay applied, with their rows.
+      await this.#writeDeferredRows(done);
+      // The record of the last migration is obsolete once its tracking row is written.
+      await intent?.close().catch(() => undefined);
+    }
+    await hooks.afterRun.promise({ direction, migrations: timings }, context);
+    return { direction, migrations: done };
+  }
+
+  /**
+   * Applies a migration from its compiled SQL, with its tracking row in one transaction. Where
+   * DDL commits as it runs (MySQL), the steps run one by one and a failure is undone from the
+   * migration's full plan, as in #runMigration.
+   */
+  async #runCompiled(compiled: CompiledMigration, createTracking: boolean): Promise<void> {
+    if (!this.#options.dialect.capabilities.transactionalDdl) return this.#runCompiledSteps(compiled, createTracking);
+    const { migration, steps } = compiled;
+    const { connection } = this.#options;
+    this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
+    const started = now();
+    const owners: number[] = [];
+    const statements: SqlStatement[] = [];
+    for (const step of steps) {
+      for (const statement of step.statements) {
+        owners.push(step.index);
+        statements.push(statement);
+      }
+    }
+    const tracking = this.#store.insert(migration, this.#options.entryOf(migration.id));
+    // Where the lock is one transaction (SQLite), every migration of the run commits with the
+    // run, so its row can be written at the end like the others: one prepared insert run N
+    // times, where a row written after each migration's DDL is prepared again every time.
+    const deferred = this.#deferredRows;
+    try {
+      await connection.transaction(async () => {
+        if (createTracking) await this.#store.ensure();
+        await this.#executeBatch(migration, owners, statements, deferred ? undefined : tracking);
+      });
+    } catch (error) {
+      await this.#reportFailure(error, { migration });
+      throw error;
+    }
+    deferred?.push({ migration, statement: tracking });
+    this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: now() - started, fake: false });
+  }
+
+  /**
+   * #runCompiled without transactional DDL: step by step, each announced in the intent
+   * record first, compensated on failure.
+   */
+  async #runCompiledSteps(compiled: CompiledMigration, createTracking: boolean): Promise<void> {
+    const { migration, steps } = compiled;
+    const { connection } = this.#options;
+    const intent = this.#intent;
+    this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
+    const started = now();
+    // Operations (by index) whose statements ran, if only some of them.
+    const done = new Set<number>();
+    // Operations whose statements all ran.
+    const complete: number[] = [];
+    let at: string | undefined;
+    const body = async () => {
+      if (createTracking) await this.#store.ensure();
+      for (const [position, step] of steps.entries()) {
+        at = `operation #${step.index + 1} (${step.kind})`;
+        if (position > 0) this.#checkpoint();
+        await intent?.note(migration, 'up', complete.map((index) => index + 1), `${IN_PROGRESS}${at}`);
+        try {
+          await this.#executeStep(migration, step.index, () => migration.operations[step.index]!, step.statements);
+        } catch (error) {
+          // Some of its statements ran (and committed): undo it with the others.
+          if ((error as { [STATEMENTS_RUN]?: number })[STATEMENTS_RUN]) done.add(step.index);
+          throw error;
+        }
+        done.add(step.index);
+        complete.push(step.index);
+      }
+      at = undefined;
+      this.#checkpoint(false);
+      await this.#store.write(migration, this.#store.insert(migration, this.#options.entryOf(migration.id)));
+    };
+    try {
+      if (this.#needsTransaction(migration, steps.map((step) => step.kind))) await connection.transaction(body);
+      else await body();
+    } catch (error) {
+      const failure = await this.#settleFailure({
+        migration,
+        direction: 'up',
+        complete,
+        started: done.size > 0,
+        at,
+        error,
+        code: undefined,
+        atomic: true,
+        compensate: async () => {
+          const plan = await compiled.plan();
+          return this.#compensate(plan, 'up', plan.steps.filter((step) => done.has(step.index)), error);
+        },
+      });
+      await this.#reportFailure(failure, { migration });
+      throw failure;
+    }
+    intent?.finished();
+    this.#emit({ type: 'migrationDone', direction: 'up', migration, durationMs: now() - started, fake: false });
+  }
+
+  async #runMigration(
+    plan: PlannedMigration,
+    direction: Direction,
+    context: RunHookContext,
+    fake: boolean,
+    createTracking = false,
+  ): Promise<void> {
+    const { covet, connection } = this.#options;
+    const { migration } = plan;
+    const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
+    const trackingStatement =
+      direction === 'up'
+        ? this.#store.insert(migration, this.#options.entryOf(migration.id))
+        : this.#store.remove(migration);
+    this.#emit({ type: 'migrationStart', direction, migration, atomic: migration.atomic });
+    const started = now();
+    const intent = this.#intent;
+    // Operations (forward index) whose steps all ran, and where the migration is.
+    const complete: number[] = [];
+    let at: string | undefined;
+    let code: CodeHandle | undefined;
+    const announce = (what: string) => intent?.note(migration, direction, complete.map((index) => index + 1), `${IN_PROGRESS}${what}`);
+    const custom = async (which: 'up' | 'down') => {
+      at = `custom ${which} code`;
+      if (which === 'up' && plan.steps.length > 0) this.#checkpoint();
+      await announce(at);
+      code = this.#codeHandle(migration, which, direction, complete);
+      await runCode(migration, which, code, context.dryRun);
+    };
+    const done: PlannedStep[] = [];
+    const body = async () => {
+      if (createTracking) await this.#store.ensure();
+      await covet.hooks.beforeMigration.promise(migration, migrationContext);
+      if (!fake && this.#batchable(plan, context)) {
+        await this.#runBatch(plan, migrationContext, trackingStatement);
+        await covet.hooks.afterMigration.promise(migration, migrationContext);
+        return;
+      }
+      if (!fake) {
+        if (direction === 'down' && migration.down) await custom('down');
+        for (const [position, step] of plan.steps.entries()) {
+          // A rolled-back operation may take several reverse steps: it is done after its last.
+          if (position === 0 || plan.steps[position - 1]!.index !== step.index) {
+            at = `operation #${step.index + 1} (${step.operation.kind})`;
+            if (position > 0 || code) this.#checkpoint();
+            await announce(at);
+          }
+          try {
+            await this.#runStep(plan, step, migrationContext);
+          } catch (error) {
+            // Some of its statements ran (and committed): undo it with the others.
+            if ((error as { [STATEMENTS_RUN]?: number })[STATEMENTS_RUN]) done.push(step);
+            throw error;
+          }
+          done.push(step);
+          if (plan.steps[position + 1]?.index !== step.index) complete.push(step.index);
+        }
+        if (direction === 'up' && migration.up) await custom('up');
+      }
+      at = undefined;
+      // All operations ran: where DDL commits it is finished (its tracking row), elsewhere a
+      // stop still rolls it back.
+      this.#checkpoint(this.#options.dialect.capabilities.transactionalDdl);
+      if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
+      else await this.#store.write(migration, trackingStatement, direction);
+      await covet.hooks.afterMigration.promise(migration, migrationContext);
+    };
+    try {
+      // Even without transactional DDL the transaction still holds the tracking row (and any
+      // data the migration writes) together, unless there is nothing to hold (#needsTransaction);
+      // compensation runs after it has ended.
+      if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
+      else await connection.transaction(body);
+    } catch (error) {
+      const failure = intent
+        ? await this.#settleFailure({
+            migration,
+            direction,
+            complete,
+            started: done.length > 0,
+            at,
+            error,
+            code,
+            atomic: migration.atomic,
+            compensate: () => this.#compensate(plan, direction, done, error, migrationContext),
+          })
+        : error;
+      await this.#reportFailure(failure, { migration });
+      throw failure;
+    }
+    intent?.finished();
+    this.#emit({ type: 'migrationDone', direction, migration, durationMs: now() - started, fake });
+  }
+
+  async #runStep(plan: PlannedMigration, step: PlannedStep, migrationContext: MigrationHookContext): Promise<void> {
+    const { covet, connection } = this.#options;
+    const { beforeOperation, processSql, afterOperation } = covet.hooks;
+    // Hooks nobody tapped are not called: hundreds of migrations make that count.
+    const context =
+      isTapped(beforeOperation) || isTapped(processSql) || isTapped(afterOperation) ? operationContext(plan, step, migrationContext) : undefined;
+    if (context && isTapped(beforeOperation)) await beforeOperation.promise(step.operation, context);
+    // A dry run compiles from the state alone: the live database has not seen the earlier steps.
+    const compiled = this.#planner.compiledSql(step) ?? (await this.#planner.compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
+    const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
+    if (migrationContext.dryRun) {
+      for (const statement of statements) this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
+    } else {
+      await this.#executeStep(plan.migration, step.index, () => step.operation, statements);
+    }
+    if (context && isTapped(afterOperation)) await afterOperation.promise(step.operation, context);
+  }
+
+  /**
+   * Runs one operation's statements in turn. A failure names the migration, the operation and
+   * the statement, says how many statements ran before it (STATEMENTS_RUN: the operation
+   * then needs undoing too), and is reported to `afterFailure`. `operation` is read only then
+   * (a migration from the plan cache loads its operations lazily).
+   */
+  async #executeStep(migration: Migration, index: number, operation: () => Operation, statements: readonly SqlStatement[]): Promise<void> {
+    let run = 0;
+    const transactional = this.#options.dialect.capabilities.transactionalDdl;
+    for (const statement of statements) {
+      // A late call of custom code fails the run; a stop waits for the operation's end where
+      // its statements commit one by one, and is taken at once where they roll back.
+      this.#checkpoint(transactional);
+      try {
+        await this.#options.connection.execute(statement);
+      } catch (error) {
+        const failure = operationError(migration, index, operation(), error, 'failed', this.#shown(statement));
+        Object.defineProperty(failure, STATEMENTS_RUN, { value: run });
+        Object.defineProperty(failure, FAILED_AT, { value: { operation: operation(), index, statement } });
+        throw failure;
+      }
+      run++;
+    }
+  }
+
+  /**
+   * Whether an atomic migration needs `transaction()`. Where DDL commits as it runs (no
+   * transactional DDL), a migration of built-in schema operations only (no runSql, no plugin
+   * operation, no custom code, no plugin on the migration or operation hooks, which may write
+   * through the connection) leaves a transaction nothing to hold together but its tracking row,
+   * which one statement writes atomically: it runs without one, a round trip or two shorter.
+   * Everywhere else every atomic migration runs in one.
+   */
+  #needsTransaction(migration: Migration, kinds: readonly string[]): boolean {
+    const { dialect, covet } = this.#options;
+    if (dialect.capabilities.transactionalDdl || migration.up || migration.down) return true;
+    const { beforeMigration, afterMigration, beforeOperation, afterOperation } = covet.hooks;
+    if ([beforeMigration, afterMigration, beforeOperation, afterOperation].some(isTapped)) return true;
+    return kinds.some((kind) => kind === 'runSql' || !isBuiltin(covet, kind));
+  }
+
+  /**
+   * Whether a migration can go to the database in one call (`executeAll`): its statements
+   * are all known before it starts (none needs the live database), nothing must happen
+   * between its operations (no custom code, no before/after-operation taps), and the
+   * database rolls its DDL back with the transaction.
+   */
+  #batchable(plan: PlannedMigration, context: RunHookContext): boolean {
+    const { connection, dialect, covet } = this.#options;
+    return (
+      connection.executeAll !== undefined &&
+      dialect.capabilities.transactionalDdl &&
+      plan.migration.atomic &&
+      !context.dryRun &&
+      plan.migration.up === undefined &&
+      plan.migration.down === undefined &&
+      !isTapped(covet.hooks.beforeOperation) &&
+      !isTapped(covet.hooks.afterOperation) &&
+      plan.steps.every((step) => this.#planner.compiledSql(step) !== undefined)
+    );
+  }
+
+  /** Sends a migration's statements and its tracking row together, naming the statement that fails. */
+  async #runBatch(plan: PlannedMigration, migrationContext: MigrationHookContext, trackingStatement: SqlStatement): Promise<void> {
+    const { processSql } = this.#options.covet.hooks;
+    const owners: number[] = [];
+    const statements: SqlStatement[] = [];
+    for (const step of plan.steps) {
+      const compiled = this.#planner.compiledSql(step)!;
+      const processed = isTapped(processSql) ? await processSql.promise(compiled, operationContext(plan, step, migrationContext)) : compiled;
+      for (const statement of processed) {
+        owners.push(step.index);
+        statements.push(statement);
+      }
+    }
+    await this.#executeBatch(plan.migration, owners, statements, trackingStatement);
+  }
+
+  /**
+   * Runs a migration's statements (`owners[i]` is the index of the operation statement `i`
+   * belongs to) and then its tracking row, in one call where the connection can
+   * (`executeAll`). A failure names the migration, the operation and the statement.
+   */
+  async #executeBatch(
+    migration: Migration,
+    owners: readonly number[],
+    statements: readonly SqlStatement[],
+    trackingStatement: SqlStatement | undefined,
+  ): Promise<void> {
+    const { connection } = this.#options;
+    try {
+      if (connection.executeAll) {
+        await connection.executeAll(trackingStatement ? [...statements, trackingStatement] : statements);
+      } else {
+        for (let index = 0; index < statements.length; index++) {
+          try {
+            await connection.execute(statements[index]!);
+          } catch (error) {
+            if (typeof error === 'object' && error !== null) Object.assign(error, { statementIndex: index });
+            throw error;
+          }
+        }
+        if (trackingStatement) await this.#store.write(migration, trackingStatement);
+      }
+    } catch (error) {
+      const at = (error as { statementIndex?: unknown }).statementIndex;
+      if (trackingStatement && at === statements.length) throw trackingError(migration, error);
+      const index = typeof at === 'number' && at < owners.length ? owners[at] : undefined;
+      if (index === undefined) throw error;
+      const operation = migration.operations[index]!;
+      const statement = statements[at as number]!;
+      const failure = operationError(migration, index, operation, error, 'failed', this.#shown(statement));
+      Object.defineProperty(failure, FAILED_AT, { value: { operation, index, statement } });
+      throw failure;
+    }
+  }
+
+  /**
+   * Writes the deferred tracking rows (see #runCompiled), in the order the migrations ran. If
+   * that fails, nothing of the run may commit without its rows: `done` is emptied, so the
+   * error goes up through the lock, whose transaction rolls the whole run back.
+   */
+  async #writeDeferredRows(done: Migration[]): Promise<void> {
+    const rows = this.#deferredRows;
+    this.#deferredRows = undefined;
+    if (!rows || rows.length === 0) return;
+    try {
+      await this.#store.writeRows(rows);
+    } catch (error) {
+      done.length = 0;
+      throw error;
+    }
+  }
+
+
+  /**
+   * A safe point of a run: fails it when custom code called its handle late, and (with
+   * `stop`) stops it when its signal was aborted.
+   */
+  #checkpoint(stop = true): void {
+    if (this.#late) throw this.#late;
+    const signal = this.#options.signal;
+    if (!stop || !signal?.aborted) return;
+    const reason: unknown = signal.reason;
+    throw new CovetError('INTERRUPTED', reason instanceof Error ? reason.message : 'Stopped', {
+      exitCode: isCovetError(reason) ? reason.exitCode : 130,
+      cause: reason,
+    });
+  }
+
+  /** The handle a migration's custom code gets (see CodeHandle). */
+  #codeHandle(migration: Migration, which: 'up' | 'down', direction: Direction, complete: readonly number[]): CodeHandle {
+    const { connection, dialect } = this.#options;
+    const intent = this.#intent;
+    return new CodeHandle({
+      migration,
+      which,
+      connection,
+      // Where DDL is transactional nothing the code runs outlives a rollback.
+      ...(dialect.capabilities.transactionalDdl ? {} : { commits: (sql: string) => connection.commitsImplicitly?.(sql) ?? true }),
+      ...(intent
+        ? {
+            beforeCommitting: (sql: string) =>
+              intent.note(migration, direction, complete.map((index) => index + 1), `${IN_PROGRESS}custom ${which} code, running: ${sql}`),
+          }
+        : {}),
+      onLate: (error) => {
+        this.#late ??= error;
+      },
+      running: () => this.#running,
+    });
+  }
+
+  /**
+   * What a failed migration leaves, where DDL commits as it runs (the run has an intent
+   * record). Stopped by a signal: the operations done stay, recorded as part-way. Connection
+   * lost: nothing more can be run; the record says where it was. Custom code that ran
+   * statements that commit, then failed: nothing is guessed, it is recorded as part-way. Else
+   * the operations done are undone (compensation), and the record goes.
+   */
+  async #settleFailure(failure: {
+    readonly migration: Migration;
+    readonly direction: Direction;
+    /** Operations (0-based) whose statements all ran. */
+    readonly complete: readonly number[];
+    /** Whether any statement of an operation ran. */
+    readonly started: boolean;
+    /** Where the migration was: `operation #2 (addColumn)`, `custom up code`. */
+    readonly at: string | undefined;
+    readonly error: unknown;
+    readonly code: CodeHandle | undefined;
+    readonly atomic: boolean;
+    readonly compensate: () => Promise<unknown>;
+  }): Promise<unknown> {
+    const intent = this.#intent!;
+    const { migration, direction, error, at } = failure;
+    const where = migration.file ?? migration.id;
+    const id = migration.id;
+    const done = failure.complete.map((index) => index + 1);
+    const verb = direction === 'up' ? 'applied' : 'rolled back';
+    const doneText = done.length ? `operation(s) ${done.join(', ')} ${verb}` : `no operation ${verb}`;
+    const committed = failure.code?.committed ?? [];
+    const resolveHint = `covet resolve ${id} --applied (or --rolled-back)`;
+    if (isCovetError(error) && error.code === 'INTERRUPTED') {
+      if (!failure.started && committed.length === 0) {
+        await intent.clear();
+        return error;
+      }
+      await intent.note(migration, direction, done, `${STOPPED}${error.message}${at ? ` before ${at}` : ''}`);
+      return new CovetError('INTERRUPTED', `Migration ${id} stopped part-way (${direction}): ${doneText}${at ? `, ${at} and the rest not run` : ''} (${where})`, {
+        hint: `It is recorded as part-way ([!] in covet showmigrations): finish or undo it by hand, then run ${resolveHint}`,
+        exitCode: error.exitCode,
+        cause: error,
+      });
+    }
+    if (isConnectionLost(error)) {
+      // The session (and the lock with it) is gone: nothing can be undone. The record was
+      // written before the operation started; it is brought up to date if the server answers.
+      await intent.note(migration, direction, done, `${IN_PROGRESS}${at ?? 'the tracking row'} when the connection was lost`).catch(() => undefined);
+      return new CovetError('CONNECTION_LOST', `Lost the connection to the database during migration ${id}${at ? `, ${at}` : ''}: ${lostCause(error)} (${where})`, {
+        hint: `${doneText}${at ? `; ${at} may be part-way` : ''}. The migration is recorded as part-way ([!] in covet showmigrations): check the schema, then run ${resolveHint}`,
+        exitCode: EXIT_PARTIAL_MIGRATION,
+        cause: error,
+      });
+    }
+    if (committed.length > 0) {
+      const which = direction === 'up' ? 'up' : 'down';
+      const ran = `${committed.length} statement(s) that commit on their own: ${committed.join('; ')}`;
+      await intent.note(migration, direction, done, `custom ${which} code failed after running ${ran}. Cause: ${causeText(error)}`);
+      return new CovetError(
+        'MIGRATION_PARTIAL',
+        `Custom ${which} code of ${id} failed after running statement(s) no rollback can undo (${committed[0]}${committed.length > 1 ? ` and ${committed.length - 1} more` : ''}); ${doneText}, nothing was undone (${where})`,
+        { hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`, exitCode: EXIT_PARTIAL_MIGRATION, cause: error },
+      );
+    }
+    if (!failure.started) {
+      await intent.clear();
+      return error;
+    }
+    if (!failure.atomic) {
+      await intent.note(migration, direction, done, causeText(error));
+      return new CovetError('MIGRATION_PARTIAL', `Migration ${id} is not atomic and failed part-way: ${doneText}, nothing was undone (${where})`, {
+        hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`,
+        exitCode: EXIT_PARTIAL_MIGRATION,
+        cause: error,
+      });
+    }
+    return failure.compensate();
+  }
+
+  /** A run stopped by its signal: the error says which migrations were done and which not. */
+  #stoppedRun(error: unknown, direction: Direction, migrations: readonly Migration[], done: readonly Migration[]): unknown {
+    const interrupted = isCovetError(error) && error.code === 'INTERRUPTED';
+    // A statement the stop cancelled failed because of it: the migration rolled back.
+    if (!interrupted && !this.#cancelled) return error;
+    const reason: unknown = this.#options.signal?.reason;
+    const headline = reason instanceof Error ? reason.message : 'Stopped';
+    const verb = direction === 'up' ? 'applied' : 'rolled back';
+    const list = (ids: readonly string[]) => (ids.length === 0 ? 'none' : ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`);
+    const finished = new Set(done);
+    const rest = migrations.filter((migration) => !finished.has(migration)).map((migration) => migration.id);
+    const detail = !interrupted || error.message === headline ? '' : `. ${error.message}`;
+    return new CovetError('INTERRUPTED', `${headline}: ${verb} ${list(done.map((migration) => migration.id))}; not ${verb}: ${list(rest)}${detail}`, {
+      hint: (interrupted ? error.hint : undefined) ?? `The migration lock was released; run covet ${direction === 'up' ? 'migrate' : 'rollback'} again to go on.`,
+      exitCode: interrupted ? error.exitCode : isCovetError(reason) ? reason.exitCode : 130,
+      cause: error,
+    });
+  }
+
+  /**
+   * Calls `afterFailure` once per failure, when the migration's attempt is over (its
+   * transaction rolled back, or its done operations compensated): with the error as it goes
+   * up (a compensation's error wraps the operation's) and the operation, its position and the
+   * statement that failed, found on the error or its causes (FAILED_AT).
+   */
+  async #reportFailure(error: unknown, context: Omit<FailureHookContext, 'report'>): Promise<void> {
+    let failedAt: Omit<FailureHookContext, 'report'> | undefined;
+    for (let cause = error, depth = 0; typeof cause === 'object' && cause !== null && depth < 10; cause = (cause as { cause?: unknown }).cause, depth++) {
+      if (this.#reported.has(cause)) return;
+      failedAt ??= (cause as { [FAILED_AT]?: Omit<FailureHookContext, 'report'> })[FAILED_AT];
+    }
+    if (typeof error !== 'object' || error === null) return;
+    this.#reported.add(error);
+    await this.#options.covet.hooks.afterFailure.promise(error as Error, { ...context, ...failedAt, report: this.#options.covet.reporter }).catch(() => undefined);
+  }
+
+  /**
+   * Undoes the steps of a failed migration that already ran (latest first) by running their
+   * reverses. If that is impossible, records what remains in the bookkeeping table so that
+   * `migrate` refuses to go on until a person resolves it.
+   */
+  async #compensate(
+    plan: PlannedMigration,
+    direction: Direction,
+    done: readonly PlannedStep[],
+    error: unknown,
+    migrationContext?: MigrationHookContext,
+  ): Promise<unknown> {
+    const { covet, connection } = this.#options;
+    const { beforeOperation, processSql, afterOperation } = covet.hooks;
+    // The operation hooks see what compensation runs, as the reverses they are (a compiled
+    // plan has no context: it is used only when nobody taps these hooks).
+    const hooked = migrationContext !== undefined && [beforeOperation, processSql, afterOperation].some(isTapped);
+    const { migration } = plan;
+    const undone = new Set<PlannedStep>();
+    const intent = this.#intent;
+    const remaining = () => [...new Set(done.filter((step) => !undone.has(step)).map((step) => step.index + 1))].sort((a, b) => a - b);
+    try {
+      for (const step of [...done].reverse()) {
+        await intent?.note(migration, direction, remaining(), `${IN_PROGRESS}undoing operation #${step.index + 1} after a failure`);
+        const reverse = covet.operations.get(step.operation.kind).reverse(step.operation.args, step.stateBefore);
+        if (reverse === IRREVERSIBLE) {
+          throw new CovetError('IRREVERSIBLE', `operation #${step.index + 1} (${step.operation.kind}) is irreversible`);
+        }
+        let state = step.stateAfter;
+        for (const operation of reverse) {
+          const after = covet.operations.get(operation.kind).applyToState(state, operation.args);
+          const compiled = (await this.#planner.compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
+          const context: OperationHookContext | undefined = hooked
+            ? { ...migrationContext, direction: direction === 'up' ? 'down' : 'up', migration, index: step.index, stateBefore: state, stateAfter: after, compensation: true }
+            : undefined;
+          if (context && isTapped(beforeOperation)) await beforeOperation.promise(operation, context);
+          const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
+          for (const statement of statements) await connection.execute(statement);
+          if (context && isTapped(afterOperation)) await afterOperation.promise(operation, context);
+          state = after;
+        }
+        undone.add(step);
+      }
+    } catch (compensationError) {
+      const left = remaining();
+      const reason = error instanceof Error ? error.message : String(error);
+      if (intent) await intent.note(migration, direction, left, reason);
+      else await this.#store.recordPartial({ app: migration.app, name: migration.name, direction, operations: left, error: reason });
+      return new CovetError(
+        'MIGRATION_PARTIAL',
+        `Migration ${migration.id} failed and could not be undone (${(compensationError as Error).message.split('\n')[0]}): operation(s) ${left.join(', ')} remain ${direction === 'up' ? 'applied' : 'rolled back'} (${migration.file ?? migration.id})`,
+        {
+          hint: `Cause: ${reason}. Fix the schema by hand, then run: covet resolve ${migration.id} --applied (or --rolled-back)`,
+          exitCode: EXIT_PARTIAL_MIGRATION,
+          cause: error,
+        },
+      );
+    }
+    await intent?.clear();
+    if (!isCovetError(error)) return error;
+    const count = new Set(done.map((step) => step.index)).size;
+    const undoneError = new CovetError(error.code, error.message, {
+      hint: `${error.hint ? `${error.hint}. ` : ''}The ${count} operation(s) before it were undone; nothing was recorded.`,
+      cause: error.cause ?? error,
+      exitCode: error.exitCode,
+    });
+    const failedAt = (error as { [FAILED_AT]?: unknown })[FAILED_AT];
+    if (failedAt) Object.defineProperty(undoneError, FAILED_AT, { value: failedAt });
+    return undoneError;
+  }
+}
+
+/** What a run did. */
+export interface RunSummary {
+  readonly direction: Direction;
+  readonly migrations: readonly Migration[];
+}
+
+async function runCode(migration: Migration, which: 'up' | 'down', handle: CodeHandle, dryRun: boolean): Promise<void> {
+  if (dryRun) return;
+  try {
+    await migration[which]!(handle.context);
+  } catch (error) {
+    await handle.close(true);
+    throw new CovetError('MIGRATION_CODE_FAILED', `Custom ${which} code of ${migration.id} failed: ${(error as Error).message} (${migration.file ?? migration.id})`, {
+      cause: error,
+    });
+  }
+  await handle.close(false);
+}
+
+/**
+ * Milliseconds from an arbitrary start, for durations. (The global `performance` loads eleven
+ * of Node's internal modules the first time it is read, a millisecond of every start.)
+ */
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
