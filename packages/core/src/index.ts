@@ -21,6 +21,7 @@ export type {
   PrimaryKeyState,
   TableState,
   SchemaState,
+  PluginObjects,
   UnmanagedObject,
   SqlStatement,
   ReferentialAction,
@@ -119,6 +120,8 @@ export type {
   OperationHookContext,
   FailureHookContext,
   ChangesHookContext,
+  ModelsHookContext,
+  ModelExport,
   MigrationFile,
   MigrationFileHookContext,
 } from './hooks/hooks.js';
@@ -153,6 +156,12 @@ export { MigrationCache } from './loader/migration-cache.js';
 export type { CachedMigration } from './loader/migration-cache.js';
 export { importModule, importModules, defaultExport } from './loader/import-module.js';
 export { loadModels } from './loader/load-models.js';
+export type { LoadModelsOptions, ModelsHookHost } from './loader/load-models.js';
+export { defineModelObject, isModelObject } from './schema/define-model-object.js';
+export type { ModelObject } from './schema/define-model-object.js';
+export { getPluginObjects, getPluginObject, withPluginObject, pluginNamespaces } from './state/plugin-state.js';
+export { diffPluginObjects } from './diff/plugin-changes.js';
+export type { PluginObjectChanges } from './diff/plugin-changes.js';
 export { MigrationEngine } from './diff/migration-engine.js';
 export type { MigrationEngineOptions, RenameCandidate } from './diff/migration-engine.js';
 export { columnChangeLosesData, isDestructive, isWideningType } from './diff/data-loss.js';

@@ -88,13 +88,15 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
       });
     }
     // Models may reference tables of other apps: those come from the migrations.
-    const models = await loadModels(app.models, project.config.rootDir, { context: replayed.state });
+    const models = await loadModels(app.models, project.config.rootDir, { context: replayed.state, covet: project.covet, app: app.name });
     let normalizeColumn: ((column: ColumnState) => ColumnState) | undefined;
     if (options.from === 'database') {
-      current = await (await project.connect()).introspector.introspect();
+      const live = await (await project.connect()).introspector.introspect();
+      // Introspectors read tables only: the plugin state is the migrations'.
+      current = replayed.state.plugins === undefined ? live : { ...live, plugins: replayed.state.plugins };
       normalizeColumn = project.dialect.normalizeColumn?.bind(project.dialect);
     }
-    const target = targetState(current, replayed.owners, app.name, models);
+    const target = targetState(current, replayed.owners, app.name, models, replayed.objectOwners);
     const engine = new MigrationEngine({
       operations: project.covet.operations,
       capabilities: project.dialect.capabilities,
@@ -111,6 +113,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
         to: target,
       })),
     ];
+    engine.checkPluginChanges(current, target, operations);
     if (operations.length === 0) {
       output.line(`No changes detected${options.app ? ` in app ${app.name}` : ''}.`);
       return { operations };

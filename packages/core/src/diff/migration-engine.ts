@@ -3,6 +3,7 @@ import { canonicalJson } from '../migration/canonical-json.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import type { DialectCapabilities } from '../dialect/dialect.js';
+import { pluginStateMismatch } from './plugin-changes.js';
 import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
 import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from '../schema/types.js';
 
@@ -145,6 +146,35 @@ export class MigrationEngine {
     }
     const changes = this.#detect(from, to);
     return renames.length === 0 ? changes : [...renames, ...changes];
+  }
+
+  /**
+   * Checks that `operations` (what `processChanges` taps made of {@link detectChanges}'s
+   * result) bring the plugin state of `from` to that of `to`: a plugin object of the models
+   * that no operation creates, drops or changes (its plugin is not listed, or its
+   * `processChanges` tap missed it) stops `makemigrations` with its name, rather than being
+   * silently left out. Tables are not compared here (a tap may drop a built-in operation on
+   * purpose). Free when neither state holds plugin objects.
+   */
+  checkPluginChanges(from: SchemaState, to: SchemaState, operations: readonly Operation[]): void {
+    if (from.plugins === undefined && to.plugins === undefined) return;
+    let state = from;
+    operations.forEach((operation, index) => {
+      const definition = this.#options.operations?.get(operation.kind) ?? BUILTIN_BY_KIND.get(operation.kind);
+      if (!definition) throw new CovetError('OPERATION_UNKNOWN', `Unknown operation kind "${operation.kind}" (detected change #${index + 1})`);
+      try {
+        state = definition.applyToState(state, operation.args);
+      } catch (error) {
+        throw new CovetError('ENGINE_INVALID_PLAN', `Detected change #${index + 1} (${operation.kind}) cannot be applied: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    const mismatch = pluginStateMismatch(state, to);
+    if (mismatch) {
+      const namespace = mismatch.slice(0, mismatch.indexOf(' '));
+      throw new CovetError('PLUGIN_STATE_UNREACHED', `The detected changes do not reach the models: ${mismatch}`, {
+        hint: `Operations for plugin objects come from the plugin that declares namespace "${namespace}" (its processChanges tap): is it listed in the plugins of your config?`,
+      });
+    }
   }
 
   #detect(from: SchemaState, to: SchemaState): Operation[] {

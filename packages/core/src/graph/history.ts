@@ -2,6 +2,8 @@ import { canonicalJson } from '../migration/canonical-json.js';
 import { CovetError, EXIT_MIGRATION_CONFLICT, EXIT_MIGRATION_FILE_MISSING } from '../errors/covet-error.js';
 import type { SchemaState, TableState } from '../schema/types.js';
 import type { GraphNode, MigrationGraph } from './migration-graph.js';
+import { diffPluginObjects } from '../diff/plugin-changes.js';
+import { pluginNamespaces } from '../state/plugin-state.js';
 
 /** An app whose migrations branch: more than one migration that nothing of the app follows. */
 export interface MigrationConflict<Node extends GraphNode = GraphNode> {
@@ -66,10 +68,12 @@ export function branchesOf<Node extends GraphNode>(graph: MigrationGraph<Node>, 
   };
 }
 
+const PLUGIN_OBJECT = 'plugin object ';
+
 /**
  * What changed from `before` to `after`, as names: `table` for a table created or dropped,
  * `table.column`, `table index name`, `table foreign key name`, `table primary key` for a part
- * of a table. Two branches that change the same name cannot both be applied in either order
+ * of a table, `plugin object views "name"` for an object of a plugin's state. Two branches that change the same name cannot both be applied in either order
  * with the same result.
  */
 export function changedObjects(before: SchemaState, after: SchemaState): Set<string> {
@@ -82,6 +86,10 @@ export function changedObjects(before: SchemaState, after: SchemaState): Set<str
       continue;
     }
     for (const part of tableParts(a, b)) changed.add(`${name}${part}`);
+  }
+  for (const namespace of new Set([...pluginNamespaces(before), ...pluginNamespaces(after)])) {
+    const { created, dropped, changed: redefined } = diffPluginObjects(before, after, namespace);
+    for (const { name } of [...created, ...dropped, ...redefined]) changed.add(`${PLUGIN_OBJECT}${namespace} "${name}"`);
   }
   return changed;
 }
@@ -103,6 +111,7 @@ function tableParts(a: TableState, b: TableState): string[] {
 
 /** The table a changed-object name belongs to (see {@link changedObjects}). */
 function tableOf(object: string): string {
+  if (object.startsWith(PLUGIN_OBJECT)) return object;
   return /^[^. ]*/.exec(object)![0];
 }
 

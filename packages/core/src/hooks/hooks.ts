@@ -70,6 +70,24 @@ export interface FailureHookContext {
   readonly statement?: SqlStatement;
 }
 
+/** One export of a model file, as `processModels` sees it. */
+export interface ModelExport {
+  /** The model file (absolute path). */
+  readonly file: string;
+  /** The export's name (`default` for a default export). */
+  readonly name: string;
+  readonly value: unknown;
+}
+
+/** Context of {@link CovetHooks.processModels}. */
+export interface ModelsHookContext {
+  /** Reports a line under your plugin's name (see {@link Reporter}). */
+  readonly report: Reporter;
+  readonly app: string;
+  /** Every export of the app's model files, file by file: what a plugin may read its own declarations from. */
+  readonly exports: readonly ModelExport[];
+}
+
 /** Context of {@link CovetHooks.processChanges}. */
 export interface ChangesHookContext {
   /** Reports a line under your plugin's name (see {@link Reporter}). */
@@ -103,8 +121,11 @@ export interface MigrationFileHookContext {
  * 2. `resolveDialect` — only when no plugin registered a dialect for `database.engine`.
  * 3. `processConfig` — the resolved configuration; return it (possibly changed).
  *
- * `makemigrations`: 4. `processChanges` (per app: the detected operations; add, remove or veto
- * by throwing), 5. `processMigrationFile` (the file about to be written).
+ * `makemigrations`: 4. `processModels` (per app: the desired state its model files declare,
+ * tables and plugin objects; return it, possibly with more plugin objects), 5. `processChanges`
+ * (per app: the detected operations, with the migrations' state `from` and the desired `to`;
+ * add, remove or veto by throwing; a plugin emits the operations for its own state here),
+ * 6. `processMigrationFile` (the file about to be written).
  *
  * `migrate` / `rollback`:
  * 4. `validateMigration`, then `validateOperation` for each of its operations (a rollback's are
@@ -147,6 +168,7 @@ export interface CovetHooks {
   readonly afterOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
   readonly processSql: AsyncSeriesWaterfallHook<[readonly SqlStatement[], OperationHookContext]>;
   readonly afterFailure: AsyncSeriesHook<[Error, FailureHookContext]>;
+  readonly processModels: AsyncSeriesWaterfallHook<[SchemaState, ModelsHookContext]>;
   readonly processChanges: AsyncSeriesWaterfallHook<[readonly Operation[], ChangesHookContext]>;
   readonly processMigrationFile: AsyncSeriesWaterfallHook<[MigrationFile, MigrationFileHookContext]>;
   readonly resolveDialect: AsyncSeriesBailHook<[string], Dialect | undefined>;
@@ -260,6 +282,7 @@ export function createHooks(owner: () => string | undefined = () => undefined, s
     afterOperation: new AsyncSeriesHook(['operation', 'context']),
     processSql: new AsyncSeriesWaterfallHook(['statements', 'context']),
     afterFailure: new AsyncSeriesHook(['error', 'context']),
+    processModels: new AsyncSeriesWaterfallHook(['state', 'context']),
     processChanges: new AsyncSeriesWaterfallHook(['operations', 'context']),
     processMigrationFile: new AsyncSeriesWaterfallHook(['file', 'context']),
     resolveDialect: new AsyncSeriesBailHook(['engine']),

@@ -5,8 +5,9 @@ import { covetRejectionOf, makeTempDir, removeTempDir } from '../../test/helpers
 import { canonicalJson } from '../migration/canonical-json.js';
 import { computeChecksum } from '../migration/define-migration.js';
 import { op } from '../operations/op.js';
-import { createCovet } from '../plugin/covet.js';
+import { createCovet, definePlugin } from '../plugin/covet.js';
 import { t } from '../schema/column-builder.js';
+import { withPluginObject } from '../state/plugin-state.js';
 import { sql } from '../schema/sql-tag.js';
 import { importModules } from './import-module.js';
 import { loadModels } from './load-models.js';
@@ -299,6 +300,73 @@ describe('loadModels', () => {
 
       const none = await covetRejectionOf(loadModels([join(directory, '*.nothing')], process.cwd()));
       expect(none.message).toBe(`No model files match "${join(directory, '*.nothing')}" (models)`);
+    } finally {
+      removeTempDir(directory);
+    }
+  });
+
+  it('collects exported plugin objects into the plugin state, and lets processModels taps see every export and add to it', async () => {
+    const directory = makeTempDir('models');
+    try {
+      const views = join(directory, 'views.ts');
+      writeFileSync(
+        join(directory, 'users.ts'),
+        `import { defineTable, t } from '@covet/core';\nexport const users = defineTable('users', { id: t.serial().primaryKey(), active: t.boolean() });\n`,
+      );
+      writeFileSync(
+        views,
+        [
+          `import { defineModelObject } from '@covet/core';`,
+          `export const active = defineModelObject('views', 'active_users', { sql: 'SELECT id FROM users WHERE active' });`,
+          `export default active;`,
+          `export const audited = { audit: ['users'] };`,
+          '',
+        ].join('\n'),
+      );
+      const seen: string[] = [];
+      const covet = createCovet({
+        plugins: [
+          definePlugin({
+            name: 'audit',
+            apply(covet) {
+              covet.hooks.processModels.tap('audit', (state, { app, exports }) => {
+                seen.push(app, ...exports.map((entry) => `${entry.name}@${entry.file === views ? 'views' : 'users'}`));
+                const tables = exports.flatMap((entry) => (entry.name === 'audited' ? (entry.value as { audit: string[] }).audit : []));
+                return tables.reduce((result, table) => withPluginObject(result, 'audit', table, { trigger: `${table}_audit` }), state);
+              });
+            },
+          }),
+        ],
+      });
+      const state = await loadModels([directory], process.cwd(), { covet, app: 'shop' });
+      expect(Object.keys(state.tables)).toStrictEqual(['users']);
+      expect(JSON.parse(JSON.stringify(state.plugins))).toStrictEqual({
+        audit: { users: { trigger: 'users_audit' } },
+        views: { active_users: { sql: 'SELECT id FROM users WHERE active' } },
+      });
+      expect(Object.getPrototypeOf(state.plugins!.views)).toBeNull();
+      expect(seen).toStrictEqual(['shop', 'users@users', 'active@views', 'audited@views', 'default@views']);
+      // Without covet, no hook: only the declared objects.
+      expect(Object.keys((await loadModels([directory], process.cwd())).plugins!)).toStrictEqual(['views']);
+    } finally {
+      removeTempDir(directory);
+    }
+  });
+
+  it('refuses two different plugin objects with one name, and a definition that is not JSON, naming the files', async () => {
+    const directory = makeTempDir('models');
+    try {
+      const a = join(directory, 'a.ts');
+      const b = join(directory, 'b.ts');
+      writeFileSync(a, `import { defineModelObject } from '@covet/core';\nexport const v = defineModelObject('views', 'v', { sql: 'SELECT 1' });\n`);
+      writeFileSync(b, `import { defineModelObject } from '@covet/core';\nexport const v = defineModelObject('views', 'v', { sql: 'SELECT 2' });\n`);
+      const duplicate = await covetRejectionOf(loadModels([directory], process.cwd()));
+      expect(duplicate.code).toBe('PLUGIN_OBJECT_DUPLICATE');
+      expect(duplicate.message).toBe(`views "v" is defined twice (${a} and ${b})`);
+
+      writeFileSync(b, `import { defineModelObject } from '@covet/core';\nexport const w = defineModelObject('views', 'w', { at: new Date(0) });\n`);
+      const notJson = await covetRejectionOf(loadModels([b], process.cwd()));
+      expect(notJson.message).toBe(`views "w".at is not JSON: a Date object (${b}:2:18)`);
     } finally {
       removeTempDir(directory);
     }

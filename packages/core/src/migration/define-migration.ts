@@ -207,25 +207,34 @@ export function checkMeta(meta: unknown, where: string): MigrationMeta | undefin
       hint: "Write it as meta: { reviewedBy: 'ana', allowDrop: true }",
     });
   }
-  const copy = (value: unknown, path: string): JsonValue => {
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    if (Array.isArray(value)) return Object.freeze(value.map((item, index) => copy(item, `${path}[${index}]`)));
-    if (isPlainObject(value)) {
-      const result: Record<string, JsonValue> = {};
-      for (const key of Object.keys(value)) {
-        const member = (value as Record<string, unknown>)[key];
-        if (member === undefined) continue;
-        result[key] = copy(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
-      }
-      return Object.freeze(result);
-    }
-    throw new CovetError('MIGRATION_INVALID', `${path} is not JSON: ${describeValue(value)} (${where})`, {
+  const result = frozenJson(meta, 'meta', (path, found) =>
+    new CovetError('MIGRATION_INVALID', `${path} is not JSON: ${found} (${where})`, {
       hint: 'meta holds strings, finite numbers, booleans, null, arrays and plain objects only.',
-    });
-  };
-  const result = copy(meta, 'meta') as MigrationMeta;
+    }),
+  ) as MigrationMeta;
   return Object.keys(result).length > 0 ? result : undefined;
+}
+
+/**
+ * A deeply frozen copy of `value` if it is JSON data (strings, finite numbers, booleans, null,
+ * arrays, plain objects; `undefined` members left out); otherwise throws the error `fail`
+ * makes from the path of the first member that is not (`meta.review.at`, from `path`) and
+ * what was found there (`a Date object`).
+ */
+export function frozenJson(value: unknown, path: string, fail: (path: string, found: string) => Error): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map((item, index) => frozenJson(item, `${path}[${index}]`, fail)));
+  if (isPlainObject(value)) {
+    const result: Record<string, JsonValue> = {};
+    for (const key of Object.keys(value)) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member === undefined) continue;
+      result[key] = frozenJson(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, fail);
+    }
+    return Object.freeze(result);
+  }
+  throw fail(path, describeValue(value));
 }
 
 function isPlainObject(value: unknown): value is object {

@@ -101,11 +101,27 @@ export interface UnmanagedObject {
   readonly table?: string;
 }
 
-/** The whole schema: tables by name. Immutable: operations return a new state. */
+/**
+ * One namespace of plugin state: a plugin's objects (views, triggers, ...) by name, each JSON
+ * data whose shape the plugin defines (`Definition`). A record with no prototype, frozen.
+ */
+export type PluginObjects<Definition = unknown> = Readonly<Record<string, Definition>>;
+
+/**
+ * The whole schema: tables by name, and the objects plugins keep, by namespace. Immutable:
+ * operations return a new state.
+ */
 export interface SchemaState {
   readonly tables: Readonly<Record<string, TableState>>;
   /** Objects an introspector found and reports but does not manage. */
   readonly unmanaged?: readonly UnmanagedObject[];
+  /**
+   * Plugin state: namespace (a plugin's short name, e.g. `views`) -> its objects by name.
+   * Absent when no plugin keeps anything. Read it with `getPluginObjects` / `getPluginObject`
+   * and change it only with `withPluginObject` (in an operation's `applyToState`), so it is
+   * replayed from the migrations like the tables. Introspectors do not read it.
+   */
+  readonly plugins?: Readonly<Record<string, PluginObjects>>;
 }
 
 /** A SQL statement with its bound values. */

@@ -66,7 +66,10 @@ function indexBucketsOf(state: SchemaState): Buckets<string> {
   return changed<string>([], changes);
 }
 
-function createState(buckets: Buckets<Entry>, indexes: Buckets<string>, unmanaged: SchemaState['unmanaged']): SchemaState {
+/** What a state holds besides its tables, carried from one state to the next. */
+type StateRest = Pick<SchemaState, 'unmanaged' | 'plugins'>;
+
+function createState(buckets: Buckets<Entry>, indexes: Buckets<string>, rest: StateRest): SchemaState {
   let record: Record<string, TableState> | undefined;
   const state = {} as StateWithBuckets;
   Object.defineProperty(state, 'tables', {
@@ -82,7 +85,8 @@ function createState(buckets: Buckets<Entry>, indexes: Buckets<string>, unmanage
   });
   Object.defineProperty(state, TABLE_BUCKETS, { value: buckets });
   Object.defineProperty(state, INDEX_BUCKETS, { value: indexes });
-  if (unmanaged !== undefined) (state as { unmanaged?: SchemaState['unmanaged'] }).unmanaged = unmanaged;
+  if (rest.unmanaged !== undefined) (state as { unmanaged?: SchemaState['unmanaged'] }).unmanaged = rest.unmanaged;
+  if (rest.plugins !== undefined) (state as { plugins?: SchemaState['plugins'] }).plugins = rest.plugins;
   return state;
 }
 
@@ -143,7 +147,15 @@ export function withTable(state: SchemaState, table: TableState | undefined, rem
     tableChanges.push([table.name, { table, order: order ?? insertions++ }]);
     for (const index of table.indexes) indexChanges.push([index.name, table.name]);
   }
-  return createState(changed(bucketsOf(state), tableChanges), changed(indexBucketsOf(state), indexChanges), state.unmanaged);
+  return createState(changed(bucketsOf(state), tableChanges), changed(indexBucketsOf(state), indexChanges), state);
+}
+
+/**
+ * A new state with the same tables (shared, not copied) and `plugins` as its plugin state
+ * (absent when undefined). Used by `withPluginObject`.
+ */
+export function withPlugins(state: SchemaState, plugins: SchemaState['plugins']): SchemaState {
+  return createState(bucketsOf(state), indexBucketsOf(state), { unmanaged: state.unmanaged, plugins });
 }
 
 /** Tables sorted by name, for stable output. */
