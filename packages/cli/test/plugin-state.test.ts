@@ -2,32 +2,19 @@
 // public exports only, listed by package name) declares a view in a model file; makemigrations
 // detects it, changes and drops it with reverses that carry the old definition, and rollback
 // restores it. The same loop runs on PostgreSQL and MariaDB in their dialect packages.
-import { cpSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_ROOT, TestProject, configSource, modelSource, removeProjects } from './helpers.js';
+import { FIRST, SECOND, installViewsPlugin, viewModels as models } from '../../../fixtures/plugins/test-views-project.cjs';
+import { TestProject, configSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
-const PLUGIN = resolve(CLI_ROOT, '..', '..', 'fixtures', 'plugins', 'covet-plugin-test-views');
-
-const USERS = `
-export const users = defineTable('users', {
-  id: t.serial().primaryKey(),
-  active: t.boolean().notNull().default(true),
-});
-`;
-const models = (view?: string) =>
-  modelSource(`import { defineView } from 'covet-plugin-test-views';\n${USERS}${view === undefined ? '' : `\nexport const activeUsers = defineView('active_users', ${JSON.stringify(view)});\n`}`);
-const FIRST = "SELECT id, 'first' AS version FROM users WHERE active";
-const SECOND = "SELECT id, 'second' AS version FROM users WHERE active";
 
 function viewsProject(label: string): TestProject {
   const project = TestProject.create(label, {
     config: configSource("  plugins: ['covet-plugin-test-views'],"),
     files: { 'models/app.ts': models(FIRST) },
   });
-  cpSync(PLUGIN, project.path('node_modules', 'covet-plugin-test-views'), { recursive: true });
+  installViewsPlugin(project.dir);
   return project;
 }
 

@@ -3,28 +3,17 @@
 // declares a view in a model file; makemigrations creates, replaces and drops it, and
 // rollback restores each old definition, read back from information_schema.VIEWS.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlanCache } from '@covet/core';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIRST, SECOND, installViewsPlugin, viewModels as models } from '../../../fixtures/plugins/test-views-project.cjs';
 import { createTestDatabase, repositoryRoot, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 const TITLE = 'plugin state (a views plugin) on MySQL/MariaDB';
 const BIN = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
 const TMP = join(import.meta.dirname, '.tmp');
-const PLUGIN = join(repositoryRoot(), 'fixtures', 'plugins', 'covet-plugin-test-views');
-
-const FIRST = "SELECT id, 'first' AS version FROM users WHERE active";
-const SECOND = "SELECT id, 'second' AS version FROM users WHERE active";
-const models = (view?: string) =>
-  [
-    "import { defineTable, t } from '@covet/core';",
-    "import { defineView } from 'covet-plugin-test-views';",
-    "export const users = defineTable('users', { id: t.serial().primaryKey(), active: t.boolean().notNull().default(true) });",
-    view === undefined ? '' : `export const activeUsers = defineView('active_users', ${JSON.stringify(view)});`,
-    '',
-  ].join('\n');
 
 if (UNAVAILABLE) reportSkipped(TITLE);
 
@@ -46,7 +35,7 @@ describe.runIf(!UNAVAILABLE)(TITLE, () => {
     const write = (file: string, text: string) => writeFileSync(join(dir, file), text);
     write('covet.config.json', JSON.stringify({ database: { engine: 'mysql', url: database.url }, models: './models', plugins: ['covet-plugin-test-views'] }));
     write('models/app.ts', models(FIRST));
-    cpSync(PLUGIN, join(dir, 'node_modules', 'covet-plugin-test-views'), { recursive: true });
+    installViewsPlugin(dir);
     const run = (...argv: string[]) => {
       const result = spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
       expect(result.status, `${argv.join(' ')}: ${result.stdout}${result.stderr}`).toBe(0);

@@ -3,28 +3,17 @@
 // declares a view in a model file; makemigrations creates, replaces and drops it, and
 // rollback restores each old definition, read back from pg_views.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlanCache } from '@covet/core';
 import { afterAll, expect, it } from 'vitest';
-import { createTestDatabase, describeWithPostgres, repositoryRoot, withClient, type TestDatabase } from './helpers.js';
+import { FIRST, SECOND, installViewsPlugin, viewModels as models } from '../../../fixtures/plugins/test-views-project.cjs';
+import { createTestDatabase, describeWithPostgres, withClient, type TestDatabase } from './helpers.js';
 
 const TMP_ROOT = join(resolve(dirname(fileURLToPath(import.meta.url))), '.tmp');
 const BIN = join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'bin', 'covet.cjs');
-const PLUGIN = join(repositoryRoot(), 'fixtures', 'plugins', 'covet-plugin-test-views');
-
-const FIRST = "SELECT id, 'first' AS version FROM users WHERE active";
-const SECOND = "SELECT id, 'second' AS version FROM users WHERE active";
-const models = (view?: string) =>
-  [
-    "import { defineTable, t } from '@covet/core';",
-    "import { defineView } from 'covet-plugin-test-views';",
-    "export const users = defineTable('users', { id: t.serial().primaryKey(), active: t.boolean().notNull().default(true) });",
-    view === undefined ? '' : `export const activeUsers = defineView('active_users', ${JSON.stringify(view)});`,
-    '',
-  ].join('\n');
 
 describeWithPostgres('plugin state (a views plugin) on PostgreSQL', () => {
   let database: TestDatabase | undefined;
@@ -45,7 +34,7 @@ describeWithPostgres('plugin state (a views plugin) on PostgreSQL', () => {
     mkdirSync(join(project, 'models'));
     write('covet.config.json', JSON.stringify({ database: { engine: 'postgres', url: database.url }, models: './models', plugins: ['covet-plugin-test-views'] }));
     write('models/app.ts', models(FIRST));
-    cpSync(PLUGIN, join(project, 'node_modules', 'covet-plugin-test-views'), { recursive: true });
+    installViewsPlugin(project);
     const run = (...argv: string[]) => {
       const result = spawnSync(process.execPath, [BIN, ...argv], { cwd: project, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
       expect(result.status, `${argv.join(' ')}: ${result.stdout}${result.stderr}`).toBe(0);
