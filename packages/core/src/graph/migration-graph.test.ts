@@ -127,3 +127,61 @@ describe('MigrationGraph', () => {
     expect(new MigrationGraph([]).order()).toStrictEqual([]);
   });
 });
+
+describe('MigrationGraph order at scale', () => {
+  /** The order by definition: repeatedly take the smallest (name, app) migration whose dependencies are all taken. */
+  function referenceOrder(nodes: readonly GraphNode[]): string[] {
+    const taken = new Set<string>();
+    const order: string[] = [];
+    const left = [...nodes];
+    while (left.length > 0) {
+      const free = left.filter((candidate) => candidate.dependencies.every((dependency) => taken.has(dependency)));
+      free.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+      const next = free[0]!;
+      taken.add(next.id);
+      order.push(next.id);
+      left.splice(left.indexOf(next), 1);
+    }
+    return order;
+  }
+
+  it('matches the definition on random graphs of three apps with shared names and many ready at once', () => {
+    // A fixed linear congruential sequence: the same graphs on every run.
+    let seed = 12345;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % below;
+    };
+    for (let round = 0; round < 20; round++) {
+      const nodes: GraphNode[] = [];
+      for (let index = 0; index < 120; index++) {
+        const app = ['a', 'b', 'c'][random(3)]!;
+        const id = `${app}:${String(random(40)).padStart(4, '0')}_${index}`;
+        // Dependencies only on earlier nodes: no cycle.
+        const dependencies = [...new Set(Array.from({ length: random(3) }, () => nodes[random(Math.max(1, nodes.length))]?.id).filter((d): d is string => d !== undefined))];
+        nodes.push(node(id, dependencies));
+      }
+      const shuffled = [...nodes].sort(() => random(3) - 1);
+      expect(ids(new MigrationGraph(shuffled).order())).toStrictEqual(referenceOrder(nodes));
+    }
+  });
+
+  it('orders a chain of 50,000 migrations and walks its ancestors and descendants (no recursion)', () => {
+    const nodes: GraphNode[] = [];
+    for (let index = 0; index < 50_000; index++) {
+      nodes.push(node(`a:${String(index).padStart(6, '0')}`, index === 0 ? [] : [`a:${String(index - 1).padStart(6, '0')}`]));
+    }
+    const graph = new MigrationGraph([...nodes].reverse());
+    expect(ids(graph.order())).toStrictEqual(ids(nodes));
+    expect(graph.ancestors('a:049999')).toHaveLength(50_000);
+    expect(graph.descendants('a:000000')).toHaveLength(49_999);
+    expect(graph.leaves('a').map((leaf) => leaf.id)).toStrictEqual(['a:049999']);
+  });
+
+  it('orders 20,000 migrations with no dependencies by name then app', () => {
+    const nodes = Array.from({ length: 20_000 }, (_, index) => node(`${index % 2 ? 'b' : 'a'}:${String(19_999 - index).padStart(6, '0')}`));
+    const order = ids(new MigrationGraph(nodes).order());
+    expect(order).toStrictEqual([...order].sort((x, y) => (x.slice(2) !== y.slice(2) ? (x.slice(2) < y.slice(2) ? -1 : 1) : x < y ? -1 : 1)));
+    expect(order).toHaveLength(20_000);
+  });
+});
