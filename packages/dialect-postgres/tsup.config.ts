@@ -10,4 +10,8 @@ export default defineConfig({
   target: 'node20',
   // Identifies this build: compiled migration plans are cached under it (see PlanCache).
   define: { __COVET_BUILD_ID__: JSON.stringify(buildId()) },
+  // pg is required when the first connection opens (src/pg-driver.ts): the ES module build
+  // needs a require for that, as @covet/core's does.
+  banner: ({ format }) =>
+    format === 'esm' ? { js: "import { createRequire as __covetCreateRequire } from 'node:module';\nconst require = __covetCreateRequire(import.meta.url);" } : {},
 });

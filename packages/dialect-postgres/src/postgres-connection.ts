@@ -1,6 +1,7 @@
 import { CovetError, redactSecrets } from '@covet/core/dialect';
 import type { DatabaseConfig, Dialect, DialectConnection, MigrationLockOptions, SqlStatement } from '@covet/core/dialect';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-driver.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
 import { acquireMigrationLock, migrationLockKey, releaseMigrationLock } from './postgres-lock.js';
 import { canPipeline, isSingleCommand, PipelinedStatements, type PipelineError, type PipelineStatement } from './postgres-pipeline.js';
@@ -125,7 +126,7 @@ export class PostgresConnection implements DialectConnection {
     const schema = schemaOf(config);
     const lockTimeout = lockTimeoutSetting(config.options?.lockTimeout);
     const clientConfig = poolConfig(config);
-    const pool = new pg.Pool(clientConfig);
+    const pool = new (loadPg().Pool)(clientConfig);
     // An idle client whose server session ends emits here; the run reports it on its next query.
     pool.on('error', () => undefined);
     let client: pg.PoolClient;
@@ -338,7 +339,7 @@ export class PostgresConnection implements DialectConnection {
    * migration's transaction rolls back at once instead of after a long statement.
    */
   async cancel(): Promise<void> {
-    const other = new pg.Client(this.#clientConfig);
+    const other = new (loadPg().Client)(this.#clientConfig);
     other.on('error', () => undefined);
     try {
       await other.connect();

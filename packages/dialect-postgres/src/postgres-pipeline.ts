@@ -2,7 +2,8 @@
 // Parse/Bind/Execute each, then a single Sync, so the server answers them all in one round
 // trip. Values stay bound parameters. After an error the server skips every message up to the
 // Sync, so the statements after the failing one never run.
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-driver.js';
 
 /** One statement of a pipeline: SQL with `$n` placeholders and its values. */
 export interface PipelineStatement {
@@ -23,14 +24,16 @@ interface WireConnection {
 /** An error of a pipeline: how many of its statements completed before it. */
 export type PipelineError = Error & { completed: number };
 
-const prepareValue: ((value: unknown) => unknown) | undefined = (pg as unknown as { utils?: { prepareValue?: (value: unknown) => unknown } }).utils
-  ?.prepareValue;
+/** pg's conversion of a bound value to what it sends (loaded with pg, on the first pipeline). */
+function prepareValueOf(): ((value: unknown) => unknown) | undefined {
+  return (loadPg() as unknown as { utils?: { prepareValue?: (value: unknown) => unknown } }).utils?.prepareValue;
+}
 
 /** Whether this `pg` client can run {@link PipelinedStatements} (the pure-JavaScript client can; `pg-native` cannot). */
 export function canPipeline(client: unknown): boolean {
   const connection = (client as { connection?: Partial<WireConnection> }).connection;
   return (
-    prepareValue !== undefined &&
+    prepareValueOf() !== undefined &&
     typeof connection?.parse === 'function' &&
     typeof connection.bind === 'function' &&
     typeof connection.execute === 'function' &&
@@ -68,7 +71,8 @@ export class PipelinedStatements implements pg.Submittable {
   submit(connection: pg.Connection): void {
     const wire = connection as unknown as WireConnection;
     // Map every value first: a value `pg` cannot send fails here, before a byte is written.
-    const values = this.#statements.map((statement) => (statement.params ?? []).map((value) => prepareValue!(value)));
+    const prepareValue = prepareValueOf()!;
+    const values = this.#statements.map((statement) => (statement.params ?? []).map((value) => prepareValue(value)));
     wire.stream.cork?.();
     try {
       this.#statements.forEach((statement, index) => {
