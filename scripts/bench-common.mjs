@@ -13,6 +13,38 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The `covet` binary (as package managers link it) every bench runs as a whole process. */
 export const BIN = join(ROOT, 'packages', 'cli', 'bin', 'covet.cjs');
 
+/**
+ * The environment of every process a bench starts. `--clean-env` leaves out
+ * NODE_EXTRA_CA_CERTS: Node reads and parses that file at every start, before any script runs
+ * (a whole system bundle of ~150 certificates costs a bare `node -e 0` some 50 ms of CPU),
+ * which a deploy container seldom sets; it weighs on every Node process alike, so it narrows
+ * the ratios to a bare node process and widens those to psql.
+ */
+export const CHILD_ENV = (() => {
+  const env = { ...process.env };
+  if (process.argv.includes('--clean-env')) delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+})();
+
+/**
+ * Prints what starting Node costs here (`node -e 0`, median of `runs`) with the children's
+ * environment, and with and without NODE_EXTRA_CA_CERTS when it is set: the floor under every
+ * figure of a Node process.
+ */
+export function printNodeStart(runs = 5) {
+  const startup = (env) => median(Array.from({ length: runs }, () => timeProcess(process.execPath, ['-e', '0'], { env }).elapsed));
+  const env = { ...CHILD_ENV };
+  delete env.NODE_EXTRA_CA_CERTS;
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) {
+    console.log(`  node -e 0 (Node's start-up, under every Node figure) ${ms(startup(CHILD_ENV))}`);
+  } else {
+    const kept = CHILD_ENV.NODE_EXTRA_CA_CERTS !== undefined;
+    console.log(
+      `  node -e 0 ${ms(startup({ ...env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS }))} with NODE_EXTRA_CA_CERTS, ${ms(startup(env))} without; the processes below run ${kept ? 'with it' : 'without it (--clean-env)'}`,
+    );
+  }
+}
+
 /** `--migrations N` (default 500) and `--runs N`. */
 export function benchOptions(defaultRuns) {
   const args = process.argv.slice(2);
@@ -92,7 +124,7 @@ export async function generateWorkload({ core, writer, dialectPlugin, engine, wo
 export function timeProcess(command, args, { cwd, env, input, prepare } = {}) {
   prepare?.();
   const started = performance.now();
-  const result = spawnSync(command, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(command, args, { cwd, env: env ?? CHILD_ENV, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const elapsed = performance.now() - started;
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
+import { BIN as bin, CHILD_ENV, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printNodeStart, printRatios, timeProcess } from './bench-common.mjs';
 
 const { migrations: N, runs: RUNS } = benchOptions(9);
 const SERVER_URL = process.env.COVET_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -32,7 +32,7 @@ const database = `covet_bench_${process.pid}`;
 const databaseUrl = new URL(SERVER_URL);
 databaseUrl.pathname = `/${database}`;
 const clientArgs = [`-h${server.hostname}`, `-P${server.port || 3306}`, `-u${decodeURIComponent(server.username || 'root')}`];
-const clientEnv = { ...process.env, ...(server.password ? { MYSQL_PWD: decodeURIComponent(server.password) } : {}) };
+const clientEnv = { ...CHILD_ENV, ...(server.password ? { MYSQL_PWD: decodeURIComponent(server.password) } : {}) };
 const client = ['mariadb', 'mysql'].find((name) => spawnSync(name, ['--version']).status === 0);
 const dump = ['mariadb-dump', 'mysqldump'].find((name) => spawnSync(name, ['--version']).status === 0);
 if (!client || !dump) throw new Error('The bench needs the mariadb (or mysql) client and mariadb-dump (or mysqldump) on PATH');
@@ -140,6 +140,7 @@ try {
   await connection.close();
 
   console.log(`Covet bench, ${version}, ${N} migrations, median of ${RUNS} runs (whole processes)`);
+  printNodeStart();
   console.log(`  raw: ${client} running the same SQL file ${ms(median(samples.raw))}`);
   console.log(`  dump: ${dump} --no-data of the ${N}-table database ${ms(median(samples.dump))}`);
   console.log(`  bare: node + mysql2 reading covet_migrations ${ms(median(samples.bare))}`);

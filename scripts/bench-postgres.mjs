@@ -19,7 +19,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
+import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printNodeStart, printRatios, timeProcess } from './bench-common.mjs';
 
 const { migrations: N, runs: RUNS } = benchOptions(5);
 const serverUrl = new URL(process.env.COVET_BENCH_PG_URL ?? process.env.COVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -120,6 +120,7 @@ rmSync(cacheDir, { recursive: true, force: true });
 run('psql', ['-X', '-q', '-d', adminUrl, '-c', `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`]);
 
 console.log(`Covet bench, PostgreSQL (${serverUrl.host}), ${N} migrations, median of ${RUNS} runs (whole processes)`);
+printNodeStart();
 console.log(`  psql -q -1 -f of the same SQL             ${ms(median(samples.psql))}`);
 console.log(`  pg_dump -s of the ${N}-table database      ${ms(median(samples.pgDump))}`);
 console.log(`  psqlRead: psql connecting and reading covet_migrations ${ms(median(samples.psqlRead))}`);

@@ -3,6 +3,7 @@
 //
 //   pnpm bench                 # build, then run with the defaults
 //   node scripts/bench.mjs --migrations 500 --runs 7
+//   node scripts/bench.mjs --clean-env      # children without NODE_EXTRA_CA_CERTS (see bench-common)
 //
 // Workloads (N generated migrations, each one table with 8 columns, an index and a foreign
 // key to the previous table):
@@ -19,7 +20,7 @@
 //   in-process the apply again inside one Node process: Covet's runner next to the raw exec
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printRatios, timeProcess } from './bench-common.mjs';
+import { BIN as bin, ROOT as root, benchOptions, benchProject, generateWorkload, median, ms, printNodeStart, printRatios, timeProcess } from './bench-common.mjs';
 
 const { migrations: N, runs: RUNS } = benchOptions(9);
 // The project lives inside packages/cli so it resolves @covet/* like an installed project.
@@ -152,6 +153,7 @@ const rows = [
   [`no-op growth ${small}->${N}`, 'noopCold', 'noopSmall', 1.2],
 ];
 console.log(`Covet bench, SQLite, ${N} migrations, median of ${RUNS} runs (whole processes)`);
+printNodeStart();
 console.log(`  raw: one better-sqlite3 exec in one transaction ${ms(median(samples.raw))}`);
 console.log(`  bare: node opening the database and reading covet_migrations ${ms(median(samples.bare))}`);
 rows.push(['apply, in-process', 'inCovet', 'inRaw']);
