@@ -167,14 +167,17 @@ const recorder = {
     expect(result.code, result.output).toBe(1);
     expect(p.snapshot()).toEqual(before);
     expect(p.read('hooks.log').trim().split('\n')).toEqual([
-      'beforeOperation up #0 createTable',
+      // The SQL of every operation, before the first statement is sent.
       'processSql up #0 1',
+      'processSql up #1 1',
+      'processSql up #2 1',
+      'processSql up #3 1',
+      'processSql up #4 1',
+      'beforeOperation up #0 createTable',
       'afterOperation up #0 createTable',
       'beforeOperation up #1 addColumn',
-      'processSql up #1 1',
       'afterOperation up #1 addColumn',
       'beforeOperation up #2 runSql',
-      'processSql up #2 1',
       // Undone latest first, as the reverses they are.
       'beforeOperation down #1 (compensation) dropColumn',
       'processSql down #1 (compensation) 1',

@@ -35,7 +35,8 @@ const recorder = definePlugin({
     h.beforeRun.tap('recorder', (plan, c) => log(\`beforeRun \${c.direction} \${plan.migrations.map((m) => m.name).join(',')}\`));
     h.beforeMigration.tap('recorder', (m, c) => log(\`beforeMigration \${c.direction} \${m.name}\`));
     h.beforeOperation.tap('recorder', (o, c) => log(\`beforeOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
-    h.processSql.tap('recorder', (statements, c) => { log(\`processSql \${c.direction} \${c.migration.name}#\${c.index}\`); return statements; });
+    h.processSql.tap('recorder', (statements, c) => { log(\`processSql \${c.direction} \${c.migration.name}#\${c.index} \${c.operation.kind}\`); return statements; });
+    h.validateSql.tap('recorder', (statements, c) => log(\`validateSql \${c.direction} \${c.migration.name}#\${c.index} \${c.operation.kind} \${statements.length}\`));
     h.afterOperation.tap('recorder', (o, c) => log(\`afterOperation \${c.direction} \${c.migration.name}#\${c.index} \${o.kind}\`));
     h.afterMigration.tap('recorder', (m, c) => log(\`afterMigration \${c.direction} \${m.name}\`));
     h.afterRun.tap('recorder', (result, c) => log(\`afterRun \${c.direction} \${result.migrations.map((r) => r.migration.name).join(',')}\`));
@@ -52,10 +53,21 @@ function readLog(project: TestProject): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
 }
 
-function operationHooks(direction: 'up' | 'down', migration: string, index: number, kind: string): string[] {
+/** The SQL hooks of one operation: its statements, then the policy on them (one statement each here). */
+function sqlHooks(direction: 'up' | 'down', migration: string, index: number, kind: string): string[] {
+  return [`processSql ${direction} ${migration}#${index} ${kind}`, `validateSql ${direction} ${migration}#${index} ${kind} 1`];
+}
+
+/** What validation fires for an operation: its SQL hooks too, unless it is compiled late (`late`: it reads the live database). */
+function validated(direction: 'up' | 'down', migration: string, index: number, kind: string, late = false): string[] {
+  return [`validateOperation ${direction} ${migration}#${index} ${kind}`, ...(late ? [] : sqlHooks(direction, migration, index, kind))];
+}
+
+/** What running an operation fires: its SQL hooks only when it is compiled late, just before its statements are sent. */
+function operationHooks(direction: 'up' | 'down', migration: string, index: number, kind: string, late = false): string[] {
   return [
     `beforeOperation ${direction} ${migration}#${index} ${kind}`,
-    `processSql ${direction} ${migration}#${index}`,
+    ...(late ? sqlHooks(direction, migration, index, kind) : []),
     `afterOperation ${direction} ${migration}#${index} ${kind}`,
   ];
 }
@@ -69,13 +81,13 @@ describe('plugins', () => {
     expect(migrated.code, migrated.output).toBe(0);
     expect(readLog(project)).toEqual([
       'processConfig',
-      // Everything is validated before anything runs.
+      // Everything is validated, its SQL included, before anything runs.
       `validateMigration up ${A}`,
-      `validateOperation up ${A}#0 createTable`,
-      `validateOperation up ${A}#1 addColumn`,
+      ...validated('up', A, 0, 'createTable'),
+      ...validated('up', A, 1, 'addColumn'),
       `validateMigration up ${B}`,
-      `validateOperation up ${B}#0 createTable`,
-      `validateOperation up ${B}#1 createIndex`,
+      ...validated('up', B, 0, 'createTable'),
+      ...validated('up', B, 1, 'createIndex'),
       `beforeRun up ${A},${B}`,
       `beforeMigration up ${A}`,
       ...operationHooks('up', A, 0, 'createTable'),
@@ -89,25 +101,28 @@ describe('plugins', () => {
     ]);
     expect(project.applied()).toEqual([`default:${A}`, `default:${B}`]);
 
-    // Rolling both back: newest first, each migration's operations reversed, last first.
+    // Rolling both back: newest first, each migration's operations reversed, last first. The
+    // SQL hooks get the reverse that runs and the direction. SQLite's dropIndex and dropColumn
+    // read the live database (a UNIQUE constraint, a column in an index or a trigger), so they
+    // are compiled when they run, and their SQL hooks fire then.
     project.remove('hooks.log');
     const rolled = await project.run('rollback', '--steps', '2');
     expect(rolled.code, rolled.output).toBe(0);
     expect(readLog(project)).toEqual([
       'processConfig',
       `validateMigration down ${B}`,
-      `validateOperation down ${B}#1 dropIndex`,
-      `validateOperation down ${B}#0 dropTable`,
+      ...validated('down', B, 1, 'dropIndex', true),
+      ...validated('down', B, 0, 'dropTable'),
       `validateMigration down ${A}`,
-      `validateOperation down ${A}#1 dropColumn`,
-      `validateOperation down ${A}#0 dropTable`,
+      ...validated('down', A, 1, 'dropColumn', true),
+      ...validated('down', A, 0, 'dropTable'),
       `beforeRun down ${B},${A}`,
       `beforeMigration down ${B}`,
-      ...operationHooks('down', B, 1, 'dropIndex'),
+      ...operationHooks('down', B, 1, 'dropIndex', true),
       ...operationHooks('down', B, 0, 'dropTable'),
       `afterMigration down ${B}`,
       `beforeMigration down ${A}`,
-      ...operationHooks('down', A, 1, 'dropColumn'),
+      ...operationHooks('down', A, 1, 'dropColumn', true),
       ...operationHooks('down', A, 0, 'dropTable'),
       `afterMigration down ${A}`,
       `afterRun down ${B},${A}`,
@@ -138,10 +153,10 @@ describe('plugins', () => {
     expect(readLog(project)).toEqual([
       'processConfig',
       `validateMigration up ${name}`,
-      `validateOperation up ${name}#0 createTable`,
+      ...validated('up', name, 0, 'createTable'),
       `validateMigration up ${B}`,
-      `validateOperation up ${B}#0 addColumn`,
-      `validateOperation up ${B}#1 runSql`,
+      ...validated('up', B, 0, 'addColumn'),
+      ...validated('up', B, 1, 'runSql'),
       `beforeRun up ${name},${B}`,
       `beforeMigration up ${name}`,
       ...operationHooks('up', name, 0, 'createTable'),
@@ -149,7 +164,6 @@ describe('plugins', () => {
       `beforeMigration up ${B}`,
       ...operationHooks('up', B, 0, 'addColumn'),
       `beforeOperation up ${B}#1 runSql`,
-      `processSql up ${B}#1`,
       // Once, after the migration's transaction rolled back, with the failing operation.
       `afterFailure ${B}#1 runSql Migration default:${B} failed at operation #2`,
     ]);
@@ -199,6 +213,70 @@ const noDrops = definePlugin({
     expect(project.snapshot()).toEqual(before);
   });
 
+  it('a validateSql policy stops a run before its first statement, and a rollback too: nothing executed', async () => {
+    const policyConfig = (log: string) => configSource(
+      '  plugins: [policy],',
+      `import { appendFileSync } from 'node:fs';
+const LOG = ${JSON.stringify(log)};
+import { definePlugin } from '@covet/core';
+const policy = definePlugin({
+  name: 'sql-policy',
+  apply(covet) {
+    let count = 0;
+    covet.hooks.beforeRun.tap('sql-policy', (plan, c) => appendFileSync(LOG, \`beforeRun \${c.direction}\\n\`));
+    covet.hooks.validateSql.tap('sql-policy', (statements, c) => {
+      appendFileSync(LOG, \`validateSql \${c.direction} #\${c.index} \${c.operation.kind} \${statements.length}\\n\`);
+      if (statements.some((s) => /^\\s*DROP\\s+TABLE\\b/i.test(s.sql))) throw new Error('DROP TABLE needs a DBA review');
+      count += statements.length;
+      if (c.direction === 'up' && count > 3) throw new Error(\`more than 3 statements in one run (\${count})\`);
+    });
+  },
+});`,
+    );
+    const project = TestProject.create('plugins-validate-sql', {
+      files: {
+        [`migrations/${A}.ts`]: migrationSource(["op.createTable('one', { id: t.serial().primaryKey() })", "op.addColumn('one', 'label', t.text())"]),
+        [`migrations/${B}.ts`]: migrationSource(
+          [
+            "op.createTable('two', { id: t.serial().primaryKey() })",
+            "op.createIndex('two', { name: 'two_id_idx', columns: ['id'] })",
+            "op.runSql('INSERT INTO two (id) VALUES (1)', 'DELETE FROM two')",
+          ],
+          [A],
+        ),
+      },
+    });
+    project.write('covet.config.ts', policyConfig(project.path('hooks.log')));
+    const refused = await project.run('migrate');
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      `error: more than 3 statements in one run (4) (plugin "sql-policy", hook validateSql, migration default:${B}, operation #2 (createIndex))`,
+    );
+    expect(failureShape(refused)).toEqual({ errorLines: 1, stackLines: 0 });
+    expect(project.read('hooks.log').trim().split('\n')).toEqual([
+      'validateSql up #0 createTable 1',
+      'validateSql up #1 addColumn 1',
+      'validateSql up #0 createTable 1',
+      'validateSql up #1 createIndex 1',
+    ]);
+    // Not the first migration either, nor the tracking table.
+    expect(project.schema()).toEqual([]);
+
+    // A rollback whose reverses drop a table: refused with the reverse named, nothing rolled back.
+    project.remove(`migrations/${B}.ts`);
+    expect((await project.run('migrate')).code).toBe(0);
+    const before = project.snapshot();
+    project.remove('hooks.log');
+    const rollback = await project.run('rollback');
+    expect(rollback.code, rollback.output).toBe(1);
+    expect(rollback.stderr.split('\n')[0]).toBe(
+      `error: DROP TABLE needs a DBA review (plugin "sql-policy", hook validateSql, migration default:${A}, operation #1 (dropTable))`,
+    );
+    // dropColumn reads the live database on SQLite: compiled (and offered) only when it runs.
+    expect(project.read('hooks.log').trim().split('\n')).toEqual(['validateSql down #0 dropTable 1']);
+    expect(project.snapshot()).toEqual(before);
+  });
+
   it('a processSql tap that rewrites SQL takes effect', async () => {
     const config = configSource(
       '  plugins: [rewriter],',
@@ -208,7 +286,7 @@ const rewriter = definePlugin({
   apply(covet) {
     covet.hooks.processSql.tap('rewriter', (statements, context) =>
       statements.map((statement) => ({ ...statement, sql: statement.sql.replace('VALUES (1)', 'VALUES (42)') })).concat(
-        context.migration.operations[context.index].kind === 'createTable'
+        context.operation.kind === 'createTable'
           ? [{ sql: 'CREATE TABLE audit_created (note text)' }]
           : [],
       ),

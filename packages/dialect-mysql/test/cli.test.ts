@@ -282,6 +282,90 @@ export default defineConfig({ database: { engine: 'mysql', url: ${JSON.stringify
     expect(await snapshot()).toEqual(before);
   }, 60_000);
 
+  it('a validateSql policy stops a run before its first statement: nothing executed, nothing to undo; a rollback too', async () => {
+    folder = project('validate-sql', database);
+    const log = join(folder, 'hooks.log');
+    rmSync(join(folder, 'covet.config.json'));
+    // At most 3 statements per migrate, and no DROP TABLE; every hook call logged.
+    writeFileSync(
+      join(folder, 'covet.config.ts'),
+      `import { appendFileSync } from 'node:fs';
+import { defineConfig, definePlugin } from '@covet/core';
+const log = (line) => appendFileSync(${JSON.stringify(log)}, line + '\\n');
+const policy = definePlugin({
+  name: 'sql-policy',
+  apply(covet) {
+    let count = 0;
+    covet.hooks.beforeRun.tap('sql-policy', (plan, c) => log(\`beforeRun \${c.direction}\`));
+    covet.hooks.beforeOperation.tap('sql-policy', (o, c) => log(\`beforeOperation \${c.direction} #\${c.index} \${o.kind}\`));
+    covet.hooks.processSql.tap('sql-policy', (statements, c) => { log(\`processSql \${c.direction} #\${c.index} \${c.operation.kind}\`); return statements; });
+    covet.hooks.validateSql.tap('sql-policy', (statements, c) => {
+      log(\`validateSql \${c.direction} #\${c.index} \${c.operation.kind} \${statements.length}\`);
+      if (statements.some((s) => /^\\s*DROP\\s+TABLE\\b/i.test(s.sql))) throw new Error('DROP TABLE needs a DBA review');
+      count += statements.length;
+      if (c.direction === 'up' && count > 3) throw new Error(\`more than 3 statements in one run (\${count})\`);
+    });
+  },
+});
+export default defineConfig({ database: { engine: 'mysql', url: ${JSON.stringify(database.url)} }, migrations: './migrations', app: 'shop', plugins: [policy] });
+`,
+    );
+    const lines = () => readFileSync(log, 'utf8').trim().split('\n');
+    const tables = async () => {
+      const connection = (await createMysqlDialect().connect(database.config)) as MysqlConnection;
+      try {
+        return (await connection.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1')).map((row) => row.name);
+      } finally {
+        await connection.close();
+      }
+    };
+    write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey(), label: t.varchar(50) })"]);
+    expect(covet(folder, 'migrate').status).toBe(0);
+    const before = await snapshot();
+    const tablesBefore = await tables();
+    rmSync(log);
+    write(folder, '20260101000002_five', ['20260101000001_base'], [
+      "op.createTable('one', { id: t.serial().primaryKey() })",
+      "op.addColumn('base', 'two', t.integer())",
+      "op.runSql('INSERT INTO base (label) VALUES (1)', 'DELETE FROM base')",
+      "op.createIndex('base', { name: 'base_label_idx', columns: ['label'] })",
+      "op.createTable('five', { id: t.serial().primaryKey() })",
+    ]);
+    const refused = covet(folder, 'migrate');
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      'error: more than 3 statements in one run (4) (plugin "sql-policy", hook validateSql, migration shop:20260101000002_five, operation #4 (createIndex))',
+    );
+    // Every statement was offered before the first was sent: none ran, none was undone.
+    expect(lines()).toEqual([
+      'processSql up #0 createTable',
+      'validateSql up #0 createTable 1',
+      'processSql up #1 addColumn',
+      'validateSql up #1 addColumn 1',
+      'processSql up #2 runSql',
+      'validateSql up #2 runSql 1',
+      'processSql up #3 createIndex',
+      'validateSql up #3 createIndex 1',
+    ]);
+    expect(await snapshot()).toEqual(before);
+    expect(await tables()).toEqual(tablesBefore);
+
+    // A rollback whose reverse drops a table: refused before its first statement.
+    rmSync(join(folder, 'migrations', '20260101000002_five.ts'));
+    write(folder, '20260101000002_two', ['20260101000001_base'], ["op.addColumn('base', 'two', t.integer())", "op.createTable('two', { id: t.serial().primaryKey() })"]);
+    expect(covet(folder, 'migrate').status).toBe(0);
+    const applied = await snapshot();
+    rmSync(log);
+    const rollback = covet(folder, 'rollback');
+    expect(rollback.status, rollback.stderr).toBe(1);
+    expect(rollback.stderr.split('\n')[0]).toBe(
+      'error: DROP TABLE needs a DBA review (plugin "sql-policy", hook validateSql, migration shop:20260101000002_two, operation #2 (dropTable))',
+    );
+    // The context names the reverse that would run and the way it goes.
+    expect(lines()).toEqual(['processSql down #1 dropTable', 'validateSql down #1 dropTable 1']);
+    expect(await snapshot()).toEqual(applied);
+  }, 60_000);
+
   it('a migration of DDL only (run without a transaction) whose tracking row cannot be written is undone', async () => {
     folder = project('ddl-only', database);
     write(folder, '20260101000001_base', [], ["op.createTable('base', { id: t.serial().primaryKey(), label: t.varchar(50) })"]);

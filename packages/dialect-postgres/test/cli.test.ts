@@ -61,6 +61,25 @@ class Project {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
+  /**
+   * Replaces covet.config.json with a covet.config.ts listing one plugin, whose `apply(covet)`
+   * body is `apply`; it may call `log(line)`, which appends to the returned file.
+   */
+  plugin(name: string, apply: string): string {
+    const log = join(this.dir, 'hooks.log');
+    rmSync(join(this.dir, 'covet.config.json'));
+    this.write(
+      'covet.config.ts',
+      `import { appendFileSync } from 'node:fs';
+import { defineConfig, definePlugin } from '@covet/core';
+const log = (line) => appendFileSync(${JSON.stringify(log)}, line + '\\n');
+const plugin = definePlugin({ name: ${JSON.stringify(name)}, apply(covet) {\n${apply}\n} });
+export default defineConfig({ database: { engine: 'postgres', url: ${JSON.stringify(this.database.url)} }, migrations: './migrations', plugins: [plugin] });
+`,
+    );
+    return log;
+  }
+
   run(...argv: string[]): Promise<RunResult> {
     return start(argv, this.dir).done;
   }
@@ -187,21 +206,9 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
 
   it('afterFailure fires once per failure, with the operation, on the full plan and on compiled plans', { timeout: 30_000 }, async () => {
     const p = await project();
-    const log = join(p.dir, 'hooks.log');
-    rmSync(join(p.dir, 'covet.config.json'));
-    p.write(
-      'covet.config.ts',
-      `import { appendFileSync } from 'node:fs';
-import { defineConfig, definePlugin } from '@covet/core';
-const recorder = definePlugin({
-  name: 'recorder',
-  apply(covet) {
-    covet.hooks.afterFailure.tap('recorder', (error, c) =>
-      appendFileSync(${JSON.stringify(log)}, \`afterFailure \${c.migration?.name} #\${c.index} \${c.operation?.kind} \${c.statement?.sql}\\n\`));
-  },
-});
-export default defineConfig({ database: { engine: 'postgres', url: ${JSON.stringify(p.database.url)} }, migrations: './migrations', plugins: [recorder] });
-`,
+    const log = p.plugin(
+      'recorder',
+      "covet.hooks.afterFailure.tap('recorder', (error, c) => log(`afterFailure ${c.migration?.name} #${c.index} ${c.operation?.kind} ${c.statement?.sql}`));",
     );
     p.migration(name(1), [op.createTable('kept', { id: t.serial().primaryKey() })]);
     expect((await p.run('migrate')).code).toBe(0);
@@ -217,6 +224,41 @@ export default defineConfig({ database: { engine: 'postgres', url: ${JSON.string
     expect(second.stderr).toContain('from compiled plans');
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([line, line]);
     expect(await p.snapshot()).toEqual(before);
+  });
+
+  it('a validateSql policy stops a run before its first statement (not even the allowed migration before it runs), and a rollback', { timeout: 60_000 }, async () => {
+    const p = await project();
+    const log = p.plugin(
+      'sql-policy',
+      `covet.hooks.validateSql.tap('sql-policy', (statements, c) => {
+  log(\`validateSql \${c.direction} \${c.migration.name} #\${c.index} \${c.operation.kind}\`);
+  if (statements.some((s) => /^\\s*DROP\\s+TABLE\\b/i.test(s.sql))) throw new Error('DROP TABLE needs a DBA review');
+});`,
+    );
+    const lines = () => readFileSync(log, 'utf8').trim().split('\n');
+    p.migration(name(1), [op.createTable('one', { id: t.serial().primaryKey() })]);
+    p.migration(name(2), [op.createTable('two', { id: t.serial().primaryKey() }), op.dropTable('one')], [name(1)]);
+    const before = await p.snapshot();
+    const refused = await p.run('migrate');
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      `error: DROP TABLE needs a DBA review (plugin "sql-policy", hook validateSql, migration default:${name(2)}, operation #2 (dropTable))`,
+    );
+    expect(lines()).toEqual([`validateSql up ${name(1)} #0 createTable`, `validateSql up ${name(2)} #0 createTable`, `validateSql up ${name(2)} #1 dropTable`]);
+    expect(await p.snapshot()).toEqual(before);
+
+    // A rollback whose reverse drops a table: the reverse is named, nothing is rolled back.
+    rmSync(join(p.dir, 'migrations', `${name(2)}.ts`));
+    expect((await p.run('migrate')).code).toBe(0);
+    const applied = await p.snapshot();
+    rmSync(log);
+    const rollback = await p.run('rollback');
+    expect(rollback.code, rollback.stderr).toBe(1);
+    expect(rollback.stderr.split('\n')[0]).toBe(
+      `error: DROP TABLE needs a DBA review (plugin "sql-policy", hook validateSql, migration default:${name(1)}, operation #1 (dropTable))`,
+    );
+    expect(lines()).toEqual([`validateSql down ${name(1)} #0 dropTable`]);
+    expect(await p.snapshot()).toEqual(applied);
   });
 
   it('a non-atomic migration (CREATE INDEX CONCURRENTLY) runs outside a transaction and says so', { timeout: 30_000 }, async () => {

@@ -185,6 +185,7 @@ function hookContext(project: Project, migration: Migration, step: Step, directi
     dryRun: true,
     fake: false,
     migration,
+    operation: step.operation,
     index: step.index,
     stateBefore: step.stateBefore,
     stateAfter: step.stateAfter,

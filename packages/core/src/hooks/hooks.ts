@@ -50,6 +50,11 @@ export interface MigrationHookContext extends RunHookContext {
 /** Context of the per-operation hooks. */
 export interface OperationHookContext extends MigrationHookContext {
   readonly migration: Migration;
+  /**
+   * The operation being run: during a rollback (and a compensation) the reverse that runs, not
+   * the migration's forward operation at `index`. `direction` says which way it goes.
+   */
+  readonly operation: Operation;
   /** Position of the operation in its migration (0-based); a reverse has its forward operation's. */
   readonly index: number;
   readonly stateAfter: SchemaState;
@@ -128,26 +133,35 @@ export interface MigrationFileHookContext {
  * 6. `processMigrationFile` (the file about to be written).
  *
  * `migrate` / `rollback`:
- * 4. `validateMigration`, then `validateOperation` for each of its operations (a rollback's are
- *    the reverses, last first), for every migration of the run before anything else: a tap that
- *    throws stops the run before any SQL.
+ * 4. For every migration of the run, before anything else: `validateMigration`, then per
+ *    operation (a rollback's are the reverses that run, last first) `validateOperation`,
+ *    `processSql` (its compiled statements; return them, possibly rewritten) and `validateSql`
+ *    (the statements as they will be sent; throw to refuse them). A tap that throws stops the
+ *    run before any SQL is sent: the database and the tracking table stay as they were.
+ *    An operation whose renderer reads the live database (SQLite's table rebuilds; drops of
+ *    an index, a foreign key or a column where the dialect looks at what the live table holds)
+ *    compiles only when it runs, after the operations before it: its `processSql` and
+ *    `validateSql` fire in step 6, just before its statements are sent.
+ *    A `--fake` run sends no SQL: neither fires; a `--dry-run` fires both as a run would.
  * 5. `beforeRun`.
- * 6. Per migration: `beforeMigration`; per operation `beforeOperation`, `processSql` (its
- *    statements, possibly rewritten), `afterOperation`; then `afterMigration` (inside the
- *    migration's transaction where there is one). Where a whole migration goes to the database
- *    in one call (PostgreSQL, when nobody taps `beforeOperation` / `afterOperation`),
- *    `processSql` fires for each of its operations before its first statement is sent.
+ * 6. Per migration: `beforeMigration`; per operation `beforeOperation`, (`processSql` and
+ *    `validateSql` only for an operation compiled late, see 4), `afterOperation`; then
+ *    `afterMigration` (inside the migration's transaction where there is one).
  * 7. `afterRun` — when every migration succeeded.
  *
  * On a failure while a migration runs: where DDL is not transactional (MySQL), the operations
  * done are undone by their reverses, each with `beforeOperation`, `processSql`,
- * `afterOperation` (context `compensation: true`, the reverse `direction`); then `afterFailure`
- * fires once, after the migration's transaction rolled back, with the error as the user sees
- * it and the migration, operation, position and statement; `afterRun` does not fire. A
- * refusal in step 4 is not a failure of a run: `afterFailure` does not fire for it.
+ * `afterOperation` (context `compensation: true`, the reverse `direction`; not `validateSql`:
+ * those statements undo what already ran, and refusing them would leave the migration
+ * part-way); then `afterFailure` fires once, after the migration's transaction rolled back,
+ * with the error as the user sees it and the migration, operation, position and statement;
+ * `afterRun` does not fire. A refusal in step 4 is not a failure of a run: `afterFailure`
+ * does not fire for it.
  *
  * A run applied from compiled plans (the plan cache) fires only `beforeRun`, `afterRun` and
- * `afterFailure`: tapping any other run hook makes every run take the full plan.
+ * `afterFailure`: tapping any other run hook (`processSql` and `validateSql` included) makes
+ * every run take the full plan. Statements run by a migration's custom `up` / `down` code
+ * and Covet's writes to its own tables go through neither `processSql` nor `validateSql`.
  *
  * A tap's error is reported as `<message> (plugin "<name>", hook <hook>, migration <id>,
  * operation #<n> (<kind>))`, naming the plugin whose `apply` added the tap. See
@@ -166,7 +180,31 @@ export interface CovetHooks {
   readonly afterMigration: AsyncSeriesHook<[Migration, MigrationHookContext]>;
   readonly beforeOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
   readonly afterOperation: AsyncSeriesHook<[Operation, OperationHookContext]>;
+  /**
+   * The statements of one operation, compiled: return them, possibly rewritten. Fires before
+   * the run's first statement is sent (see the order above; an operation compiled from the
+   * live database, just before its own statements). `context.operation` is the operation
+   * that runs (a rollback's reverse) and `context.direction` the way it goes.
+   */
   readonly processSql: AsyncSeriesWaterfallHook<[readonly SqlStatement[], OperationHookContext]>;
+  /**
+   * A policy on SQL: the statements of one operation as they will be sent (after
+   * `processSql`), with the same context. Throw to refuse the run: since it fires for every
+   * operation before the run's first statement is sent, nothing has run then (except before
+   * an operation compiled from the live database, whose statements are offered just before
+   * they run: see the order above). The error names the plugin, the migration and the
+   * operation's position.
+   *
+   * @example
+   * // At most 50 statements per run, and no DROP TABLE.
+   * let count = 0;
+   * covet.hooks.validateSql.tap('sql-policy', (statements, { migration, index }) => {
+   *   count += statements.length;
+   *   if (count > 50) throw new Error('more than 50 statements: split the run');
+   *   if (statements.some((s) => /^\s*DROP\s+TABLE\b/i.test(s.sql))) throw new Error(`DROP TABLE in ${migration.id} #${index + 1}`);
+   * });
+   */
+  readonly validateSql: AsyncSeriesHook<[readonly SqlStatement[], OperationHookContext]>;
   readonly afterFailure: AsyncSeriesHook<[Error, FailureHookContext]>;
   readonly processModels: AsyncSeriesWaterfallHook<[SchemaState, ModelsHookContext]>;
   readonly processChanges: AsyncSeriesWaterfallHook<[readonly Operation[], ChangesHookContext]>;
@@ -281,6 +319,7 @@ export function createHooks(owner: () => string | undefined = () => undefined, s
     beforeOperation: new AsyncSeriesHook(['operation', 'context']),
     afterOperation: new AsyncSeriesHook(['operation', 'context']),
     processSql: new AsyncSeriesWaterfallHook(['statements', 'context']),
+    validateSql: new AsyncSeriesHook(['statements', 'context']),
     afterFailure: new AsyncSeriesHook(['error', 'context']),
     processModels: new AsyncSeriesWaterfallHook(['state', 'context']),
     processChanges: new AsyncSeriesWaterfallHook(['operations', 'context']),

@@ -106,6 +106,29 @@ describe('hooks', () => {
     expect(await covet.hooks.processSql.promise([{ sql: 'DROP TABLE "users"' }], operationContext)).toStrictEqual([{ sql: '/* covet */ DROP TABLE "users"' }]);
   });
 
+  it('validateSql is a policy on statements: its error names the plugin, the hook, the migration and the operation of the context', async () => {
+    const covet = createCovet({
+      plugins: [
+        definePlugin({
+          name: 'no-drops',
+          apply(c) {
+            c.hooks.validateSql.tap('rule', (statements) => {
+              if (statements.some((statement) => /^\s*DROP\b/i.test(statement.sql))) throw new Error('DROP refused');
+            });
+          },
+        }),
+      ],
+    });
+    expect(Object.keys(covet.hooks)).toContain('validateSql');
+    await expect(covet.hooks.validateSql.promise([{ sql: 'CREATE TABLE "users" ("id" integer)' }], operationContext)).resolves.toBeUndefined();
+    // During a rollback the context carries the reverse that runs, not the forward operation.
+    const reverse = op.createTable('users', { id: t.integer() });
+    const context = { ...operationContext, direction: 'down', operation: reverse } as OperationHookContext;
+    const refused = await covetRejectionOf(covet.hooks.validateSql.promise([{ sql: 'DROP TABLE "users"' }], context));
+    expect(refused.code).toBe('PLUGIN_FAILED');
+    expect(refused.message).toBe('DROP refused (plugin "no-drops", hook validateSql, migration default:0001_initial, operation #1 (createTable))');
+  });
+
   it('the hooks object is frozen and each instance has its own', () => {
     const a = createCovet();
     const b = createCovet();

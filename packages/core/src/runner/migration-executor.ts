@@ -310,7 +310,7 @@ export class MigrationExecutor {
       if (createTracking) await this.#store.ensure();
       await covet.hooks.beforeMigration.promise(migration, migrationContext);
       if (!fake && this.#batchable(plan, context)) {
-        await this.#runBatch(plan, migrationContext, trackingStatement);
+        await this.#runBatch(plan, trackingStatement);
         await covet.hooks.afterMigration.promise(migration, migrationContext);
         return;
       }
@@ -372,14 +372,18 @@ export class MigrationExecutor {
 
   async #runStep(plan: PlannedMigration, step: PlannedStep, migrationContext: MigrationHookContext): Promise<void> {
     const { covet, connection } = this.#options;
-    const { beforeOperation, processSql, afterOperation } = covet.hooks;
+    const { beforeOperation, afterOperation } = covet.hooks;
+    const planner = this.#planner;
     // Hooks nobody tapped are not called: hundreds of migrations make that count.
     const context =
-      isTapped(beforeOperation) || isTapped(processSql) || isTapped(afterOperation) ? operationContext(plan, step, migrationContext) : undefined;
+      isTapped(beforeOperation) || isTapped(afterOperation) || planner.processesSql() ? operationContext(plan, step, migrationContext) : undefined;
     if (context && isTapped(beforeOperation)) await beforeOperation.promise(step.operation, context);
-    // A dry run compiles from the state alone: the live database has not seen the earlier steps.
-    const compiled = this.#planner.compiledSql(step) ?? (await this.#planner.compile(step, migrationContext.dryRun ? undefined : connection)) ?? [];
-    const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
+    // Known before the run (and through processSql and validateSql then), unless the renderer
+    // reads the live database: compiled now, after the steps before it, and offered to those
+    // hooks before its statements are sent. A dry run compiles from the state alone: the live
+    // database has not seen the earlier steps.
+    const statements =
+      planner.sqlOf(step) ?? (await planner.prepareSql((await planner.compile(step, migrationContext.dryRun ? undefined : connection)) ?? [], context));
     if (migrationContext.dryRun) {
       for (const statement of statements) this.#emit({ type: 'sql', direction: migrationContext.direction, migration: plan.migration, statement });
     } else {
@@ -446,19 +450,19 @@ export class MigrationExecutor {
       plan.migration.down === undefined &&
       !isTapped(covet.hooks.beforeOperation) &&
       !isTapped(covet.hooks.afterOperation) &&
-      plan.steps.every((step) => this.#planner.compiledSql(step) !== undefined)
+      plan.steps.every((step) => this.#planner.sqlOf(step) !== undefined)
     );
   }
 
-  /** Sends a migration's statements and its tracking row together, naming the statement that fails. */
-  async #runBatch(plan: PlannedMigration, migrationContext: MigrationHookContext, trackingStatement: SqlStatement): Promise<void> {
-    const { processSql } = this.#options.covet.hooks;
+  /**
+   * Sends a migration's statements (as the planner prepared them: through `processSql` and
+   * `validateSql` before the run) and its tracking row together, naming the statement that fails.
+   */
+  async #runBatch(plan: PlannedMigration, trackingStatement: SqlStatement): Promise<void> {
     const owners: number[] = [];
     const statements: SqlStatement[] = [];
     for (const step of plan.steps) {
-      const compiled = this.#planner.compiledSql(step)!;
-      const processed = isTapped(processSql) ? await processSql.promise(compiled, operationContext(plan, step, migrationContext)) : compiled;
-      for (const statement of processed) {
+      for (const statement of this.#planner.sqlOf(step)!) {
         owners.push(step.index);
         statements.push(statement);
       }
@@ -707,7 +711,16 @@ export class MigrationExecutor {
           const after = covet.operations.get(operation.kind).applyToState(state, operation.args);
           const compiled = (await this.#planner.compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
           const context: OperationHookContext | undefined = hooked
-            ? { ...migrationContext, direction: direction === 'up' ? 'down' : 'up', migration, index: step.index, stateBefore: state, stateAfter: after, compensation: true }
+            ? {
+                ...migrationContext,
+                direction: direction === 'up' ? 'down' : 'up',
+                migration,
+                operation,
+                index: step.index,
+                stateBefore: state,
+                stateAfter: after,
+                compensation: true,
+              }
             : undefined;
           if (context && isTapped(beforeOperation)) await beforeOperation.promise(operation, context);
           const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;

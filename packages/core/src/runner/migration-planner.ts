@@ -63,6 +63,8 @@ export class MigrationPlanner {
   readonly #options: MigrationPlannerOptions;
   /** Statements compiled while validating, for steps that do not read the live database. */
   readonly #compiled = new WeakMap<PlannedStep, readonly SqlStatement[]>();
+  /** The same after `processSql` and `validateSql`, where a plugin taps either: what the run sends. */
+  readonly #prepared = new WeakMap<PlannedStep, readonly SqlStatement[]>();
   /** The dialect's rules for names, built once. */
   #identifierRules: IdentifierRules | undefined;
 
@@ -70,9 +72,33 @@ export class MigrationPlanner {
     this.#options = options;
   }
 
-  /** The statements compiled for `step` before the run (undefined when its renderer reads the live database). */
-  compiledSql(step: PlannedStep): readonly SqlStatement[] | undefined {
-    return this.#compiled.get(step);
+  /**
+   * The statements the run sends for `step`, known before the run: compiled, then through
+   * `processSql` and `validateSql` (see {@link MigrationPlanner.validate}). Undefined when its
+   * renderer reads the live database: the executor compiles it then, and passes the
+   * statements to {@link MigrationPlanner.prepareSql}.
+   */
+  sqlOf(step: PlannedStep): readonly SqlStatement[] | undefined {
+    return this.#prepared.get(step) ?? this.#compiled.get(step);
+  }
+
+  /** Whether a plugin taps `processSql` or `validateSql` (a step's SQL then needs its context). */
+  processesSql(): boolean {
+    const { processSql, validateSql } = this.#options.covet.hooks;
+    return isTapped(processSql) || isTapped(validateSql);
+  }
+
+  /**
+   * The statements of one operation as the run sends them: through `processSql` (rewritten)
+   * then `validateSql` (a policy may refuse them: its error goes up and the run stops), each
+   * only when tapped. `context` is needed only then.
+   */
+  async prepareSql(statements: readonly SqlStatement[], context: OperationHookContext | undefined): Promise<readonly SqlStatement[]> {
+    if (!context) return statements;
+    const { processSql, validateSql } = this.#options.covet.hooks;
+    const processed = isTapped(processSql) ? await processSql.promise(statements, context) : statements;
+    if (isTapped(validateSql)) await validateSql.promise(processed, context);
+    return processed;
   }
 
   /**
@@ -157,9 +183,14 @@ export class MigrationPlanner {
    * Validates every migration of a run before anything runs: `validateMigration`, each
    * operation (a rollback's reverses against the state before them), the dialect's identifier
    * rules, `validateOperation`, and that the dialect has SQL for it (compiling it: see #probe).
+   * The SQL of every operation that does not read the live database then goes through
+   * `processSql` and `validateSql` (not in a fake run, which sends none), so a policy on SQL
+   * stops the run before its first statement.
    */
   async validate(planned: readonly PlannedMigration[], context: RunHookContext): Promise<void> {
     const { covet, dialect } = this.#options;
+    const processes = !context.fake && this.processesSql();
+    const hooked = processes || isTapped(covet.hooks.validateOperation);
     for (const plan of planned) {
       const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
       await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
@@ -172,9 +203,8 @@ export class MigrationPlanner {
         } catch (error) {
           throw operationError(plan.migration, step.index, step.operation, error, 'is invalid');
         }
-        if (isTapped(covet.hooks.validateOperation)) {
-          await covet.hooks.validateOperation.promise(step.operation, operationContext(plan, step, migrationContext));
-        }
+        const hookContext = hooked ? operationContext(plan, step, migrationContext) : undefined;
+        if (hookContext && isTapped(covet.hooks.validateOperation)) await covet.hooks.validateOperation.promise(step.operation, hookContext);
         const statements = await this.#probe(step);
         if (statements === undefined) {
           throw new CovetError(
@@ -183,6 +213,7 @@ export class MigrationPlanner {
             { hint: 'Use a plugin that provides it for this dialect, or op.runSql.' },
           );
         }
+        if (statements !== 'live' && processes) this.#prepared.set(step, await this.prepareSql(statements, hookContext));
       }
     }
   }
@@ -241,8 +272,9 @@ export class MigrationPlanner {
 
   /** A tap on one of these hooks needs the schema states or the single operations: the full plan. */
   needsFullPlan(): boolean {
-    const { validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql } = this.#options.covet.hooks;
-    return [validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql].some(isTapped);
+    const { validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql, validateSql } =
+      this.#options.covet.hooks;
+    return [validateMigration, validateOperation, beforeMigration, afterMigration, beforeOperation, afterOperation, processSql, validateSql].some(isTapped);
   }
 
   /**
@@ -316,5 +348,5 @@ export function isBuiltin(covet: Covet, kind: string): boolean {
 
 /** The context of the operation hooks for one step of a planned migration. */
 export function operationContext(plan: PlannedMigration, step: PlannedStep, context: MigrationHookContext): OperationHookContext {
-  return { ...context, migration: plan.migration, index: step.index, stateBefore: step.stateBefore, stateAfter: step.stateAfter };
+  return { ...context, migration: plan.migration, operation: step.operation, index: step.index, stateBefore: step.stateBefore, stateAfter: step.stateAfter };
 }
