@@ -12,16 +12,18 @@ declare global {
   // Counted by the test configs below (the CLI runs in this process).
   var covetCompiles: number | undefined;
   var covetHookLog: string[] | undefined;
+  var covetPluginCompiles: number | undefined;
 }
 
 beforeEach(() => {
   globalThis.covetCompiles = 0;
   globalThis.covetHookLog = [];
+  globalThis.covetPluginCompiles = 0;
 });
 
 /** A config whose sqlite dialect counts its compile calls; `plugin` is a plugin's source. */
-function countingConfig(plugin = ''): string {
-  return `import { defineConfig } from '@covet/core';
+function countingConfig(plugin = '', imports = ''): string {
+  return `import { defineConfig${imports} } from '@covet/core';
 import { SqliteDialect } from '@covet/dialect-sqlite';
 
 class CountingSqlite extends SqliteDialect {
@@ -129,6 +131,74 @@ describe('compiled plans (PlanCache)', () => {
     expect(result.code, result.output).toBe(0);
     expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(5);
     expect(globalThis.covetHookLog).toEqual([`${A} createTable`, `${B} createTable`, `${B} addColumn`, `${C} createIndex`, `${C} addColumn`]);
+  });
+
+  describe('a plugin operation (with plugin state)', () => {
+    const NOTE = '20260101000002_note';
+    const LAST = '20260101000003_born';
+    /** A plugin whose `notes.createNote` keeps a view in the plugin state, counting its SQL renders. */
+    const notesConfig = (cacheKey?: string) =>
+      countingConfig(
+        `{ name: 'notes', apply(covet) {
+      covet.hooks.registerOperations.tap('notes', (registry) => registry.register(defineOperation({
+        kind: 'notes.createNote',
+        ${cacheKey === undefined ? '' : `cacheKey: ${JSON.stringify(cacheKey)},`}
+        validate: () => {},
+        describe: (args) => 'Create note ' + args.name,
+        applyToState: (state, args) => withPluginObject(state, 'notes', args.name, { text: args.text }),
+        reverse: (args) => [{ kind: 'notes.dropNote', args: { name: args.name } }],
+        sql: { default: (args) => { globalThis.covetPluginCompiles = (globalThis.covetPluginCompiles ?? 0) + 1; return [{ sql: 'CREATE VIEW ' + args.name + " AS SELECT '" + args.text + "' AS note" }]; } },
+      })));
+    } }`,
+        ', defineOperation, withPluginObject',
+      );
+    const notesFiles = {
+      [`migrations/${A}.ts`]: files()[`migrations/${A}.ts`]!,
+      [`migrations/${NOTE}.ts`]: migrationSource(["op.custom('notes.createNote', { name: 'hello_note', text: 'hello' })"], [A]),
+      [`migrations/${LAST}.ts`]: migrationSource(["op.addColumn('authors', 'born', t.integer())"], [NOTE]),
+    };
+
+    it('with a cacheKey is applied from the plan cache, and compiled again when the cacheKey changes', async () => {
+      const project = TestProject.create('plans-plugin-key', { config: notesConfig('notes@1'), files: notesFiles });
+      expect((await project.run('migrate')).code).toBe(0);
+      expect(globalThis.covetPluginCompiles).toBe(1);
+      const schema = project.schema();
+
+      project.remove('app.db');
+      globalThis.covetCompiles = 0;
+      globalThis.covetPluginCompiles = 0;
+      const cached = await project.run('migrate');
+      expect(cached.code, cached.output).toBe(0);
+      // Only Covet's own tables are compiled.
+      expect({ dialect: globalThis.covetCompiles, plugin: globalThis.covetPluginCompiles }).toEqual({ dialect: 2, plugin: 0 });
+      expect(project.schema()).toEqual(schema);
+
+      // A new version of the plugin: its key, and so every plan, changes.
+      project.remove('app.db');
+      project.write('covet.config.ts', notesConfig('notes@2'));
+      globalThis.covetCompiles = 0;
+      const recompiled = await project.run('migrate');
+      expect(recompiled.code, recompiled.output).toBe(0);
+      expect(globalThis.covetPluginCompiles).toBe(1);
+      expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(4);
+      expect(project.schema()).toEqual(schema);
+    });
+
+    it('without a cacheKey is compiled on every database, and so is every migration after it', async () => {
+      const project = TestProject.create('plans-plugin-nokey', { config: notesConfig(), files: notesFiles });
+      expect((await project.run('migrate')).code).toBe(0);
+      const schema = project.schema();
+
+      project.remove('app.db');
+      globalThis.covetCompiles = 0;
+      globalThis.covetPluginCompiles = 0;
+      const result = await project.run('migrate');
+      expect(result.code, result.output).toBe(0);
+      expect(globalThis.covetPluginCompiles).toBe(1);
+      // Covet's own tables, and the migration after the plugin's (its SQL depends on the state before it).
+      expect(globalThis.covetCompiles).toBeGreaterThanOrEqual(3);
+      expect(project.schema()).toEqual(schema);
+    });
   });
 
   it('a migration whose SQL reads the live database (a SQLite table rebuild) is compiled on every database', async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { CovetError } from '../errors/covet-error.js';
 import { MigrationGraph } from '../graph/migration-graph.js';
 import { createMigration, migrationId, resolveDependency, type Migration } from '../migration/define-migration.js';
-import { createOperation, type Operation, type OperationRegistry } from '../operations/define-operation.js';
+import { createOperation, operationsCacheKey, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import { defaultExport, importModules } from './import-module.js';
 import { MigrationCache, type CachedMigration } from './migration-cache.js';
 
@@ -130,7 +130,7 @@ export class MigrationFiles {
     const cache =
       this.#options.cache === false || !source
         ? undefined
-        : MigrationCache.forDirectory(source.directory, `${app}\0${this.#options.operations.kinds().join(',')}`);
+        : MigrationCache.forDirectory(source.directory, loaderFingerprint(app, this.#options.operations));
     this.#caches.set(app, cache);
     return cache;
   }
@@ -394,4 +394,14 @@ function deepFreeze<T>(value: T): T {
     for (const member of Object.values(value)) deepFreeze(member);
   }
   return value;
+}
+
+/**
+ * What changes the meaning of an app's migration files for the loader cache: the app, the
+ * registered kinds, and the versions of plugin kinds that name one (`cacheKey`), so a new
+ * version of a plugin's builders imports its files again.
+ */
+function loaderFingerprint(app: string, operations: OperationRegistry): string {
+  const versions = operationsCacheKey(operations);
+  return `${app}\0${operations.kinds().join(',')}${versions === '' ? '' : `\0${versions}`}`;
 }

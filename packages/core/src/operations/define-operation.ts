@@ -55,6 +55,14 @@ export interface OperationDefinition<Args = any> {
   sql?: Readonly<Record<string, SqlRenderer<Args>>>;
   /** How `@covet/writer-ts` writes this operation into a migration file. */
   write?(args: Args): WrittenOperation;
+  /**
+   * Names this version of the definition's code (its state effect and SQL), e.g.
+   * `covet-plugin-views@1.2.0`. With one, migrations using the kind are kept in the plan cache
+   * and the loader cache, whose keys include it: a new version compiles and loads them again.
+   * Without one (a plugin's default), a migration using the kind, and every migration after
+   * it, is compiled on every run. Built-in kinds need none (core's build is in the keys).
+   */
+  readonly cacheKey?: string;
 }
 
 /**
@@ -124,6 +132,20 @@ export function isOperation(value: unknown, kind?: string): value is Operation {
     (value as Operation).args !== null &&
     (kind === undefined || (value as Operation).kind === kind)
   );
+}
+
+/**
+ * What the caches must know of a registry's plugin kinds: `kind@cacheKey` of every registered
+ * kind that has a {@link OperationDefinition.cacheKey}, sorted and joined; empty when none has
+ * one (so caches made without plugins keep their keys).
+ */
+export function operationsCacheKey(registry: OperationRegistry): string {
+  const keys: string[] = [];
+  for (const kind of registry.kinds()) {
+    const { cacheKey } = registry.get(kind);
+    if (typeof cacheKey === 'string') keys.push(`${kind}@${cacheKey}`);
+  }
+  return keys.join(',');
 }
 
 /**

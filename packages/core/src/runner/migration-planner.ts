@@ -6,7 +6,7 @@ import { isTapped, type MigrationHookContext, type OperationHookContext, type Ru
 import type { MigrationEntry } from '../loader/migration-loader.js';
 import type { Migration } from '../migration/define-migration.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
-import { IRREVERSIBLE, type CompileContext, type Operation } from '../operations/define-operation.js';
+import { IRREVERSIBLE, operationsCacheKey, type CompileContext, type Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
 import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
@@ -284,7 +284,9 @@ export class MigrationPlanner {
   planKeys(chain: readonly MigrationEntry[]): string[] | undefined {
     const { planCache, dialect } = this.#options;
     if (!planCache || !dialect.cacheKey || !CORE_BUILD_ID) return undefined;
-    return PlanCache.chainKeys(chain, `${CORE_BUILD_ID}\0${dialect.cacheKey}`);
+    // Plugin kinds with a cacheKey may be kept (see keepPlans): their versions are in the key.
+    const operations = operationsCacheKey(this.#options.covet.operations);
+    return PlanCache.chainKeys(chain, `${CORE_BUILD_ID}\0${dialect.cacheKey}${operations === '' ? '' : `\0${operations}`}`);
   }
 
   /**
@@ -318,15 +320,16 @@ export class MigrationPlanner {
 
   /**
    * Keeps the compiled SQL of the pending migrations that can be applied again from it: atomic,
-   * no custom code, every statement known before the run, and only built-in operations in them
-   * and in every migration before them (a plugin's operation code is not part of the key).
+   * no custom code, every statement known before the run, and only built-in operations, or
+   * plugin operations with a `cacheKey` (which is part of the key), in them and in every
+   * migration before them (the code of a plugin operation without one is not in the key).
    */
   async keepPlans(chain: readonly MigrationEntry[], keys: readonly string[], planned: readonly PlannedMigration[]): Promise<void> {
     const { planCache, covet } = this.#options;
     const byId = new Map(planned.map((plan) => [plan.migration.id, plan]));
     for (let position = 0; position < chain.length; position++) {
       const migration = await chain[position]!.load();
-      if (!migration.operations.every((operation) => isBuiltin(covet, operation.kind))) break;
+      if (!migration.operations.every((operation) => isBuiltin(covet, operation.kind) || covet.operations.get(operation.kind).cacheKey !== undefined)) break;
       const plan = byId.get(migration.id);
       if (!plan || !migration.atomic || migration.up || migration.down) continue;
       const steps: CompiledStep[] = [];

@@ -2,6 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { viewsPlugin, VIEW_OPERATIONS } from '../../test/views-plugin.js';
+import { defineOperation, operationsCacheKey } from '../operations/define-operation.js';
+import { createCovet, definePlugin } from '../plugin/covet.js';
 import { PlanCache, type CompiledStep } from './plan-cache.js';
 
 const folders: string[] = [];
@@ -47,6 +50,29 @@ describe('PlanCache.chainKeys', () => {
     const keys = PlanCache.chainKeys(chain, 'core-1\0dialect-1');
     expect(PlanCache.chainKeys(chain, 'core-2\0dialect-1')).not.toContain(keys[0]);
     expect(PlanCache.chainKeys(chain, 'core-1\0dialect-2')).not.toContain(keys[0]);
+  });
+});
+
+describe('operationsCacheKey (plugin kinds in the plan and loader cache keys)', () => {
+  it('is empty for the built-ins and for plugin kinds without a cacheKey, so those keys stay as they were', () => {
+    expect(operationsCacheKey(createCovet().operations)).toBe('');
+    expect(operationsCacheKey(createCovet({ plugins: [viewsPlugin] }).operations)).toBe('');
+  });
+
+  it('names each plugin kind with a cacheKey and its version, so a new version gives new plan keys', () => {
+    const versioned = (version: string) =>
+      definePlugin({
+        name: `views-${version}`,
+        apply(covet) {
+          covet.hooks.registerOperations.tap('views', (registry) => {
+            for (const definition of VIEW_OPERATIONS) registry.register(defineOperation({ ...definition, cacheKey: `views@${version}` }));
+          });
+        },
+      });
+    const one = operationsCacheKey(createCovet({ plugins: [versioned('1')] }).operations);
+    expect(one).toBe('views.createView@views@1,views.dropView@views@1,views.replaceView@views@1');
+    const two = operationsCacheKey(createCovet({ plugins: [versioned('2')] }).operations);
+    expect(PlanCache.chainKeys(chain, `core\0dialect\0${one}`)).not.toEqual(PlanCache.chainKeys(chain, `core\0dialect\0${two}`));
   });
 });
 
