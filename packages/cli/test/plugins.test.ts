@@ -41,6 +41,7 @@ const recorder = definePlugin({
     h.afterMigration.tap('recorder', (m, c) => log(\`afterMigration \${c.direction} \${m.name}\`));
     h.afterRun.tap('recorder', (result, c) => log(\`afterRun \${c.direction} \${result.migrations.map((r) => r.migration.name).join(',')}\`));
     h.afterFailure.tap('recorder', (error, c) => log(\`afterFailure \${c.migration?.name}#\${c.index} \${c.operation?.kind} \${error.message.split(' (')[0]}\`));
+    h.processModels.tap('recorder', (state, c) => { log(\`processModels \${c.app} \${Object.keys(state.tables).join(',')}\`); return state; });
     h.processChanges.tap('recorder', (operations, c) => { log(\`processChanges \${c.app} \${operations.map((o) => o.kind).join(',')}\`); return operations; });
     h.processMigrationFile.tap('recorder', (file, c) => { log(\`processMigrationFile \${c.app} \${c.operations.length}\`); return file; });
   },
@@ -139,7 +140,7 @@ describe('plugins', () => {
     project.write('covet.config.ts', recorderConfig(project));
     const made = await project.run('makemigrations', '--name', 'posts');
     expect(made.code, made.output).toBe(0);
-    expect(readLog(project)).toEqual(['processConfig', 'processChanges default createTable', 'processMigrationFile default 1']);
+    expect(readLog(project)).toEqual(['processConfig', 'processModels default posts', 'processChanges default createTable', 'processMigrationFile default 1']);
     const [file] = project.migrationFiles();
     const name = file!.replace(/\.ts$/, '');
 
