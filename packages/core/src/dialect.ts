@@ -6,6 +6,8 @@ export type {
   DialectConnection,
   DatabaseConfig,
   MigrationLockOptions,
+  NamedObjectKind,
+  NameScope,
   SchemaIntrospector,
   SqlLiteral,
 } from './dialect/dialect.js';

@@ -141,6 +141,8 @@ export type {
   DialectConnection,
   DatabaseConfig,
   MigrationLockOptions,
+  NamedObjectKind,
+  NameScope,
   SchemaIntrospector,
   SqlLiteral,
 } from './dialect/dialect.js';

@@ -81,16 +81,17 @@ function withoutUndefined<T>(value: T): T {
 
 /**
  * A state as the dialect reports it, for comparison: columns through `normalizeColumn`,
- * indexes and foreign keys by name, unmanaged objects left out. A primary key name is only
+ * indexes and foreign keys through `normalizeTable` and by name, unmanaged objects left out. A primary key name is only
  * compared when `expected` has one (databases that always name primary keys report a name the
  * portable state may not hold).
  */
 function comparable(dialect: Dialect, state: SchemaState, expected?: SchemaState, anyColumnOrder = false): unknown {
   const normalizeColumn = (column: ColumnState) => (dialect.normalizeColumn ? dialect.normalizeColumn(column) : column);
+  const normalizeTable = (table: TableState) => (dialect.normalizeTable ? dialect.normalizeTable(table) : table);
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const tables = createNameRecord<unknown>();
   for (const name of Object.keys(state.tables).sort()) {
-    const table = getTable(state, name)!;
+    const table = normalizeTable(getTable(state, name)!);
     const expectedKey = expected ? getTable(expected, name)?.primaryKey : undefined;
     const primaryKey = table.primaryKey
       ? expected && !expectedKey?.name

@@ -23,7 +23,7 @@ import type {
   TableState,
 } from '@covet/core/dialect';
 import { splitStatements } from './mysql-statements.js';
-import { baseTypeSql, defaultSql, isLargeType, typeSql } from './mysql-types.js';
+import { autoIncrementIndexes, baseTypeSql, defaultSql, isAutoIncrement, isLargeType, typeSql } from './mysql-types.js';
 
 /** Quotes an identifier with backticks (after validating it). */
 export type Quote = (name: string) => string;
@@ -82,7 +82,8 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
   addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
     const table = requireTable(context.stateAfter, args.table);
     const column = table.columns.find((c) => c.name === args.column.name) ?? args.column;
-    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${this.columnSql(column)}` }];
+    const clauses = [`ADD COLUMN ${this.columnSql(column)}`, ...this.#autoIncrementIndexClauses(table, column.name)];
+    return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ${clauses.join(', ')}` }];
   }
 
   renameColumn(args: RenameColumnArgs): CompileResult {
@@ -147,11 +148,20 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
     // MySQL always names the primary key PRIMARY; a name in the state cannot be kept.
     if (table.primaryKey) definitions.push(`PRIMARY KEY (${table.primaryKey.columns.map(q).join(', ')})`);
     for (const index of table.indexes) definitions.push(this.indexSql(table, index));
+    // An auto-increment column second in a composite key needs an index of its own (ER_WRONG_AUTO_KEY).
+    for (const index of autoIncrementIndexes(table)) definitions.push(this.indexSql(table, index));
     for (const foreignKey of table.foreignKeys) {
       if (!hasIndexFor(table, foreignKey)) definitions.push(`INDEX ${q(foreignKey.name)} (${foreignKey.columns.map(q).join(', ')})`);
       definitions.push(this.foreignKeySql(foreignKey));
     }
     return `CREATE TABLE ${q(table.name)} (\n  ${definitions.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`;
+  }
+
+  /** `ADD INDEX` for the index an auto-increment column `column` needs, if it needs one (see {@link autoIncrementIndexes}). */
+  #autoIncrementIndexClauses(table: TableState, column: string): string[] {
+    return autoIncrementIndexes(table)
+      .filter((index) => index.columns[0] === column)
+      .map((index) => `ADD ${this.indexSql(table, index)}`);
   }
 
   /** Names of the indexes the live table has, or `undefined` for an offline (dry run) compile. */
@@ -243,8 +253,11 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
     const previous = before.columns.find((c) => c.name === args.column.name);
     const prefixChanged = previous !== undefined && isLargeType(baseTypeSql(previous.type)) !== isLargeType(baseTypeSql(column.type));
     const rebuilt = prefixChanged ? after.indexes.filter((index) => index.columns.includes(column.name)) : [];
+    // A column that becomes auto-increment gets the index it needs in the same statement.
+    const needsIndex = previous !== undefined && !isAutoIncrement(previous.type) ? this.#autoIncrementIndexClauses(after, column.name) : [];
     const clauses = [
       ...rebuilt.map((index) => `DROP INDEX ${q(index.name)}`),
+      ...needsIndex,
       `MODIFY COLUMN ${this.columnSql(column)}`,
       ...rebuilt.map((index) => `ADD ${this.indexSql(after, index)}`),
     ];

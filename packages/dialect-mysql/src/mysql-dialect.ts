@@ -1,8 +1,8 @@
 import { DialectBase, describeCharacter, identifierRulesOf, standardLiteral, validateIdentifier } from '@covet/core/dialect';
-import type { ColumnState, DatabaseConfig, DialectCapabilities, SqlLiteral } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, SqlLiteral, TableState } from '@covet/core/dialect';
 import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
-import { normalizeMysqlColumn, stringLiteral } from './mysql-types.js';
+import { normalizeMysqlColumn, normalizeMysqlTable, stringLiteral } from './mysql-types.js';
 
 declare const __COVET_BUILD_ID__: string | undefined;
 
@@ -25,8 +25,13 @@ export class MysqlDialect extends DialectBase {
     // MySQL and MariaDB limit table, column, index and constraint names to 64 characters.
     maxIdentifierLength: 64,
     identifierLengthUnit: 'characters',
-    // Index names are unique per table only (Sakila reuses idx_fk_address_id on several).
-    indexNameScope: 'table',
+    // Index names are unique per table only (Sakila reuses idx_fk_address_id on several);
+    // InnoDB keeps foreign key names per database, apart from index names (a foreign key's
+    // index usually carries its name).
+    nameScopes: [
+      { kinds: ['index'], scope: 'table' },
+      { kinds: ['foreignKey'], scope: 'schema' },
+    ] as const,
   });
   protected readonly compiler = new MysqlCompiler((name) => this.quoteIdentifier(name));
 
@@ -64,6 +69,10 @@ export class MysqlDialect extends DialectBase {
 
   override normalizeColumn(column: ColumnState): ColumnState {
     return normalizeMysqlColumn(column);
+  }
+
+  override normalizeTable(table: TableState): TableState {
+    return normalizeMysqlTable(table);
   }
 
   connect(config: DatabaseConfig): Promise<MysqlConnection> {

@@ -111,17 +111,20 @@ export class MysqlIntrospector implements SchemaIntrospector {
       unmanaged.push(row.TABLE_NAME === null ? { kind: row.KIND, name: row.NAME } : { kind: row.KIND, name: row.NAME, table: row.TABLE_NAME });
     }
 
-    // MariaDB's JSON is LONGTEXT with CHECK (json_valid(`column`)).
-    const jsonColumns = new Set<string>();
+    // MariaDB's JSON is LONGTEXT with CHECK (json_valid(`column`)); kept per table, as names may hold dots.
+    const jsonColumns = new Map<string, Set<string>>();
     for (const row of checkRows) {
       const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(row.CHECK_CLAUSE.trim());
-      if (match) jsonColumns.add(`${row.TABLE_NAME}.${match[1]!.replace(/``/g, '`')}`);
+      if (!match) continue;
+      let columnsOfTable = jsonColumns.get(row.TABLE_NAME);
+      if (!columnsOfTable) jsonColumns.set(row.TABLE_NAME, (columnsOfTable = new Set()));
+      columnsOfTable.add(match[1]!.replace(/``/g, '`'));
     }
 
     const columns = new Map<string, ColumnState[]>();
     for (const row of columnRows) {
       if (!names.has(row.TABLE_NAME)) continue;
-      const isJson = jsonColumns.has(`${row.TABLE_NAME}.${row.COLUMN_NAME}`) && /^longtext$/i.test(row.COLUMN_TYPE);
+      const isJson = jsonColumns.get(row.TABLE_NAME)?.has(row.COLUMN_NAME) === true && /^longtext$/i.test(row.COLUMN_TYPE);
       const type = isJson ? ({ type: 'json' } as const) : parseTypeSql(row.COLUMN_TYPE, row.EXTRA ?? '');
       const nullable = row.IS_NULLABLE === 'YES';
       let value = parseDefault(row.COLUMN_DEFAULT, row.EXTRA ?? '', type, mariadb);

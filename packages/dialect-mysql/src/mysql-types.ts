@@ -1,4 +1,5 @@
-import type { ColumnDefault, ColumnState, ColumnType } from '@covet/core/dialect';
+import { constraintName } from '@covet/core/dialect';
+import type { ColumnDefault, ColumnState, ColumnType, ForeignKeyState, IndexState, ReferentialAction, TableState } from '@covet/core/dialect';
 
 /**
  * How Covet's portable types are declared on MySQL and MariaDB, and read back.
@@ -257,4 +258,56 @@ export function normalizeMysqlColumn(column: ColumnState): ColumnState {
   if (value.kind === 'sql') return { ...normalized, default: { kind: 'sql', sql: canonicalExpression(value.sql) } };
   const literal = value.value;
   return { ...normalized, default: literalFor(typeof literal === 'boolean' ? (literal ? '1' : '0') : String(literal), base) };
+}
+
+/** True for a column MySQL declares AUTO_INCREMENT (a serial, or a custom type saying so). */
+export function isAutoIncrement(type: ColumnType): boolean {
+  return /\bAUTO_INCREMENT\b/i.test(typeSql(type));
+}
+
+function startsWith(columns: readonly string[], first: string): boolean {
+  return columns[0] === first;
+}
+
+/**
+ * The indexes InnoDB needs for auto-increment columns that neither the primary key nor any
+ * index starts with (a serial second in a composite key: without one, CREATE TABLE fails with
+ * ER_WRONG_AUTO_KEY). Each is a plain index on the column alone, named `<table>_<column>_idx`
+ * as `t`'s index options would name it; the compiler writes them into CREATE TABLE.
+ */
+export function autoIncrementIndexes(table: TableState): IndexState[] {
+  const needed: IndexState[] = [];
+  for (const column of table.columns) {
+    if (!isAutoIncrement(column.type)) continue;
+    const keys = [...(table.primaryKey ? [table.primaryKey.columns] : []), ...table.indexes.map((index) => index.columns)];
+    if (keys.some((columns) => startsWith(columns, column.name))) continue;
+    needed.push({ name: constraintName(table.name, [column.name], 'idx', 64), columns: [column.name], unique: false });
+  }
+  return needed;
+}
+
+/** InnoDB treats NO ACTION as RESTRICT (both check at once), and MariaDB reports it so. */
+function canonicalAction(action: ReferentialAction): ReferentialAction {
+  return action === 'restrict' ? 'no action' : action;
+}
+
+/**
+ * A table's indexes and foreign keys as MySQL keeps them: RESTRICT and NO ACTION are one
+ * action; the index an auto-increment column needs is there (see {@link autoIncrementIndexes});
+ * a plain index named like a foreign key on its columns is the key's own, which the
+ * introspector does not report, so it is left out here too.
+ */
+export function normalizeMysqlTable(table: TableState): TableState {
+  const foreignKeys: ForeignKeyState[] = table.foreignKeys.map((foreignKey) =>
+    foreignKey.onDelete === 'restrict' || foreignKey.onUpdate === 'restrict'
+      ? { ...foreignKey, onDelete: canonicalAction(foreignKey.onDelete), onUpdate: canonicalAction(foreignKey.onUpdate) }
+      : foreignKey,
+  );
+  const indexes = table.indexes.filter(
+    (index) => index.unique || !table.foreignKeys.some((fk) => fk.name === index.name && fk.columns.length === index.columns.length && fk.columns.every((c, i) => index.columns[i] === c)),
+  );
+  const extra = autoIncrementIndexes(table).filter((index) => !indexes.some((other) => other.name === index.name));
+  if (extra.length === 0 && indexes.length === table.indexes.length && foreignKeys.every((fk, i) => fk === table.foreignKeys[i])) return table;
+  const byName = (a: IndexState, b: IndexState) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { ...table, indexes: [...indexes, ...extra].sort(byName), foreignKeys };
 }

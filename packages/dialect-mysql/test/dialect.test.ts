@@ -23,7 +23,10 @@ describe('MySQL dialect without a server', () => {
       alterColumn: 'native',
       maxIdentifierLength: 64,
       identifierLengthUnit: 'characters',
-      indexNameScope: 'table',
+      nameScopes: [
+        { kinds: ['index'], scope: 'table' },
+        { kinds: ['foreignKey'], scope: 'schema' },
+      ],
     });
   });
 

@@ -26,6 +26,12 @@ export class PostgresDialect extends DialectBase {
     // truncated by the server, so they are refused before any SQL is sent.
     maxIdentifierLength: 63,
     identifierLengthUnit: 'bytes',
+    // Indexes are relations (one namespace per schema); a foreign key is a constraint, named
+    // per table, so it may share an index's name.
+    nameScopes: [
+      { kinds: ['index'], scope: 'schema' },
+      { kinds: ['foreignKey'], scope: 'table' },
+    ] as const,
   });
   protected readonly compiler = new PostgresCompiler((name) => this.quoteIdentifier(name));
 

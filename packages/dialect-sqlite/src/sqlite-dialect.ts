@@ -23,6 +23,11 @@ export class SqliteDialect extends DialectBase {
     alterColumn: 'rebuild',
     // SQLite has no limit on names (keeping them portable is a policy plugin's choice).
     maxIdentifierLength: Number.POSITIVE_INFINITY,
+    // Index names are unique in the schema; a foreign key's name is only a label in its table's SQL.
+    nameScopes: [
+      { kinds: ['index'], scope: 'schema' },
+      { kinds: ['foreignKey'], scope: 'table' },
+    ] as const,
     // The lock is BEGIN IMMEDIATE: a run commits once, when it ends.
     lockIsTransaction: true,
   });

@@ -1,3 +1,4 @@
+import { CovetError } from '@covet/core/dialect';
 import type { ColumnState, ForeignKeyState, IndexState, TableState } from '@covet/core/dialect';
 import { declaredType, isSerial, renderDefault } from './sqlite-types.js';
 
@@ -17,6 +18,12 @@ export function renderColumn(quote: Quote, table: TableState, column: ColumnStat
     // AUTOINCREMENT is only accepted on a column declared exactly `INTEGER PRIMARY KEY`.
     const name = table.primaryKey?.name;
     parts.push('INTEGER', ...(name ? [`CONSTRAINT ${quote(name)}`] : []), 'PRIMARY KEY AUTOINCREMENT');
+  } else if (isSerial(column.type)) {
+    // Anything else declared `serial` would be a plain column that never fills itself.
+    const place = table.primaryKey?.columns.includes(column.name) ? 'a composite primary key' : 'no primary key of its own';
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite cannot auto-increment ${table.name}.${column.name}: only a table's single-column INTEGER PRIMARY KEY does, and this serial is in ${place}`, {
+      hint: `Make ${column.name} the table's only primary key column, or declare it t.integer() and fill it yourself.`,
+    });
   } else {
     parts.push(declaredType(column.type));
   }

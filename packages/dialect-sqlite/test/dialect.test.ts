@@ -7,7 +7,16 @@ const dialect = createSqliteDialect();
 describe('SqliteDialect', () => {
   it('is registered by the default-export plugin', () => {
     const covet = createCovet({ plugins: [sqlite] });
-    expect(covet.dialects.get('sqlite')?.capabilities).toEqual({ transactionalDdl: true, alterColumn: 'rebuild', maxIdentifierLength: Number.POSITIVE_INFINITY, lockIsTransaction: true });
+    expect(covet.dialects.get('sqlite')?.capabilities).toEqual({
+      transactionalDdl: true,
+      alterColumn: 'rebuild',
+      maxIdentifierLength: Number.POSITIVE_INFINITY,
+      nameScopes: [
+        { kinds: ['index'], scope: 'schema' },
+        { kinds: ['foreignKey'], scope: 'table' },
+      ],
+      lockIsTransaction: true,
+    });
   });
 
   it('quotes identifiers and refuses invalid ones', () => {

@@ -10,6 +10,7 @@ import {
   type Operation,
   type RenameCandidate,
   type SchemaState,
+  type TableState,
   type MigrationEntry,
   type MigrationGraph,
   MigrationRunner,
@@ -90,11 +91,13 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
     // Models may reference tables of other apps: those come from the migrations.
     const models = await loadModels(app.models, project.config.rootDir, { context: replayed.state, covet: project.covet, app: app.name });
     let normalizeColumn: ((column: ColumnState) => ColumnState) | undefined;
+    let normalizeTable: ((table: TableState) => TableState) | undefined;
     if (options.from === 'database') {
       const live = await (await project.connect()).introspector.introspect();
       // Introspectors read tables only: the plugin state is the migrations'.
       current = replayed.state.plugins === undefined ? live : { ...live, plugins: replayed.state.plugins };
       normalizeColumn = project.dialect.normalizeColumn?.bind(project.dialect);
+      normalizeTable = project.dialect.normalizeTable?.bind(project.dialect);
     }
     const target = targetState(current, replayed.owners, app.name, models, replayed.objectOwners);
     const engine = new MigrationEngine({
@@ -102,6 +105,7 @@ export async function makeMigrations(project: Project, options: MakeMigrationsOp
       capabilities: project.dialect.capabilities,
       identifierRules: identifierRulesOf(project.dialect),
       ...(normalizeColumn ? { normalizeColumn } : {}),
+      ...(normalizeTable ? { normalizeTable } : {}),
     });
     // --check never asks: it runs in CI, and a candidate is reported like any change.
     const renames = await decideRenames(engine.renameCandidates(current, target), options.check ? { ...options, interactive: false } : options, output);

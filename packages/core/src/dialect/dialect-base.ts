@@ -2,7 +2,7 @@ import { CovetError } from '../errors/covet-error.js';
 import type { CompileContext, Operation } from '../operations/define-operation.js';
 import { validateIdentifier } from '../schema/identifiers.js';
 import { identifierRulesOf } from './identifier-rules.js';
-import type { ColumnState } from '../schema/types.js';
+import type { ColumnState, TableState } from '../schema/types.js';
 import { compileBuiltin, type BuiltinOperationCompiler, type CompileResult } from './builtin-compiler.js';
 import {
   DIALECT_SPECIFICATION_VERSION,
@@ -69,6 +69,10 @@ export abstract class DialectBase implements Dialect {
 
   normalizeColumn(column: ColumnState): ColumnState {
     return column;
+  }
+
+  normalizeTable(table: TableState): TableState {
+    return table;
   }
 
   abstract connect(config: DatabaseConfig): Promise<DialectConnection>;

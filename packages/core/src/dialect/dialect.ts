@@ -1,4 +1,4 @@
-import type { ColumnState, SchemaState, SqlStatement } from '../schema/types.js';
+import type { ColumnState, SchemaState, SqlStatement, TableState } from '../schema/types.js';
 
 // The contract between core, dialects and operations: a dialect receives operations and
 // compile contexts, and a compile context carries the dialect, so these types live in one
@@ -54,9 +54,22 @@ export interface DialectCapabilities {
   readonly identifierLengthUnit?: 'bytes' | 'characters';
   /**
    * Where index names must be unique: in the whole schema (PostgreSQL, SQLite; the default)
-   * or only within their table (MySQL).
+   * or only within their table (MySQL). Read only when `nameScopes` is not given.
+   *
+   * @deprecated Say `nameScopes`, which also tells where foreign key names live.
    */
   readonly indexNameScope?: 'schema' | 'table';
+  /**
+   * The engine's namespaces for the names of indexes and foreign keys: each lists the kinds
+   * of names it holds and whether they must differ across the `schema` or within one `table`.
+   * Two objects may share a name unless one namespace holds both their kinds. Within one
+   * table, two indexes or two foreign keys never share a name (Covet knows them by name).
+   * PostgreSQL: indexes in the schema, foreign keys per table (so a foreign key may be named
+   * like an index, as MySQL dumps do); MySQL: indexes per table, foreign keys in the schema.
+   * Default (a dialect that does not say): index names in the schema (or as
+   * `indexNameScope` says), and index and foreign key names of a table all different.
+   */
+  readonly nameScopes?: readonly NameScope[];
   /**
    * `withMigrationLock` holds one transaction around the whole run (SQLite's `BEGIN
    * IMMEDIATE`): what the run does commits together when the lock is released, and each
@@ -65,6 +78,16 @@ export interface DialectCapabilities {
    * PostgreSQL's advisory lock or MySQL's GET_LOCK).
    */
   readonly lockIsTransaction?: boolean;
+}
+
+/** A kind of name that a table's objects carry (see {@link DialectCapabilities.nameScopes}). */
+export type NamedObjectKind = 'index' | 'foreignKey';
+
+/** One namespace of an engine: the kinds of names it holds, and how far it reaches. */
+export interface NameScope {
+  readonly kinds: readonly NamedObjectKind[];
+  /** `schema`: no two objects of these kinds anywhere in the schema share a name; `table`: none in one table. */
+  readonly scope: 'schema' | 'table';
 }
 
 /** Database settings after configuration is resolved. Every key but `engine` is optional. */
@@ -229,6 +252,15 @@ export interface Dialect {
    * so the engine does not see a change where the database cannot tell two definitions apart.
    */
   normalizeColumn?(column: ColumnState): ColumnState;
+  /**
+   * Optional: the table's indexes and foreign keys as this database would report them, so
+   * definitions it cannot tell apart are not changes when models are compared with a live
+   * database: referential actions it treats as one (MySQL: RESTRICT is NO ACTION), indexes it
+   * creates or hides by itself (MySQL: the index an auto-increment column needs). The engine
+   * compares the result's indexes and foreign keys; columns are compared one by one through
+   * `normalizeColumn`. Must be idempotent and must not rename anything.
+   */
+  normalizeTable?(table: TableState): TableState;
   /** Opens a connection. Errors must not contain the password. */
   connect(config: DatabaseConfig): Promise<DialectConnection>;
   /** A one-line description of where `config` points, without secrets (`sqlite ./app.db`). */

@@ -14,6 +14,12 @@ export interface MigrationEngineOptions {
    * `normalizeColumn`), so definitions the database cannot tell apart are not changes.
    */
   readonly normalizeColumn?: (column: ColumnState) => ColumnState;
+  /**
+   * Maps a table to the indexes and foreign keys the target database would report (a
+   * dialect's `normalizeTable`): equivalent referential actions, indexes it makes by itself.
+   * Only its indexes and foreign keys are compared; operations carry the models' own.
+   */
+  readonly normalizeTable?: (table: TableState) => TableState;
   /** When given, the engine replays its operations and checks they reach the target state. */
   readonly operations?: OperationRegistry;
   /** What the target database allows (e.g. per-table index names), for that check. */
@@ -53,17 +59,22 @@ function changedByName<Item extends { name: string }>(
   before: readonly Item[],
   after: readonly Item[],
   goesWithColumn: (item: Item) => boolean,
+  declared: readonly Item[] = after,
 ): { removed: Item[]; added: Item[] } {
   const beforeByName = byName(before);
   const afterByName = byName(after);
+  const declaredByName = byName(declared);
   return {
     removed: before.filter((item) => {
       const next = afterByName.get(item.name);
       return (!next || !same(item, next)) && !goesWithColumn(item);
     }),
-    added: after.filter((item) => {
+    // `before` and `after` may be normalised (see MigrationEngineOptions.normalizeTable): what
+    // is added is the declared item of that name; one only the database makes has none.
+    added: after.flatMap((item) => {
       const old = beforeByName.get(item.name);
-      return !old || !same(item, old);
+      const own = declaredByName.get(item.name);
+      return (!old || !same(item, old)) && own ? [own] : [];
     }),
   };
 }
@@ -180,6 +191,7 @@ export class MigrationEngine {
   #detect(from: SchemaState, to: SchemaState): Operation[] {
     const normalize = this.#options.normalizeColumn ?? ((column: ColumnState) => column);
     const sameColumn = (a: ColumnState, b: ColumnState) => same(normalize(a), normalize(b));
+    const normalizeTable = this.#options.normalizeTable ?? ((table: TableState) => table);
     const fromTables = from.tables;
     const toTables = to.tables;
     const created = Object.keys(toTables).filter((name) => !has(fromTables, name)).sort();
@@ -213,10 +225,11 @@ export class MigrationEngine {
 
       // Indexes and foreign keys on a dropped column go away with it (and come back with its reverse).
       const onDroppedColumn = (item: { columns: readonly string[] }) => item.columns.some((column) => droppedColumns.has(column));
-      const indexes = changedByName(before.indexes, after.indexes, onDroppedColumn);
+      const [beforeKeys, afterKeys] = [normalizeTable(before), normalizeTable(after)];
+      const indexes = changedByName(beforeKeys.indexes, afterKeys.indexes, onDroppedColumn, after.indexes);
       for (const index of indexes.removed) dropIndexes.push(createOperation('dropIndex', { table: name, name: index.name }));
       for (const index of indexes.added) createIndexes.push(createOperation('createIndex', { table: name, index }));
-      const keys = changedByName(before.foreignKeys, after.foreignKeys, onDroppedColumn);
+      const keys = changedByName(beforeKeys.foreignKeys, afterKeys.foreignKeys, onDroppedColumn, after.foreignKeys);
       for (const foreignKey of keys.removed) dropForeignKeys.push(createOperation('dropForeignKey', { table: name, name: foreignKey.name }));
       for (const foreignKey of keys.added) addForeignKeys.push(createOperation('addForeignKey', { table: name, foreignKey }));
     }
@@ -234,7 +247,7 @@ export class MigrationEngine {
       ...createIndexes,
       ...addForeignKeys,
     ];
-    if (this.#options.operations) this.#verify(from, to, operations, this.#options.operations, sameColumn);
+    if (this.#options.operations) this.#verify(from, to, operations, this.#options.operations, sameColumn, normalizeTable);
     return operations;
   }
 
@@ -312,6 +325,7 @@ export class MigrationEngine {
     operations: Operation[],
     registry: OperationRegistry,
     sameColumn: (a: ColumnState, b: ColumnState) => boolean,
+    normalizeTable: (table: TableState) => TableState,
   ): void {
     let state = from;
     operations.forEach((operation, index) => {
@@ -324,7 +338,7 @@ export class MigrationEngine {
       }
       state = definition.applyToState(state, operation.args);
     });
-    const mismatch = findMismatch(state, to, sameColumn);
+    const mismatch = findMismatch(state, to, sameColumn, normalizeTable);
     if (mismatch) {
       throw new CovetError('ENGINE_INCOMPLETE', `The detected changes do not reach the models: ${mismatch}`, {
         hint: 'This is a Covet bug; please report it with your models.',
@@ -333,15 +347,21 @@ export class MigrationEngine {
   }
 }
 
-function findMismatch(actual: SchemaState, expected: SchemaState, sameColumn: (a: ColumnState, b: ColumnState) => boolean): string | undefined {
+function findMismatch(
+  actual: SchemaState,
+  expected: SchemaState,
+  sameColumn: (a: ColumnState, b: ColumnState) => boolean,
+  normalizeTable: (table: TableState) => TableState,
+): string | undefined {
   const names = new Set([...Object.keys(actual.tables), ...Object.keys(expected.tables)]);
   for (const name of names) {
-    const a = tableOf(actual.tables, name);
-    const b = tableOf(expected.tables, name);
-    if (!a || !b) return `table ${name}`;
-    if (a.columns.length !== b.columns.length) return `columns of ${name}`;
-    const columns = byName(a.columns);
-    for (const column of b.columns) {
+    const rawA = tableOf(actual.tables, name);
+    const rawB = tableOf(expected.tables, name);
+    if (!rawA || !rawB) return `table ${name}`;
+    const [a, b] = [normalizeTable(rawA), normalizeTable(rawB)];
+    if (rawA.columns.length !== rawB.columns.length) return `columns of ${name}`;
+    const columns = byName(rawA.columns);
+    for (const column of rawB.columns) {
       const other = columns.get(column.name);
       if (!other || !sameColumn(other, column)) return `column ${name}.${column.name}`;
     }

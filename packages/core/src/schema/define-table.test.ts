@@ -280,16 +280,20 @@ describe('defineTable bad input: one-line CovetErrors that name the table and co
       }),
     );
     expect(twoIndexes.code).toBe('NAME_DUPLICATE');
-    expect(twoIndexes.message).toBe('Two indexes or constraints named "users_idx" in users');
+    expect(twoIndexes.message).toBe('Two indexes named "users_idx" in users');
 
     // .unique() and a uniques entry on the same column make the same default name.
     const twoUniques = covetErrorOf(() => defineTable('users', { email: t.text().unique() }, { uniques: [['email']] }));
-    expect(twoUniques.message).toBe('Two indexes or constraints named "users_email_key" in users');
+    expect(twoUniques.message).toBe('Two indexes named "users_email_key" in users');
 
-    const clash = covetErrorOf(() =>
-      defineTable('posts', { user_id: t.integer().references('users', 'id', { name: 'posts_k' }) }, { indexes: [{ name: 'posts_k', columns: ['user_id'] }] }),
+    // An index and a foreign key may share a name (MySQL's usual shape): whether the database
+    // allows it is the dialect's to say, when the operation is validated (capabilities.nameScopes).
+    const shared = defineTable('posts', { user_id: t.integer().references('users', 'id', { name: 'posts_k' }) }, { indexes: [{ name: 'posts_k', columns: ['user_id'] }] });
+    expect([shared.state.indexes[0]!.name, shared.state.foreignKeys[0]!.name]).toEqual(['posts_k', 'posts_k']);
+    const twoKeys = covetErrorOf(() =>
+      defineTable('posts', { a: t.integer().references('users', 'id', { name: 'posts_k' }), b: t.integer().references('users', 'id', { name: 'posts_k' }) }),
     );
-    expect(clash.message).toBe('Two indexes or constraints named "posts_k" in posts');
+    expect(twoKeys.message).toBe('Two foreign keys named "posts_k" in posts');
 
     const column = { name: 'a', type: { type: 'integer' }, nullable: true } as const;
     const twoColumns = covetErrorOf(() => normalizeTable({ name: 'users', columns: [column, column], indexes: [], foreignKeys: [] }));

@@ -244,12 +244,15 @@ export function normalizeTable(table: TableState): TableState {
     if (seen.has(column.name)) throw new CovetError('COLUMN_DUPLICATE', `Column "${column.name}" appears twice in ${table.name}`);
     seen.add(column.name);
   }
-  const names = new Set<string>();
-  for (const item of [...table.indexes, ...table.foreignKeys]) {
-    if (names.has(item.name)) {
-      throw new CovetError('NAME_DUPLICATE', `Two indexes or constraints named "${item.name}" in ${table.name}`);
+  // An index and a foreign key may share a name (MySQL's usual shape: the key's index carries
+  // its name); whether the database allows it is the dialect's to say (capabilities.nameScopes),
+  // checked when the operation is validated. Two of one kind never do: Covet knows them by name.
+  for (const [items, kind] of [[table.indexes, 'indexes'], [table.foreignKeys, 'foreign keys']] as const) {
+    const names = new Set<string>();
+    for (const item of items) {
+      if (names.has(item.name)) throw new CovetError('NAME_DUPLICATE', `Two ${kind} named "${item.name}" in ${table.name}`);
+      names.add(item.name);
     }
-    names.add(item.name);
   }
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   const result: TableState = {

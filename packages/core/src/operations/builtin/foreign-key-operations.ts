@@ -5,6 +5,7 @@ import type { ForeignKeyState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
 import { validateForeignKey } from './validate-args.js';
+import { checkNameScopes } from '../../dialect/name-scopes.js';
 
 /** Arguments of `addForeignKey`. */
 export interface AddForeignKeyArgs { readonly table: string; readonly foreignKey: ForeignKeyState }
@@ -14,12 +15,11 @@ export interface DropForeignKeyArgs { readonly table: string; readonly name: str
 /** ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY. */
 export const addForeignKey = defineOperation<AddForeignKeyArgs>({
   kind: 'addForeignKey',
-  validate(args, state) {
+  validate(args, state, context) {
     const table = requireTable(state, args.table, 'addForeignKey');
     validateForeignKey(args.foreignKey, table, state);
-    if (table.foreignKeys.some((fk) => fk.name === args.foreignKey.name) || table.indexes.some((i) => i.name === args.foreignKey.name)) {
-      throw new CovetError('FOREIGN_KEY_EXISTS', `Constraint "${args.foreignKey.name}" already exists on ${args.table} (addForeignKey)`);
-    }
+    const after = { ...table, foreignKeys: [...table.foreignKeys, args.foreignKey] };
+    checkNameScopes(state, after, { foreignKeys: [args.foreignKey] }, context?.capabilities, 'addForeignKey');
   },
   describe: (args) =>
     `Add foreign key ${args.foreignKey.name} on ${args.table} (${args.foreignKey.columns.join(', ')}) -> ${args.foreignKey.references.table}`,

@@ -4,16 +4,13 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { IndexState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
-import { indexOwner, validateIndex } from './validate-args.js';
+import { validateIndex } from './validate-args.js';
+import { checkNameScopes } from '../../dialect/name-scopes.js';
 
 /** Arguments of `createIndex`. */
 export interface CreateIndexArgs { readonly table: string; readonly index: IndexState }
 /** Arguments of `dropIndex`. */
 export interface DropIndexArgs { readonly table: string; readonly name: string }
-
-function hasName(table: { indexes: readonly { name: string }[]; foreignKeys: readonly { name: string }[] }, name: string): boolean {
-  return table.indexes.some((i) => i.name === name) || table.foreignKeys.some((fk) => fk.name === name);
-}
 
 /** CREATE [UNIQUE] INDEX. Unique constraints of the models are unique indexes. */
 export const createIndex = defineOperation<CreateIndexArgs>({
@@ -21,12 +18,7 @@ export const createIndex = defineOperation<CreateIndexArgs>({
   validate(args, state, context) {
     const table = requireTable(state, args.table, 'createIndex');
     validateIndex(args.index, table);
-    // Index names are global to a schema (PostgreSQL, SQLite) unless the database says otherwise.
-    const owner = context?.capabilities?.indexNameScope === 'table' ? undefined : indexOwner(state, args.index.name);
-    if (owner !== undefined) {
-      throw new CovetError('INDEX_EXISTS', `Index "${args.index.name}" already exists on ${owner} (createIndex)`);
-    }
-    if (hasName(table, args.index.name)) throw new CovetError('INDEX_EXISTS', `Name "${args.index.name}" is taken on ${args.table}`);
+    checkNameScopes(state, { ...table, indexes: [...table.indexes, args.index] }, { indexes: [args.index] }, context?.capabilities, 'createIndex');
   },
   describe: (args) => `Create ${args.index.unique ? 'unique ' : ''}index ${args.index.name} on ${args.table} (${args.index.columns.join(', ')})`,
   applyToState(state, args) {

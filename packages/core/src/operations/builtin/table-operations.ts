@@ -4,7 +4,8 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { SchemaState, TableState } from '../../schema/types.js';
 import { getTable, requireTable, tablesOf, withTable } from '../../state/schema-state.js';
 import { createOperation, defineOperation } from '../define-operation.js';
-import { indexOwner, referencingForeignKeys, validateTable } from './validate-args.js';
+import { referencingForeignKeys, validateTable } from './validate-args.js';
+import { checkNameScopes } from '../../dialect/name-scopes.js';
 
 /** Arguments of `createTable`: the whole table. */
 export type CreateTableArgs = TableState;
@@ -21,14 +22,7 @@ export const createTable = defineOperation<CreateTableArgs>({
     if (getTable(state, args.name)) {
       throw new CovetError('TABLE_EXISTS', `Table "${args.name}" already exists (createTable)`);
     }
-    // Index names are global to a schema (PostgreSQL, SQLite), so check them across tables.
-    if (context?.capabilities?.indexNameScope === 'table') return;
-    for (const index of args.indexes ?? []) {
-      const owner = indexOwner(state, index.name);
-      if (owner !== undefined) {
-        throw new CovetError('INDEX_EXISTS', `Index "${index.name}" already exists on ${owner} (createTable ${args.name})`);
-      }
-    }
+    checkNameScopes(state, args, args, context?.capabilities, `createTable ${args.name}`);
   },
   describe: (args) => `Create table ${args.name}`,
   applyToState: (state, args) => withTable(state, normalizeTable(args)),
