@@ -1,31 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PlanCache } from '@covet/core';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
-import { createTestDatabase, repositoryRoot, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
-
-const BIN = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
-/** Temp projects live inside this package, so `@covet/dialect-mysql` resolves (self-reference) like an installed dependency. */
-const TMP = join(import.meta.dirname, '.tmp');
-
-function project(name: string, database: TestDatabase): string {
-  const folder = join(TMP, `${name}-${database.name}`);
-  rmSync(folder, { recursive: true, force: true });
-  mkdirSync(join(folder, 'migrations'), { recursive: true });
-  mkdirSync(join(folder, 'models'), { recursive: true });
-  writeFileSync(
-    join(folder, 'covet.config.json'),
-    JSON.stringify({ database: { engine: 'mysql', url: database.url }, models: './models', migrations: './migrations', app: 'shop' }, null, 2),
-  );
-  return folder;
-}
-
-function covet(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { cliProject as project, COVET_BIN as BIN, createTestDatabase, reportSkipped, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 function covetAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

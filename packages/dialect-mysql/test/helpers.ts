@@ -2,7 +2,7 @@ import { findWorkspaceRoot } from '@covet/core/testing';
 import { describe, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_OPERATIONS, type Operation, type SchemaState } from '@covet/core';
@@ -135,4 +135,28 @@ export function reportSkipped(title: string): void {
   describe.runIf(false)(`${title} [skipped: ${reason}]`, () => {
     it('needs MySQL or MariaDB', () => undefined);
   });
+}
+
+/** The real `covet` binary, as package managers link it (build @covet/cli first). */
+export const COVET_BIN = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
+/** Temp projects live inside this package, so `@covet/dialect-mysql` resolves (self-reference) like an installed dependency. */
+const TMP = join(dirname(fileURLToPath(import.meta.url)), '.tmp');
+
+/** A fresh project folder for `database` (app `shop`, `models/` and `migrations/`); returns its path. */
+export function cliProject(name: string, database: TestDatabase): string {
+  const folder = join(TMP, `${name}-${database.name}`);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(join(folder, 'migrations'), { recursive: true });
+  mkdirSync(join(folder, 'models'), { recursive: true });
+  writeFileSync(
+    join(folder, 'covet.config.json'),
+    JSON.stringify({ database: { engine: 'mysql', url: database.url }, models: './models', migrations: './migrations', app: 'shop' }, null, 2),
+  );
+  return folder;
+}
+
+/** Runs the `covet` binary in `cwd` and waits for it. */
+export function runCovet(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [COVET_BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

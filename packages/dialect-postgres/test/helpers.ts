@@ -1,8 +1,10 @@
 import { findWorkspaceRoot } from '@covet/core/testing';
 // Shared setup of the PostgreSQL tests: the server at COVET_TEST_PG_URL, probed once; a freshly
 // created database per test (dropped after), so runs never collide; the repository root.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, it } from 'vitest';
@@ -106,3 +108,36 @@ export function repositoryRoot(): string {
 
 /** The public sample schemas, kept in the repository with their licences. */
 export const CORPUS = resolve(repositoryRoot(), 'fixtures/corpus');
+
+/** A throw-away project on `database` below test/.tmp (so `@covet/*` resolve from this package), run with the real binary. */
+export interface CliProject {
+  readonly dir: string;
+  write(relative: string, content: string): void;
+  run(...argv: string[]): { status: number | null; stdout: string; stderr: string };
+  remove(): void;
+}
+
+/** Creates a {@link CliProject}: `models/` and `migrations/` folders, engine postgres (build @covet/cli first). */
+export function cliProject(database: TestDatabase): CliProject {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '.tmp');
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'project-'));
+  const bin = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
+  const project: CliProject = {
+    dir,
+    write(relative, content) {
+      const file = join(dir, relative);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    },
+    run(...argv) {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'DATABASE_URL' && !key.startsWith('DB_') && !key.startsWith('PG')));
+      const result = spawnSync(process.execPath, [bin, ...argv], { cwd: dir, encoding: 'utf8', env });
+      return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  project.write('covet.config.json', JSON.stringify({ database: { engine: 'postgres', url: database.url }, models: './models', migrations: './migrations' }, null, 2));
+  mkdirSync(join(dir, 'migrations'), { recursive: true });
+  return project;
+}
