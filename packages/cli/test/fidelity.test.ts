@@ -1,6 +1,8 @@
 // What SQLite cannot do is said before anything runs: a serial that is not the table's only
 // primary key column would be a plain column there (SQLite auto-increments only a
-// single-column INTEGER PRIMARY KEY). A foreign key named like an index of its table is fine.
+// single-column INTEGER PRIMARY KEY), nor can a column comment. A foreign key named like an
+// index of its table is fine, and so is the column-level DSL SQLite can hold (collations,
+// function defaults, identity on the primary key; sizes and jsonb fall back to blob and json).
 import { afterAll, describe, expect, it } from 'vitest';
 import { errorLines, modelSource, removeProjects, TestProject } from './helpers.js';
 
@@ -54,6 +56,63 @@ export const orders = defineTable('orders', {
       const run = await project.run(...argv);
       expect(run.code, run.output).toBe(0);
       expect(run.stdout).toContain('No changes detected');
+    }
+  });
+
+  it('the column DSL on SQLite: collation, function default, identity key, sized blob, jsonb, numeric', async () => {
+    const models = modelSource(`
+export const docs = defineTable('docs', {
+  id: t.integer().identity().primaryKey(),
+  title: t.text().notNull().collate('NOCASE'),
+  token: t.text().notNull().default(sql\`lower(hex(randomblob(16)))\`),
+  file: t.blob({ size: 'long' }),
+  meta: t.jsonb(),
+  amount: t.numeric(),
+});
+`);
+    const project = TestProject.create('columns', { files: { 'models/docs.ts': models } });
+    for (const argv of [['makemigrations', '--name', 'initial'], ['migrate']]) {
+      const run = await project.run(...argv);
+      expect(run.code, run.output).toBe(0);
+    }
+    const created = String(project.rows("SELECT sql FROM sqlite_master WHERE name = 'docs'")[0]!.sql);
+    expect(created).toContain('"id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL');
+    expect(created).toContain('"title" text COLLATE "NOCASE" NOT NULL');
+    const db = project.open();
+    try {
+      db.prepare("INSERT INTO docs (title) VALUES ('Abc'), ('b')").run();
+      expect(db.prepare("SELECT id FROM docs WHERE title = 'ABC'").all()).toEqual([{ id: 1 }]);
+      expect(String(db.prepare('SELECT token FROM docs WHERE id = 2').get()!.token)).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      db.close();
+    }
+    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
+      const run = await project.run(...argv);
+      expect(run.code, run.output).toBe(0);
+      expect(run.stdout, argv.join(' ')).toContain('No changes detected');
+    }
+    // A collation change rebuilds the table and keeps the rows.
+    project.write('models/docs.ts', models.replace("collate('NOCASE')", "collate('RTRIM')"));
+    for (const argv of [['makemigrations', '--name', 'rtrim'], ['migrate']]) {
+      const run = await project.run(...argv);
+      expect(run.code, run.output).toBe(0);
+    }
+    expect(project.rows("SELECT count(*) AS n FROM docs WHERE title = 'b  '")).toEqual([{ n: 1 }]);
+    const again = await project.run('makemigrations', '--from', 'database', '--dry-run');
+    expect(again.stdout).toContain('No changes detected');
+  });
+
+  it('a column comment, and an identity that refuses given values, are refused in one line; nothing runs', async () => {
+    for (const [column, message] of [
+      ["id: t.integer().primaryKey(), note: t.text().comment('why')", 'error: SQLite has no column comments: docs.note has .comment()'],
+      ['id: t.integer().identity({ always: true }).primaryKey()', 'error: SQLite has no identity column that refuses given values: docs.id is .identity({ always: true })'],
+    ] as const) {
+      const project = TestProject.create('refused', { files: { 'models/docs.ts': modelSource(`export const docs = defineTable('docs', { ${column} });`) } });
+      expect((await project.run('makemigrations', '--name', 'initial')).code).toBe(0);
+      const run = await project.run('migrate');
+      expect(run.code).not.toBe(0);
+      expect(errorLines(run.stderr)[0]).toBe(message);
+      expect(project.tables()).toEqual([]);
     }
   });
 });

@@ -28,6 +28,8 @@ export type {
   UnmanagedObject,
   SqlStatement,
   ReferentialAction,
+  LobSize,
+  ColumnIdentity,
 } from './schema/types.js';
 export type {
   CreateTableArgs,

@@ -14,6 +14,8 @@ export type {
   ColumnType,
   ColumnTypeName,
   SimpleColumnTypeName,
+  LobSize,
+  ColumnIdentity,
   ColumnDefault,
   ColumnState,
   IndexState,
@@ -26,7 +28,7 @@ export type {
   SqlStatement,
   ReferentialAction,
 } from './schema/types.js';
-export { REFERENTIAL_ACTIONS } from './schema/types.js';
+export { LOB_SIZES, REFERENTIAL_ACTIONS } from './schema/types.js';
 export { t, ColumnBuilder, isColumnBuilder, columnStateOf, toColumnDefault } from './schema/column-builder.js';
 export type { ColumnSpec, ColumnReference, ReferenceOptions } from './schema/column-builder.js';
 export { sql, isSqlExpression } from './schema/sql-tag.js';

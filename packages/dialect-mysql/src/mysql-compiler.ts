@@ -82,7 +82,7 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
   addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
     const table = requireTable(context.stateAfter, args.table);
     const column = table.columns.find((c) => c.name === args.column.name) ?? args.column;
-    const clauses = [`ADD COLUMN ${this.columnSql(column)}`, ...this.#autoIncrementIndexClauses(table, column.name)];
+    const clauses = [`ADD COLUMN ${this.columnSql(column, args.table)}`, ...this.#autoIncrementIndexClauses(table, column.name)];
     return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ${clauses.join(', ')}` }];
   }
 
@@ -111,11 +111,28 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
   }
 
   /** `` `name` type [NOT] NULL [DEFAULT ...] ``, from the column's full definition. */
-  columnSql(column: ColumnState): string {
-    const type = typeSql(column.type);
-    const autoIncrement = /\bAUTO_INCREMENT\b/i.test(type);
-    const parts = [this.#quote(column.name), type, column.nullable && !autoIncrement ? 'NULL' : 'NOT NULL'];
+  columnSql(column: ColumnState, table: string): string {
+    const where = `${table}.${column.name}`;
+    if (column.identity === 'always') {
+      throw new CovetError('OPERATION_UNSUPPORTED', `MySQL has no identity column that refuses given values: ${where} is .identity({ always: true })`, {
+        hint: 'Use .identity() (AUTO_INCREMENT, which takes given values), or t.serial().',
+      });
+    }
+    const type = column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`;
+    const autoIncrement = isAutoIncrement(column);
+    const parts = [this.#quote(column.name), type];
+    if (column.collation !== undefined) parts.push(`COLLATE ${this.#quote(column.collation)}`);
+    parts.push(column.nullable && !autoIncrement ? 'NULL' : 'NOT NULL');
     if (column.default !== undefined && !autoIncrement) parts.push(`DEFAULT ${defaultSql(column.default, baseTypeSql(column.type))}`);
+    if (column.comment !== undefined) {
+      // A COMMENT clause takes a plain string only, where a backslash means one thing or another as sql_mode says.
+      if (column.comment.includes('\\')) {
+        throw new CovetError('OPERATION_UNSUPPORTED', `MySQL cannot store a column comment holding a backslash the same under every sql_mode (${where})`, {
+          hint: 'Write the comment without a backslash.',
+        });
+      }
+      parts.push(`COMMENT '${column.comment.replace(/'/g, "''")}'`);
+    }
     return parts.join(' ');
   }
 
@@ -144,7 +161,7 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
 
   createTableSql(table: TableState): string {
     const q = this.#quote;
-    const definitions = table.columns.map((column) => this.columnSql(column));
+    const definitions = table.columns.map((column) => this.columnSql(column, table.name));
     // MySQL always names the primary key PRIMARY; a name in the state cannot be kept.
     if (table.primaryKey) definitions.push(`PRIMARY KEY (${table.primaryKey.columns.map(q).join(', ')})`);
     for (const index of table.indexes) definitions.push(this.indexSql(table, index));
@@ -254,11 +271,11 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
     const prefixChanged = previous !== undefined && isLargeType(baseTypeSql(previous.type)) !== isLargeType(baseTypeSql(column.type));
     const rebuilt = prefixChanged ? after.indexes.filter((index) => index.columns.includes(column.name)) : [];
     // A column that becomes auto-increment gets the index it needs in the same statement.
-    const needsIndex = previous !== undefined && !isAutoIncrement(previous.type) ? this.#autoIncrementIndexClauses(after, column.name) : [];
+    const needsIndex = previous !== undefined && !isAutoIncrement(previous) ? this.#autoIncrementIndexClauses(after, column.name) : [];
     const clauses = [
       ...rebuilt.map((index) => `DROP INDEX ${q(index.name)}`),
       ...needsIndex,
-      `MODIFY COLUMN ${this.columnSql(column)}`,
+      `MODIFY COLUMN ${this.columnSql(column, args.table)}`,
       ...rebuilt.map((index) => `ADD ${this.indexSql(after, index)}`),
     ];
     return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];

@@ -14,7 +14,7 @@ import { parseDefault, parseTypeSql } from './mysql-types.js';
 /** Runs a read query with bound values (the connection's `query`). */
 export type MysqlQuery = <Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
 
-interface TableRow { TABLE_NAME: string; TABLE_TYPE: string }
+interface TableRow { TABLE_NAME: string; TABLE_TYPE: string; TABLE_COLLATION: string | null }
 interface ColumnRow {
   TABLE_NAME: string;
   COLUMN_NAME: string;
@@ -22,6 +22,8 @@ interface ColumnRow {
   IS_NULLABLE: string;
   COLUMN_TYPE: string;
   EXTRA: string;
+  COLLATION_NAME: string | null;
+  COLUMN_COMMENT: string;
 }
 interface IndexRow {
   TABLE_NAME: string;
@@ -71,9 +73,9 @@ export class MysqlIntrospector implements SchemaIntrospector {
     const schema = [this.#schema()];
     const mariadb = this.#mariadb();
     const [tableRows, columnRows, indexRows, foreignKeyRows, unmanagedRows, checkRows] = await Promise.all([
-      this.#query<TableRow>('SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', schema),
+      this.#query<TableRow>('SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', schema),
       this.#query<ColumnRow>(
-        'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS ' +
+        'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, EXTRA, COLLATION_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS ' +
           'WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
         schema,
       ),
@@ -101,8 +103,10 @@ export class MysqlIntrospector implements SchemaIntrospector {
 
     const unmanaged: UnmanagedObject[] = [];
     const names = new Set<string>();
+    const tableCollations = new Map<string, string | null>();
     for (const row of tableRows) {
       if (COVET_TABLE.test(row.TABLE_NAME)) continue;
+      tableCollations.set(row.TABLE_NAME, row.TABLE_COLLATION);
       if (row.TABLE_TYPE === 'VIEW') unmanaged.push({ kind: 'view', name: row.TABLE_NAME });
       else if (row.TABLE_TYPE === 'BASE TABLE') names.add(row.TABLE_NAME);
     }
@@ -129,7 +133,16 @@ export class MysqlIntrospector implements SchemaIntrospector {
       const nullable = row.IS_NULLABLE === 'YES';
       let value = parseDefault(row.COLUMN_DEFAULT, row.EXTRA ?? '', type, mariadb);
       if (value?.kind === 'value' && value.value === null && nullable) value = undefined;
-      const column: ColumnState = value === undefined ? { name: row.COLUMN_NAME, type, nullable } : { name: row.COLUMN_NAME, type, nullable, default: value };
+      // A collation other than the table's (JSON's utf8mb4_bin on MariaDB comes with the type).
+      const collation = row.COLLATION_NAME !== null && row.COLLATION_NAME !== tableCollations.get(row.TABLE_NAME) && !isJson ? row.COLLATION_NAME : undefined;
+      const column: ColumnState = {
+        name: row.COLUMN_NAME,
+        type,
+        nullable,
+        ...(value === undefined ? {} : { default: value }),
+        ...(collation === undefined ? {} : { collation }),
+        ...(row.COLUMN_COMMENT ? { comment: row.COLUMN_COMMENT } : {}),
+      };
       let list = columns.get(row.TABLE_NAME);
       if (!list) columns.set(row.TABLE_NAME, (list = []));
       list.push(column);

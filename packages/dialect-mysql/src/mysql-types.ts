@@ -43,6 +43,9 @@ export function typeSql(type: ColumnType): string {
       return 'time';
     case 'timestamp':
       return type.withTimeZone ? 'timestamp' : 'datetime';
+    case 'text':
+    case 'blob':
+      return `${type.size ?? ''}${type.type}`;
     case 'custom':
       return type.sql;
     default:
@@ -110,6 +113,12 @@ const SIMPLE: Readonly<Record<string, ColumnType>> = {
   date: { type: 'date' },
   json: { type: 'json' },
   blob: { type: 'blob' },
+  tinytext: { type: 'text', size: 'tiny' },
+  mediumtext: { type: 'text', size: 'medium' },
+  longtext: { type: 'text', size: 'long' },
+  tinyblob: { type: 'blob', size: 'tiny' },
+  mediumblob: { type: 'blob', size: 'medium' },
+  longblob: { type: 'blob', size: 'long' },
   time: { type: 'time' },
   datetime: { type: 'timestamp' },
   timestamp: { type: 'timestamp', withTimeZone: true },
@@ -247,10 +256,17 @@ function literalFor(text: string, base: string): ColumnDefault {
  * literal defaults typed as the column (`'0'` on an integer is `0`, `1` on a boolean `true`).
  */
 export function normalizeMysqlColumn(column: ColumnState): ColumnState {
-  const type = parseTypeSql(typeSql(column.type));
+  // An identity column is an AUTO_INCREMENT one, which reads back as a serial.
+  const type = parseTypeSql(column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`);
   const autoIncrement = type.type === 'serial' || type.type === 'smallserial' || type.type === 'bigserial' || (type.type === 'custom' && /AUTO_INCREMENT/.test(type.sql));
   const nullable = autoIncrement ? false : column.nullable;
-  const normalized: ColumnState = { name: column.name, type, nullable };
+  const normalized: ColumnState = {
+    name: column.name,
+    type,
+    nullable,
+    ...(column.collation === undefined ? {} : { collation: column.collation.toLowerCase() }),
+    ...(column.comment === undefined || column.comment === '' ? {} : { comment: column.comment }),
+  };
   const value = column.default;
   if (value === undefined || autoIncrement) return normalized;
   if (value.kind === 'value' && value.value === null) return nullable ? normalized : { ...normalized, default: value };
@@ -260,9 +276,9 @@ export function normalizeMysqlColumn(column: ColumnState): ColumnState {
   return { ...normalized, default: literalFor(typeof literal === 'boolean' ? (literal ? '1' : '0') : String(literal), base) };
 }
 
-/** True for a column MySQL declares AUTO_INCREMENT (a serial, or a custom type saying so). */
-export function isAutoIncrement(type: ColumnType): boolean {
-  return /\bAUTO_INCREMENT\b/i.test(typeSql(type));
+/** True for a column MySQL declares AUTO_INCREMENT (a serial, an identity, or a custom type saying so). */
+export function isAutoIncrement(column: ColumnState): boolean {
+  return column.identity !== undefined || /\bAUTO_INCREMENT\b/i.test(typeSql(column.type));
 }
 
 function startsWith(columns: readonly string[], first: string): boolean {
@@ -278,7 +294,7 @@ function startsWith(columns: readonly string[], first: string): boolean {
 export function autoIncrementIndexes(table: TableState): IndexState[] {
   const needed: IndexState[] = [];
   for (const column of table.columns) {
-    if (!isAutoIncrement(column.type)) continue;
+    if (!isAutoIncrement(column)) continue;
     const keys = [...(table.primaryKey ? [table.primaryKey.columns] : []), ...table.indexes.map((index) => index.columns)];
     if (keys.some((columns) => startsWith(columns, column.name))) continue;
     needed.push({ name: constraintName(table.name, [column.name], 'idx', 64), columns: [column.name], unique: false });

@@ -1,7 +1,8 @@
 // Schemas as real MySQL databases hold them, with the real `covet` binary on MariaDB: a foreign
 // key named like its index, Sakila loaded from its raw DDL (RESTRICT where Covet's default is
 // NO ACTION), a serial second in a composite primary key, 64-character names made outside
-// Covet, and MariaDB's JSON columns on tables whose names hold dots.
+// Covet, and MariaDB's JSON columns on tables whose names hold dots; the column-level DSL
+// (sized text and blobs, jsonb, numeric, collations, function defaults, comments, identity).
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -165,9 +166,77 @@ export const long = defineTable('${table}x', { id: t.integer().primaryKey() });
     await db.execute({ sql: 'CREATE TABLE `a` (`b.c` longtext, `e` json)' });
     const { tables } = await db.introspector.introspect();
     const types = (name: string) => Object.fromEntries(tables[name]!.columns.map((column) => [column.name, column.type]));
-    expect(types('a.b')).toEqual({ c: { type: 'json' }, d: { type: 'custom', sql: 'longtext' } });
-    expect(types('a')).toEqual({ 'b.c': { type: 'custom', sql: 'longtext' }, e: { type: 'json' } });
+    expect(types('a.b')).toEqual({ c: { type: 'json' }, d: { type: 'text', size: 'long' } });
+    expect(types('a')).toEqual({ 'b.c': { type: 'text', size: 'long' }, e: { type: 'json' } });
   }, 60_000);
+
+  it('the column DSL: sized text and blobs, jsonb, numeric, collation, function default, comment, identity', async () => {
+    folder = cliProject('columns', database);
+    const models = `import { defineTable, sql, t } from '@covet/core';
+export const docs = defineTable('docs', {
+  id: t.integer().identity().primaryKey(),
+  file: t.blob({ size: 'long' }),
+  thumb: t.blob({ size: 'tiny' }),
+  body: t.text({ size: 'medium' }),
+  meta: t.jsonb(),
+  price: t.numeric(12, 4),
+  title: t.varchar(100).notNull().collate('utf8mb4_bin').comment("The title's text"),
+  token: t.char(36).notNull().default(sql\`uuid()\`),
+});
+`;
+    writeFileSync(join(folder, 'models', 'docs.ts'), models);
+    let run = covet(folder, 'makemigrations', '--name', 'initial');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'migrate');
+    expect(run.status, run.stderr).toBe(0);
+    const db = await open();
+    const columns = await db.query<{ COLUMN_NAME: string; COLUMN_TYPE: string; COLLATION_NAME: string | null; COLUMN_COMMENT: string; EXTRA: string }>(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, COLLATION_NAME, COLUMN_COMMENT, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'docs' ORDER BY ORDINAL_POSITION",
+    );
+    const byName = Object.fromEntries(columns.map((column) => [column.COLUMN_NAME, column]));
+    expect(byName.id!.EXTRA).toBe('auto_increment');
+    expect([byName.file!.COLUMN_TYPE, byName.thumb!.COLUMN_TYPE, byName.body!.COLUMN_TYPE, byName.price!.COLUMN_TYPE]).toEqual(['longblob', 'tinyblob', 'mediumtext', 'decimal(12,4)']);
+    expect([byName.title!.COLLATION_NAME, byName.title!.COLUMN_COMMENT]).toEqual(['utf8mb4_bin', "The title's text"]);
+    await db.execute({ sql: 'INSERT INTO docs (title) VALUES (?), (?)', params: ['a', 'b'] });
+    const rows = await db.query<{ id: number; token: string }>('SELECT id, token FROM docs ORDER BY id');
+    expect(rows.map((row) => row.id)).toEqual([1, 2]);
+    expect(rows[0]!.token).toMatch(/^[0-9a-f-]{36}$/);
+    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
+      run = covet(folder, ...argv);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout, argv.join(' ')).toContain('No changes detected');
+    }
+
+    // A collation and a comment change; a size grows.
+    writeFileSync(join(folder, 'models', 'docs.ts'), models.replace("collate('utf8mb4_bin').comment(\"The title's text\")", "collate('utf8mb4_unicode_ci').comment('Title')").replace("size: 'tiny'", "size: 'medium'"));
+    run = covet(folder, 'makemigrations', '--name', 'change');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'migrate');
+    expect(run.status, run.stderr).toBe(0);
+    run = covet(folder, 'makemigrations', '--from', 'database', '--dry-run');
+    expect(run.stdout).toContain('No changes detected');
+    run = covet(folder, 'migrate', 'zero');
+    expect(run.status, run.stderr).toBe(0);
+    expect(Object.keys((await db.introspector.introspect()).tables)).toEqual([]);
+  }, 180_000);
+
+  it('what MySQL cannot hold is refused before anything runs: an identity that refuses given values, a comment with a backslash', async () => {
+    folder = cliProject('refused', database);
+    for (const [column, message] of [
+      ['id: t.integer().identity({ always: true }).primaryKey()', 'error: MySQL has no identity column that refuses given values: docs.id is .identity({ always: true })'],
+      ["id: t.integer().primaryKey().comment('a\\\\b')", 'error: MySQL cannot store a column comment holding a backslash the same under every sql_mode (docs.id)'],
+    ] as const) {
+      writeFileSync(join(folder, 'models', 'docs.ts'), `import { defineTable, t } from '@covet/core';\nexport const docs = defineTable('docs', { ${column} });\n`);
+      for (const file of migrationFiles()) rmSync(join(folder, 'migrations', file));
+      const make = covet(folder, 'makemigrations', '--name', 'initial');
+      expect(make.status, make.stderr).toBe(0);
+      const run = covet(folder, 'migrate');
+      expect(run.status).not.toBe(0);
+      expect(run.stderr.split('\n')[0]).toBe(message);
+      expect(Object.keys((await (await open()).introspector.introspect()).tables)).toEqual([]);
+      expect(await (await open()).tableExists('covet_migrations')).toBe(false);
+    }
+  }, 120_000);
 });
 
 if (UNAVAILABLE) reportSkipped('fidelity on MySQL/MariaDB');

@@ -25,6 +25,8 @@ interface ColumnRow {
   default: string | null;
   identity: string;
   generated: string;
+  collation: string | null;
+  comment: string | null;
 }
 interface ConstraintRow {
   table: string;
@@ -63,10 +65,14 @@ const COLUMNS = (attrelid: string, numbers: string) =>
 const COLUMNS_SQL = `SELECT c.relname::text AS "table", a.attname::text AS "column",
     format_type(a.atttypid, a.atttypmod) AS "type", COALESCE(a.attnotnull, false) AS "notnull",
     pg_get_expr(d.adbin, d.adrelid) AS "default", COALESCE(a.attidentity::text, '') AS "identity",
-    COALESCE(a.attgenerated::text, '') AS "generated"
+    COALESCE(a.attgenerated::text, '') AS "generated",
+    CASE WHEN a.attcollation <> 0 AND a.attcollation <> y.typcollation THEN k.collname::text END AS "collation",
+    col_description(c.oid, a.attnum) AS "comment"
   FROM pg_class c
   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  LEFT JOIN pg_type y ON y.oid = a.atttypid
+  LEFT JOIN pg_collation k ON k.oid = a.attcollation
   WHERE c.relnamespace = ${SCHEMA} AND c.relkind IN ${TABLE_KINDS}
   ORDER BY c.relname, a.attnum`;
 
@@ -152,7 +158,7 @@ function isInternal(name: string): boolean {
  * queries whatever the number of tables: columns (with `format_type` types and `pg_get_expr`
  * defaults), constraints, indexes, and the objects Covet does not manage. Unique constraints
  * and unique indexes both become unique indexes; an integer column whose default is a
- * sequence, and an identity column, is a serial.
+ * sequence is a serial; an identity column keeps its integer type and says `identity`.
  */
 export class PostgresIntrospector implements SchemaIntrospector {
   readonly #batch: PostgresBatchQuery;
@@ -225,11 +231,14 @@ export class PostgresIntrospector implements SchemaIntrospector {
 function readColumn(row: ColumnRow, unmanaged: UnmanagedObject[]): ColumnState {
   const type = parseType(row.type!);
   const name = row.column!;
+  const extras = {
+    ...(row.collation === null ? {} : { collation: row.collation }),
+    ...(row.comment === null ? {} : { comment: row.comment }),
+  };
+  if (row.identity !== '') return { name, type, nullable: false, ...extras, identity: row.identity === 'a' ? 'always' : 'byDefault' };
   const serial = serialOf(type);
-  if (serial && (row.identity !== '' || (row.default !== null && isSequenceDefault(row.default)))) {
-    return { name, type: serial, nullable: false };
-  }
-  const column: ColumnState = { name, type, nullable: !row.notnull };
+  if (serial && row.default !== null && isSequenceDefault(row.default)) return { name, type: serial, nullable: false, ...extras };
+  const column: ColumnState = { name, type, nullable: !row.notnull, ...extras };
   if (row.generated !== '') {
     // A generated column's expression is not a default: the state cannot hold it.
     unmanaged.push({ kind: 'generated column', name, table: row.table });

@@ -39,6 +39,8 @@ export function renderType(type: ColumnType): string {
       return 'double precision';
     case 'blob':
       return 'bytea';
+    case 'json':
+      return type.binary ? 'jsonb' : 'json';
     case 'custom':
       return type.sql;
     default:
@@ -84,6 +86,7 @@ export function parseType(text: string): ColumnType {
   const lower = spelled.toLowerCase().replace(/\s*([(),])\s*/g, '$1');
   const simple = SIMPLE[lower];
   if (simple) return { type: simple } as ColumnType;
+  if (lower === 'jsonb') return { type: 'json', binary: true };
   let match = /^(character varying|varchar|character|char|bpchar)\((\d+)\)$/.exec(lower);
   if (match) return { type: match[1] === 'character varying' || match[1] === 'varchar' ? 'varchar' : 'char', length: Number(match[2]) };
   if (lower === 'numeric' || lower === 'decimal') return { type: 'decimal' };
@@ -177,8 +180,14 @@ export function normalizePostgresColumn(column: ColumnState): ColumnState {
   if (column.default?.kind === 'sql' && isSequenceDefault(column.default.sql) && SERIAL_OF_BASE[type.type]) {
     type = { type: SERIAL_OF_BASE[type.type]! };
   }
-  if (isSerial(type)) return { name: column.name, type, nullable: false };
-  const normalized: ColumnState = { name: column.name, type, nullable: column.nullable };
+  const extras = {
+    ...(column.collation === undefined ? {} : { collation: column.collation }),
+    ...(column.comment === undefined ? {} : { comment: column.comment }),
+  };
+  if (isSerial(type)) return { name: column.name, type, nullable: false, ...extras };
+  // An identity column is NOT NULL and has no default of its own (its generator is not one).
+  if (column.identity !== undefined) return { name: column.name, type, nullable: false, ...extras, identity: column.identity };
+  const normalized: ColumnState = { name: column.name, type, nullable: column.nullable, ...extras };
   if (column.default === undefined) return normalized;
   let value = parseDefault(column.default.kind === 'sql' ? column.default.sql : renderDefault(column.default), type);
   if (value.kind === 'value' && STRING.has(type.type) && value.value !== null) value = { kind: 'value', value: String(value.value) };

@@ -87,7 +87,7 @@ describeWithPostgres('introspector', () => {
     expect(Object.keys(state.tables).sort()).toEqual(['everything', 'parent']);
     const table = state.tables.everything!;
     expect(table.columns).toEqual([
-      { name: 'id', type: { type: 'bigserial' }, nullable: false },
+      { name: 'id', type: { type: 'bigint' }, nullable: false, identity: 'byDefault' },
       { name: 'small', type: { type: 'smallserial' }, nullable: false },
       { name: 'name', type: { type: 'varchar', length: 40 }, nullable: false, default: { kind: 'value', value: "it's" } },
       { name: 'code', type: { type: 'char', length: 3 }, nullable: true },
@@ -95,7 +95,7 @@ describeWithPostgres('introspector', () => {
       { name: 'ratio', type: { type: 'double' }, nullable: true },
       { name: 'at', type: { type: 'timestamp', withTimeZone: true }, nullable: true, default: { kind: 'sql', sql: 'CURRENT_TIMESTAMP' } },
       { name: 't', type: { type: 'time' }, nullable: true },
-      { name: 'doc', type: { type: 'custom', sql: 'jsonb' }, nullable: true },
+      { name: 'doc', type: { type: 'json', binary: true }, nullable: true },
       { name: 'data', type: { type: 'json' }, nullable: true },
       { name: 'key', type: { type: 'uuid' }, nullable: true, default: { kind: 'sql', sql: 'gen_random_uuid()' } },
       { name: 'tags', type: { type: 'custom', sql: 'text[]' }, nullable: true },

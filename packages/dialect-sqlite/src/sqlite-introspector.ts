@@ -141,6 +141,14 @@ function readTable(
       .map((d) => (d.kind === 'column' ? d.name.toLowerCase() : '')),
   );
 
+  // COLLATE clauses, which the pragmas do not report.
+  const collations = new Map<string, string>();
+  for (const definition of parsed.definitions) {
+    if (definition.kind !== 'column') continue;
+    const clause = definition.constraints.find((c) => c.kind === 'COLLATE');
+    const name = clause?.tokens.find((token, index) => index > 0 && !isKeyword(token, 'COLLATE'))?.value;
+    if (name !== undefined) collations.set(definition.name.toLowerCase(), name);
+  }
   const columns: ColumnState[] = columnRows.map((row) => {
     if (autoincrement.has(row.name.toLowerCase()) && keyColumns.length === 1) {
       return { name: row.name, type: { type: 'serial' }, nullable: false };
@@ -148,7 +156,8 @@ function readTable(
     const type = parseDeclaredType(row.type);
     // An INTEGER PRIMARY KEY is the rowid, never NULL, even when NOT NULL is not written.
     const nullable = row.notnull === 0 && !(row.pk > 0 && keyColumns.length === 1 && row.type.toUpperCase() === 'INTEGER');
-    const column: ColumnState = { name: row.name, type, nullable };
+    const collation = collations.get(row.name.toLowerCase());
+    const column: ColumnState = collation === undefined ? { name: row.name, type, nullable } : { name: row.name, type, nullable, collation };
     return row.dflt_value === null ? column : { ...column, default: parseDefault(row.dflt_value, type) };
   });
 

@@ -220,13 +220,19 @@ function editCreateTable(
 }
 
 /**
- * A column definition with a new type, nullability and default; its other constraints
- * (PRIMARY KEY, UNIQUE, CHECK, COLLATE, REFERENCES, GENERATED) are kept as written.
+ * A column definition with a new type, nullability, collation and default; its other
+ * constraints (PRIMARY KEY, UNIQUE, CHECK, REFERENCES, GENERATED) are kept as written.
  */
 function rewriteColumn(quote: Quote, definition: ColumnDefinition, column: ColumnState, removed: Set<unknown>): string {
-  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT'].includes(c.kind) && !removed.has(c.tokens));
+  if (column.comment !== undefined) {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no column comments: ${column.name} has .comment()`, {
+      hint: 'Keep the comment in the model as a code comment, or leave SQLite out of this model\'s engines.',
+    });
+  }
+  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT', 'COLLATE'].includes(c.kind) && !removed.has(c.tokens));
   const autoincrement = kept.some((c) => c.kind === 'PRIMARY' && c.tokens.some((t) => isKeyword(t, 'AUTOINCREMENT')));
   const parts = [quote(column.name), autoincrement ? 'INTEGER' : declaredType(column.type), ...kept.map((c) => c.text)];
+  if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');

@@ -5,10 +5,10 @@ import { declaredType, isSerial, renderDefault } from './sqlite-types.js';
 /** Quotes an identifier: double quotes, embedded quotes doubled (https://www.sqlite.org/lang_keywords.html). */
 export type Quote = (name: string) => string;
 
-/** True when `column` is the table's only primary-key column and a serial: SQLite's AUTOINCREMENT. */
+/** True when `column` is the table's only primary-key column and a serial (or an identity): SQLite's AUTOINCREMENT. */
 export function isAutoincrement(table: TableState, column: ColumnState): boolean {
   const key = table.primaryKey?.columns;
-  return key !== undefined && key.length === 1 && key[0] === column.name && isSerial(column.type);
+  return key !== undefined && key.length === 1 && key[0] === column.name && (isSerial(column.type) || column.identity === 'byDefault');
 }
 
 /** `"name" type [PRIMARY KEY AUTOINCREMENT] [NOT NULL] [DEFAULT ...]`. */
@@ -18,15 +18,25 @@ export function renderColumn(quote: Quote, table: TableState, column: ColumnStat
     // AUTOINCREMENT is only accepted on a column declared exactly `INTEGER PRIMARY KEY`.
     const name = table.primaryKey?.name;
     parts.push('INTEGER', ...(name ? [`CONSTRAINT ${quote(name)}`] : []), 'PRIMARY KEY AUTOINCREMENT');
-  } else if (isSerial(column.type)) {
+  } else if (column.identity === 'always') {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no identity column that refuses given values: ${table.name}.${column.name} is .identity({ always: true })`, {
+      hint: 'Use .identity() on the table\'s only primary key column (INTEGER PRIMARY KEY AUTOINCREMENT), or t.serial().',
+    });
+  } else if (isSerial(column.type) || column.identity !== undefined) {
     // Anything else declared `serial` would be a plain column that never fills itself.
     const place = table.primaryKey?.columns.includes(column.name) ? 'a composite primary key' : 'no primary key of its own';
-    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite cannot auto-increment ${table.name}.${column.name}: only a table's single-column INTEGER PRIMARY KEY does, and this serial is in ${place}`, {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite cannot auto-increment ${table.name}.${column.name}: only a table's single-column INTEGER PRIMARY KEY does, and this ${column.identity === undefined ? 'serial' : 'identity column'} is in ${place}`, {
       hint: `Make ${column.name} the table's only primary key column, or declare it t.integer() and fill it yourself.`,
     });
   } else {
     parts.push(declaredType(column.type));
   }
+  if (column.comment !== undefined) {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no column comments: ${table.name}.${column.name} has .comment()`, {
+      hint: 'Keep the comment in the model as a code comment, or leave SQLite out of this model\'s engines.',
+    });
+  }
+  if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');

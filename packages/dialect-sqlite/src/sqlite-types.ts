@@ -106,7 +106,14 @@ export function parseDefault(text: string, type: ColumnType): ColumnDefault {
  * reduced to what its declaration reads back as, and a default to what the pragma reports.
  */
 export function normalizeSqliteColumn(column: ColumnState): ColumnState {
-  const type = isSerial(column.type) ? ({ type: 'serial' } as const) : parseDeclaredType(declaredType(column.type));
-  const normalized: ColumnState = { name: column.name, type, nullable: type.type === 'serial' ? false : column.nullable };
+  // An identity column is SQLite's AUTOINCREMENT, which reads back as a serial.
+  const type = isSerial(column.type) || column.identity !== undefined ? ({ type: 'serial' } as const) : parseDeclaredType(declaredType(column.type));
+  const normalized: ColumnState = {
+    name: column.name,
+    type,
+    nullable: type.type === 'serial' ? false : column.nullable,
+    // Collation names are case-insensitive; BINARY is what a column without one uses.
+    ...(column.collation === undefined || column.collation.toUpperCase() === 'BINARY' ? {} : { collation: column.collation.toUpperCase() }),
+  };
   return column.default === undefined ? normalized : { ...normalized, default: parseDefault(renderDefault(column.default), type) };
 }

@@ -179,6 +179,10 @@ interface ColumnExtras {
 function columnCode(column: ColumnState, table?: string, extras: ColumnExtras = {}): Code {
   let code = typeCode(column.type);
   let nullable = (evaluateCode(code, CORE_SCOPE) as { spec: { nullable: boolean } }).spec.nullable;
+  if (column.identity !== undefined) {
+    code = column.identity === 'always' ? method(code, 'identity', object([['always', literal(true)]])) : method(code, 'identity');
+    nullable = false;
+  }
   if (extras.primaryKey) {
     code = method(code, 'primaryKey');
     nullable = false;
@@ -188,6 +192,8 @@ function columnCode(column: ColumnState, table?: string, extras: ColumnExtras = 
   if (columnDefault !== undefined) {
     code = method(code, 'default', columnDefault.kind === 'sql' ? sqlTag(columnDefault.sql) : literal(columnDefault.value));
   }
+  if (column.collation !== undefined) code = method(code, 'collate', literal(column.collation));
+  if (column.comment !== undefined) code = method(code, 'comment', literal(column.comment));
   if (extras.unique !== undefined) {
     code = extras.unique === true ? method(code, 'unique') : method(code, 'unique', literal(extras.unique));
   }
@@ -238,6 +244,11 @@ function typeHelperCode(type: ColumnType): Code | undefined {
         : call(`t.${type.type}`);
     case 'custom':
       return call('t.custom', literal(type.sql));
+    case 'text':
+    case 'blob':
+      return type.size === undefined ? call(`t.${type.type}`) : call(`t.${type.type}`, object([['size', literal(type.size)]]));
+    case 'json':
+      return type.binary === true ? call('t.jsonb') : call('t.json');
     default:
       return COLUMN_TYPE_NAMES.includes(type.type) ? call(`t.${type.type}`) : undefined;
   }

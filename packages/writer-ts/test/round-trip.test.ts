@@ -346,3 +346,35 @@ describe('round trip of replaces', () => {
     expect(renderMigration({ operations: [], replaces: [] })).not.toContain('replaces');
   });
 });
+
+describe('round trip of the column-level DSL', () => {
+  it('writes sized text and blobs, jsonb, numeric, collations, comments and identities with the t helpers', async () => {
+    const operations = [
+      op.createTable('docs', {
+        id: t.bigint().identity().primaryKey(),
+        code: t.integer().identity({ always: true }),
+        file: t.blob({ size: 'long' }),
+        body: t.text({ size: 'medium' }),
+        meta: t.jsonb(),
+        raw: t.json(),
+        amount: t.numeric(),
+        title: t.text().notNull().collate('und-x-icu').comment("It's the \\ title"),
+        key: t.uuid().notNull().default(sql`gen_random_uuid()`),
+      }),
+      op.alterColumn('docs', 'raw', t.json({ binary: true }).comment('now jsonb')),
+    ];
+    const source = await expectRoundTrip({ operations });
+    for (const code of [
+      'id: t.bigint().identity().primaryKey(),',
+      'code: t.integer().identity({ always: true }),',
+      "file: t.blob({ size: 'long' }),",
+      "body: t.text({ size: 'medium' }),",
+      'meta: t.jsonb(),',
+      'amount: t.decimal(),',
+      "title: t.text().notNull().collate('und-x-icu').comment(\"It's the \\\\ title\"),",
+      "op.alterColumn('docs', 'raw', t.jsonb().comment('now jsonb')),",
+    ]) {
+      expect(source).toContain(code);
+    }
+  });
+});

@@ -2,8 +2,8 @@ import { CovetError } from '../errors/covet-error.js';
 import { didYouMean, withTypoCheck } from '../errors/suggest.js';
 import { isSafeCustomType } from '../operations/builtin/validate-args.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
-import type { ColumnDefault, ColumnState, ColumnType, ReferentialAction } from './types.js';
-import { REFERENTIAL_ACTIONS } from './types.js';
+import type { ColumnDefault, ColumnIdentity, ColumnState, ColumnType, LobSize, ReferentialAction } from './types.js';
+import { LOB_SIZES, REFERENTIAL_ACTIONS } from './types.js';
 
 const COLUMN_BUILDER_BRAND = Symbol.for('covet.columnBuilder');
 const TABLE_BRAND = Symbol.for('covet.table');
@@ -26,6 +26,9 @@ export interface ColumnSpec {
   /** `true` for an unnamed unique constraint, a string for a named one. */
   readonly unique: boolean | string;
   readonly references?: ColumnReference;
+  readonly collation?: string;
+  readonly comment?: string;
+  readonly identity?: ColumnIdentity;
 }
 
 const REFERENCE_OPTIONS = ['onDelete', 'onUpdate', 'name'];
@@ -76,6 +79,40 @@ export class ColumnBuilder {
     return new ColumnBuilder({ ...this.spec, default: toColumnDefault(value) });
   }
 
+  /**
+   * The column's collation, named as the engine names it: `C` or `und-x-icu` (PostgreSQL),
+   * `utf8mb4_bin` (MySQL), `NOCASE` (SQLite). Collations are engine-specific: a model meant for
+   * several engines leaves them out.
+   */
+  collate(collation: string): ColumnBuilder {
+    if (typeof collation !== 'string' || !COLLATION.test(collation)) {
+      throw new CovetError('COLUMN_OPTION_INVALID', `Invalid collation ${JSON.stringify(collation)} (.collate())`, {
+        hint: 'A collation name holds letters, digits, _ . - and @ only, e.g. utf8mb4_bin or und-x-icu.',
+      });
+    }
+    return new ColumnBuilder({ ...this.spec, collation });
+  }
+
+  /** A comment stored with the column in the database (PostgreSQL, MySQL; SQLite has none and says so). */
+  comment(text: string): ColumnBuilder {
+    if (typeof text !== 'string' || text.includes('\0')) {
+      throw new CovetError('COLUMN_OPTION_INVALID', `A column comment must be a string without NUL characters (.comment())`);
+    }
+    return new ColumnBuilder({ ...this.spec, comment: text });
+  }
+
+  /**
+   * An identity column (SQL standard `GENERATED ... AS IDENTITY`) on `smallint`, `integer` or
+   * `bigint`: NOT NULL, numbered by the database. `{ always: true }` refuses values an INSERT
+   * gives (PostgreSQL only); the default takes them, as a serial does.
+   */
+  identity(options: { always?: boolean } = {}): ColumnBuilder {
+    if (!['smallint', 'integer', 'bigint'].includes(this.spec.type.type)) {
+      throw new CovetError('COLUMN_OPTION_INVALID', `.identity() needs t.smallint(), t.integer() or t.bigint(), not ${this.spec.type.type}`);
+    }
+    return new ColumnBuilder({ ...this.spec, nullable: false, identity: options.always === true ? 'always' : 'byDefault' });
+  }
+
   /** A foreign key from this column to `column` of another table (a table definition or a name). */
   references(table: string | { readonly name: string }, column: string, options: ReferenceOptions = {}): ColumnBuilder {
     const tableName = typeof table === 'string' ? table : table.name;
@@ -103,7 +140,10 @@ export class ColumnBuilder {
 }
 
 /** The builder methods, for suggestions. */
-const BUILDER_METHODS = ['notNull', 'nullable', 'primaryKey', 'unique', 'default', 'references'];
+const BUILDER_METHODS = ['notNull', 'nullable', 'primaryKey', 'unique', 'default', 'references', 'collate', 'comment', 'identity'];
+
+/** What a collation name may hold (engines name them with letters, digits and `_ . - @`). */
+const COLLATION = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
 
 const unknownOption = (name: string) =>
   new CovetError('COLUMN_OPTION_UNKNOWN', `Unknown column option "${name}" (.${name}())${didYouMean(name, BUILDER_METHODS)}`, {
@@ -139,8 +179,25 @@ export function toColumnDefault(value: unknown): ColumnDefault {
 
 /** The column state a builder describes, once it has a name. */
 export function columnStateOf(name: string, builder: ColumnBuilder): ColumnState {
-  const { type, nullable, default: columnDefault } = builder.spec;
-  return columnDefault === undefined ? { name, type, nullable } : { name, type, nullable, default: columnDefault };
+  const { type, nullable, default: columnDefault, collation, comment, identity } = builder.spec;
+  return {
+    name,
+    type,
+    nullable,
+    ...(columnDefault === undefined ? {} : { default: columnDefault }),
+    ...(collation === undefined ? {} : { collation }),
+    ...(comment === undefined ? {} : { comment }),
+    ...(identity === undefined ? {} : { identity }),
+  };
+}
+
+function lobSize(options: { size?: LobSize } | undefined, what: string): { size?: LobSize } {
+  const size = options?.size;
+  if (size === undefined) return {};
+  if (!LOB_SIZES.includes(size)) {
+    throw new CovetError('COLUMN_TYPE_INVALID', `${what} size must be one of ${LOB_SIZES.join(', ')}, got ${JSON.stringify(size)}`);
+  }
+  return { size };
 }
 
 function positiveInteger(value: unknown, what: string): number {
@@ -154,6 +211,17 @@ function column(type: ColumnType, nullable = true): ColumnBuilder {
   return new ColumnBuilder({ type, nullable, primaryKey: false, unique: false });
 }
 
+/** `decimal(p, s)`; without precision PostgreSQL's unbounded `numeric` (MySQL's DECIMAL is decimal(10,0)). */
+function decimalColumn(precision?: number, scale?: number): ColumnBuilder {
+  if (precision === undefined) return column({ type: 'decimal' });
+  positiveInteger(precision, 'decimal precision');
+  if (scale === undefined) return column({ type: 'decimal', precision });
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
+    throw new CovetError('COLUMN_TYPE_INVALID', `decimal scale must be between 0 and ${precision}, got ${scale}`);
+  }
+  return column({ type: 'decimal', precision, scale });
+}
+
 /** The `t` helpers, before the typo check (see {@link t}). */
 const COLUMN_TYPES = Object.freeze({
   smallserial: () => column({ type: 'smallserial' }, false),
@@ -163,18 +231,13 @@ const COLUMN_TYPES = Object.freeze({
   integer: () => column({ type: 'integer' }),
   bigint: () => column({ type: 'bigint' }),
   boolean: () => column({ type: 'boolean' }),
-  text: () => column({ type: 'text' }),
+  /** `{ size: 'tiny' | 'medium' | 'long' }` picks MySQL's TINYTEXT / MEDIUMTEXT / LONGTEXT (others have one text type). */
+  text: (options?: { size?: LobSize }) => column({ type: 'text', ...lobSize(options, 'text') }),
   varchar: (length: number) => column({ type: 'varchar', length: positiveInteger(length, 'varchar length') }),
   char: (length = 1) => column({ type: 'char', length: positiveInteger(length, 'char length') }),
-  decimal: (precision?: number, scale?: number) => {
-    if (precision === undefined) return column({ type: 'decimal' });
-    positiveInteger(precision, 'decimal precision');
-    if (scale === undefined) return column({ type: 'decimal', precision });
-    if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
-      throw new CovetError('COLUMN_TYPE_INVALID', `decimal scale must be between 0 and ${precision}, got ${scale}`);
-    }
-    return column({ type: 'decimal', precision, scale });
-  },
+  decimal: decimalColumn,
+  /** The same as `t.decimal`: `t.numeric()` without precision is PostgreSQL's unbounded `numeric`. */
+  numeric: decimalColumn,
   real: () => column({ type: 'real' }),
   double: () => column({ type: 'double' }),
   date: () => column({ type: 'date' }),
@@ -182,9 +245,13 @@ const COLUMN_TYPES = Object.freeze({
     column(options.withTimeZone ? { type: 'time', withTimeZone: true } : { type: 'time' }),
   timestamp: (options: { withTimeZone?: boolean } = {}) =>
     column(options.withTimeZone ? { type: 'timestamp', withTimeZone: true } : { type: 'timestamp' }),
-  json: () => column({ type: 'json' }),
+  /** `{ binary: true }` (or `t.jsonb()`) is PostgreSQL's `jsonb`; MySQL and SQLite have one JSON type. */
+  json: (options?: { binary?: boolean }) => column(options?.binary === true ? { type: 'json', binary: true } : { type: 'json' }),
+  /** PostgreSQL's `jsonb` (`t.json({ binary: true })`); `json` elsewhere. */
+  jsonb: () => column({ type: 'json', binary: true }),
   uuid: () => column({ type: 'uuid' }),
-  blob: () => column({ type: 'blob' }),
+  /** `{ size: 'tiny' | 'medium' | 'long' }` picks MySQL's TINYBLOB / MEDIUMBLOB / LONGBLOB (plain BLOB holds 64 KiB). */
+  blob: (options?: { size?: LobSize }) => column({ type: 'blob', ...lobSize(options, 'blob') }),
   /** A type outside the portable set, passed to the database as written (e.g. `citext`). */
   custom: (sqlType: string) => {
     if (!isSafeCustomType(sqlType)) {

@@ -193,6 +193,43 @@ describe('defineTable', () => {
   });
 });
 
+describe('column options: sizes, jsonb, numeric, collation, comment, identity', () => {
+  it('builds them into the column state, and only what was said', () => {
+    const { state } = defineTable('docs', {
+      id: t.bigint().identity().primaryKey(),
+      code: t.integer().identity({ always: true }),
+      file: t.blob({ size: 'long' }),
+      body: t.text({ size: 'tiny' }),
+      meta: t.jsonb(),
+      same: t.json({ binary: true }),
+      raw: t.json(),
+      amount: t.numeric(),
+      price: t.numeric(12, 4),
+      title: t.text().collate('utf8mb4_bin').comment('Title'),
+    });
+    expect(state.columns).toEqual([
+      { name: 'id', type: { type: 'bigint' }, nullable: false, identity: 'byDefault' },
+      { name: 'code', type: { type: 'integer' }, nullable: false, identity: 'always' },
+      { name: 'file', type: { type: 'blob', size: 'long' }, nullable: true },
+      { name: 'body', type: { type: 'text', size: 'tiny' }, nullable: true },
+      { name: 'meta', type: { type: 'json', binary: true }, nullable: true },
+      { name: 'same', type: { type: 'json', binary: true }, nullable: true },
+      { name: 'raw', type: { type: 'json' }, nullable: true },
+      { name: 'amount', type: { type: 'decimal' }, nullable: true },
+      { name: 'price', type: { type: 'decimal', precision: 12, scale: 4 }, nullable: true },
+      { name: 'title', type: { type: 'text' }, nullable: true, collation: 'utf8mb4_bin', comment: 'Title' },
+    ]);
+  });
+
+  it('refuses what no engine means, naming it', () => {
+    expect(covetErrorOf(() => t.text().identity()).message).toBe('.identity() needs t.smallint(), t.integer() or t.bigint(), not text');
+    expect(covetErrorOf(() => t.blob({ size: 'huge' as never })).message).toBe('blob size must be one of tiny, medium, long, got "huge"');
+    expect(covetErrorOf(() => t.text().collate('a b')).message).toBe('Invalid collation "a b" (.collate())');
+    expect(covetErrorOf(() => t.text().comment('a\0b')).code).toBe('COLUMN_OPTION_INVALID');
+    expect(covetErrorOf(() => (t.text() as unknown as { colate(): unknown }).colate()).message).toBe('Unknown column option "colate" (.colate()): did you mean "collate"?');
+  });
+});
+
 describe('defineTable bad input: one-line CovetErrors that name the table and column', () => {
   it('refuses an unknown column in an index, a unique and a foreign key', () => {
     const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: 'i', columns: ['nope'] }] }));

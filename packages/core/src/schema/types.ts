@@ -34,12 +34,25 @@ export type SimpleColumnTypeName =
   | 'blob';
 
 /**
+ * How large a `text` or `blob` column may grow, where the engine has sizes (MySQL: TINYTEXT,
+ * MEDIUMTEXT, LONGTEXT and the BLOB forms); engines with one size ignore it. Unset: the
+ * engine's plain TEXT / BLOB (64 KiB on MySQL).
+ */
+export type LobSize = 'tiny' | 'medium' | 'long';
+
+/** Every {@link LobSize}. */
+export const LOB_SIZES: readonly LobSize[] = Object.freeze(['tiny', 'medium', 'long']);
+
+/**
  * A column's type. `custom` carries a type the portable set does not name (an engine-specific
  * type found by an introspector, or one a user wrote with `t.custom('citext')`); it is passed
  * to the database as written, so only dialects that know it can run it.
  */
 export type ColumnType =
-  | { readonly type: SimpleColumnTypeName }
+  | { readonly type: Exclude<SimpleColumnTypeName, 'text' | 'blob' | 'json'> }
+  | { readonly type: 'text' | 'blob'; readonly size?: LobSize }
+  /** `binary`: stored parsed (PostgreSQL `jsonb`); engines with one JSON type ignore it. */
+  | { readonly type: 'json'; readonly binary?: boolean }
   | { readonly type: 'varchar' | 'char'; readonly length: number }
   | { readonly type: 'decimal'; readonly precision?: number; readonly scale?: number }
   | { readonly type: 'time' | 'timestamp'; readonly withTimeZone?: boolean }
@@ -59,7 +72,19 @@ export interface ColumnState {
   readonly type: ColumnType;
   readonly nullable: boolean;
   readonly default?: ColumnDefault;
+  /** The column's collation, as the engine names it (`C`, `utf8mb4_bin`, `NOCASE`); unset: the default. */
+  readonly collation?: string;
+  /** A comment stored with the column (PostgreSQL, MySQL). */
+  readonly comment?: string;
+  /**
+   * An identity column (SQL standard) on an integer type: values come from the column's own
+   * generator; `always` refuses values an INSERT gives, `byDefault` takes them.
+   */
+  readonly identity?: ColumnIdentity;
 }
+
+/** How an identity column takes values an INSERT gives (see {@link ColumnState.identity}). */
+export type ColumnIdentity = 'always' | 'byDefault';
 
 /** An index; `unique` indexes also carry the model's unique constraints. */
 export interface IndexState {

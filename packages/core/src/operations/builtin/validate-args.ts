@@ -1,7 +1,7 @@
 import { CovetError } from '../../errors/covet-error.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, ColumnType, ForeignKeyState, IndexState, SchemaState, TableState } from '../../schema/types.js';
-import { REFERENTIAL_ACTIONS } from '../../schema/types.js';
+import { LOB_SIZES, REFERENTIAL_ACTIONS } from '../../schema/types.js';
 import { getTable, tablesOf } from '../../state/schema-state.js';
 export { indexOwner } from '../../state/schema-state.js';
 
@@ -70,6 +70,13 @@ export function validateColumnType(type: ColumnType, where: string): void {
     case 'time':
     case 'timestamp':
       return;
+    case 'text':
+    case 'blob':
+      if (type.size !== undefined && !LOB_SIZES.includes(type.size)) fail(`${type.type} size must be one of ${LOB_SIZES.join(', ')} for ${where}`);
+      return;
+    case 'json':
+      if (type.binary !== undefined && typeof type.binary !== 'boolean') fail(`json binary must be true or false for ${where}`);
+      return;
     case 'custom':
       if (!isSafeCustomType(type.sql)) fail(`Invalid custom type ${JSON.stringify(type.sql)} for ${where}`);
       return;
@@ -86,6 +93,14 @@ export function validateColumn(column: ColumnState, table: string): void {
   const where = `${table}.${column.name}`;
   validateColumnType(column.type, where);
   if (typeof column.nullable !== 'boolean') fail(`Column ${where} must say whether it is nullable`);
+  if (column.collation !== undefined && (typeof column.collation !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(column.collation))) {
+    fail(`Invalid collation ${JSON.stringify(column.collation)} for ${where}`);
+  }
+  if (column.comment !== undefined && (typeof column.comment !== 'string' || column.comment.includes('\0'))) fail(`Invalid comment for ${where}`);
+  if (column.identity !== undefined) {
+    if (column.identity !== 'always' && column.identity !== 'byDefault') fail(`Identity of ${where} must be "always" or "byDefault"`);
+    if (!['smallint', 'integer', 'bigint'].includes(column.type.type)) fail(`Identity column ${where} must be a smallint, integer or bigint`);
+  }
   const value = column.default;
   if (value !== undefined) {
     if (value.kind === 'sql') {
