@@ -8,7 +8,7 @@ import { permissionProblems } from './permissions.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
 
-const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'resolve', 'sqlmigrate', 'squashmigrations', 'reset']);
+const BUILTIN_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'resolve', 'sqlmigrate', 'squashmigrations', 'reset', 'inspectdb']);
 
 /** Commands that print one JSON document with `--json` (docs/json-output.md). */
 const JSON_COMMANDS = new Set(['makemigrations', 'migrate', 'rollback', 'showmigrations', 'sqlmigrate', 'squashmigrations', 'reset']);
@@ -252,6 +252,25 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
           await open(flags),
           String(migration),
           { applied: flags.applied === true, rolledBack: flags.rolledBack === true, forget: flags.forget === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          output,
+        );
+      });
+
+    cli
+      .command('inspectdb', 'Write model files from the live database, one per table (then makemigrations and migrate --fake-initial)')
+      .option('--out <dir>', "Folder to write the models to (default: the app's models folder, else models)")
+      .option('--force', 'Overwrite model files that exist')
+      .option('--dry-run', 'Print the files that would be written, without writing them')
+      .action(async (flags: GlobalOptions & { out?: string; force?: boolean; dryRun?: boolean }) => {
+        const { inspectDb } = await import('./commands/inspectdb.js');
+        await inspectDb(
+          await open(flags),
+          {
+            ...(flags.out !== undefined ? { out: String(flags.out) } : {}),
+            force: flags.force === true,
+            dryRun: flags.dryRun === true,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+          },
           output,
         );
       });

@@ -5,3 +5,5 @@ export { migrationName, snakeCaseLabel, suggestLabel, MAX_LABEL_LENGTH } from '.
 export { writeMigrationFile } from './write-migration-file.js';
 export type { WriteMigrationFileInput } from './write-migration-file.js';
 export { quoteString, formatValue } from './code-tree.js';
+export { renderModels, modelIdentifier } from './render-models.js';
+export type { RenderedModel } from './render-models.js';

@@ -257,7 +257,13 @@ function typeHelperCode(type: ColumnType): Code | undefined {
 // ---------------------------------------------------------------------------------------------
 // Tables, indexes, foreign keys
 
-function createTableCode(table: CreateTableArgs): Code {
+/**
+ * `op.createTable(name, columns, options)` for a table state, or with `callee` another
+ * function of the same arguments (`defineTable` for a model file): column-level primary key,
+ * unique and foreign key where one column holds them, table options for the rest, defaults
+ * (names, actions) left out.
+ */
+export function createTableCode(table: CreateTableArgs, callee = 'op.createTable'): Code {
   const name = table.name;
   const primaryKey = table.primaryKey;
   const inlinePrimaryKey =
@@ -320,7 +326,7 @@ function createTableCode(table: CreateTableArgs): Code {
     true,
   );
   const hasOptions = options.kind === 'object' && options.entries.length > 0;
-  return hasOptions ? call('op.createTable', literal(name), columns, options) : call('op.createTable', literal(name), columns);
+  return hasOptions ? call(callee, literal(name), columns, options) : call(callee, literal(name), columns);
 }
 
 /**
