@@ -259,7 +259,7 @@ export const staff = defineTable('staff', {
   }),
   active: t.boolean().notNull().default(true),
   username: t.varchar(16).notNull(),
-  password: t.varchar(40),
+  password: t.varchar(40).collate('utf8mb3_bin'),
   last_update: t.custom('timestamp ON UPDATE CURRENT_TIMESTAMP').notNull().default(
     sql`CURRENT_TIMESTAMP`,
   ),
