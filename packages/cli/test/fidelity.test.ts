@@ -3,6 +3,11 @@
 // single-column INTEGER PRIMARY KEY), nor can a column comment. A foreign key named like an
 // index of its table is fine, and so is the column-level DSL SQLite can hold (collations,
 // function defaults, identity on the primary key; sizes and jsonb fall back to blob and json).
+import { cpSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findWorkspaceRoot } from '@covet/core/testing';
+import { createSqliteDialect, loadSqlFile } from '@covet/dialect-sqlite';
+import type { SchemaState } from '@covet/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { errorLines, modelSource, removeProjects, TestProject } from './helpers.js';
 
@@ -114,5 +119,43 @@ export const docs = defineTable('docs', {
       expect(errorLines(run.stderr)[0]).toBe(message);
       expect(project.tables()).toEqual([]);
     }
+  });
+
+  it('inspectdb round-trips Chinook: models, no changes from the database, --fake-initial, a fresh copy introspected equal', async () => {
+    const dialect = createSqliteDialect();
+    const chinook = join(findWorkspaceRoot(import.meta.dirname), 'fixtures', 'corpus', 'chinook', 'Chinook_Sqlite.sql');
+    const source = TestProject.create('inspect-chinook');
+    await loadSqlFile(source.dbPath, chinook);
+    let run = await source.run('inspectdb');
+    expect(run.code, run.output).toBe(0);
+    expect(readdirSync(source.path('models')).sort()).toEqual(
+      ['Album', 'Artist', 'Customer', 'Employee', 'Genre', 'Invoice', 'InvoiceLine', 'MediaType', 'Playlist', 'PlaylistTrack', 'Track'].map((name) => `${name}.ts`),
+    );
+    expect(run.stdout).not.toContain('nearest the model DSL can say');
+    for (const argv of [['makemigrations', '--from', 'database', '--dry-run'], ['makemigrations', '--name', 'initial'], ['migrate', '--fake-initial']]) {
+      run = await source.run(...argv);
+      expect(run.code, `${argv.join(' ')}: ${run.output}`).toBe(0);
+    }
+    expect(run.stdout).toContain('its tables exist already (--fake-initial)');
+    expect(source.rows('SELECT count(*) AS n FROM Track')).toEqual([{ n: 3503 }]);
+    run = await source.run('makemigrations', '--from', 'database', '--dry-run');
+    expect(run.stdout).toContain('No changes detected');
+
+    const copy = TestProject.create('inspect-chinook-copy');
+    cpSync(source.path('models'), copy.path('models'), { recursive: true });
+    cpSync(source.path('migrations'), copy.path('migrations'), { recursive: true });
+    run = await copy.run('migrate');
+    expect(run.code, run.output).toBe(0);
+    const introspect = async (file: string) => {
+      const connection = await dialect.connect({ engine: 'sqlite', name: file });
+      try {
+        return await connection.introspector.introspect();
+      } finally {
+        await connection.close();
+      }
+    };
+    const comparable = (state: SchemaState) =>
+      Object.fromEntries(Object.entries(state.tables).map(([name, table]) => [name, { ...table, columns: table.columns.map((column) => dialect.normalizeColumn(column)) }]));
+    expect(comparable(await introspect(copy.dbPath))).toEqual(comparable(await introspect(source.dbPath)));
   });
 });
