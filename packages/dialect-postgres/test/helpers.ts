@@ -141,3 +141,24 @@ export function cliProject(database: TestDatabase): CliProject {
   mkdirSync(join(dir, 'migrations'), { recursive: true });
   return project;
 }
+
+/** Whether `psql` is on PATH (the corpus scripts are loaded with it). */
+export function psqlAvailable(): boolean {
+  return spawnSync('psql', ['--version']).status === 0;
+}
+
+/** Loads a SQL script with psql, stopping at the first error. */
+export function loadWithPsql(url: string, sql: string): void {
+  const result = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], { input: sql, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr.split('\n')[0]}`);
+}
+
+/** The script's statements that create what tables depend on but Covet does not manage (enums, domains). */
+export function typeStatements(sql: string): string {
+  return sql
+    .split(/;\s*\n/)
+    .map((statement) => statement.replace(/^(\s*--.*\n)*\s*/g, ''))
+    .filter((statement) => /^CREATE\s+(TYPE|DOMAIN)\b/i.test(statement))
+    .map((statement) => `${statement};\n`)
+    .join('');
+}

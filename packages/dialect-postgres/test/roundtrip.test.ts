@@ -1,35 +1,14 @@
 // Real-world schemas: load Sakila and Chinook, introspect, generate the migration from an empty
 // state, apply it to a fresh database, and introspect again: the two states must be equal.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCovet, EMPTY_STATE, MigrationEngine, type SchemaState } from '@covet/core';
 import { afterEach, expect, it } from 'vitest';
 import { createPostgresDialect, type PostgresConnection } from '../src/index.js';
-import { CORPUS, createTestDatabase, describeWithPostgres, type TestDatabase } from './helpers.js';
+import { CORPUS, createTestDatabase, describeWithPostgres, loadWithPsql as load, psqlAvailable, typeStatements, type TestDatabase } from './helpers.js';
 
 const dialect = createPostgresDialect();
 const covet = createCovet();
-
-function psqlAvailable(): boolean {
-  return spawnSync('psql', ['--version']).status === 0;
-}
-
-/** Loads a SQL script with psql, stopping at the first error. */
-function load(url: string, sql: string): void {
-  const result = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], { input: sql, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr.split('\n')[0]}`);
-}
-
-/** The script's statements that create what tables depend on but Covet does not manage (enums, domains). */
-function typeStatements(sql: string): string {
-  return sql
-    .split(/;\s*\n/)
-    .map((statement) => statement.replace(/^(\s*--.*\n)*\s*/g, ''))
-    .filter((statement) => /^CREATE\s+(TYPE|DOMAIN)\b/i.test(statement))
-    .map((statement) => `${statement};\n`)
-    .join('');
-}
 
 /** Applies `operations` (compiled one by one against the live database) in one transaction. */
 async function applyChanges(connection: PostgresConnection, target: SchemaState): Promise<number> {
