@@ -226,6 +226,21 @@ describeWithPostgres('covet CLI on PostgreSQL (real processes)', () => {
     expect(await p.snapshot()).toEqual(before);
   });
 
+  it('a rollback sent in one batch that fails names the reverse that failed, in the error and to afterFailure', { timeout: 30_000 }, async () => {
+    const p = await project();
+    const log = p.plugin('recorder', "covet.hooks.afterFailure.tap('recorder', (error, c) => log(`afterFailure #${c.index} ${c.operation?.kind}`));");
+    p.migration(name(1), [op.createTable('kept', { id: t.serial().primaryKey() })]);
+    expect((await p.run('migrate')).code).toBe(0);
+    // A view Covet does not manage depends on the table: DROP TABLE fails.
+    await withClient(p.database.url, (client) => client.query('CREATE VIEW kept_ids AS SELECT id FROM kept'));
+    const before = await p.snapshot();
+    const result = await p.run('rollback');
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr.split('\n')[0]).toMatch(new RegExp(`^error: Migration default:${name(1)} failed at operation #1 \\(dropTable\\): .*\\[2BP01\\]`));
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['afterFailure #0 dropTable']);
+    expect(await p.snapshot()).toEqual(before);
+  });
+
   it('a validateSql policy stops a run before its first statement (not even the allowed migration before it runs), and a rollback', { timeout: 60_000 }, async () => {
     const p = await project();
     const log = p.plugin(

@@ -190,11 +190,11 @@ export class MigrationExecutor {
     const { connection } = this.#options;
     this.#emit({ type: 'migrationStart', direction: 'up', migration, atomic: true });
     const started = now();
-    const owners: number[] = [];
+    const owners: StatementOwner[] = [];
     const statements: SqlStatement[] = [];
     for (const step of steps) {
       for (const statement of step.statements) {
-        owners.push(step.index);
+        owners.push(step);
         statements.push(statement);
       }
     }
@@ -459,11 +459,11 @@ export class MigrationExecutor {
    * `validateSql` before the run) and its tracking row together, naming the statement that fails.
    */
   async #runBatch(plan: PlannedMigration, trackingStatement: SqlStatement): Promise<void> {
-    const owners: number[] = [];
+    const owners: StatementOwner[] = [];
     const statements: SqlStatement[] = [];
     for (const step of plan.steps) {
       for (const statement of this.#planner.sqlOf(step)!) {
-        owners.push(step.index);
+        owners.push(step);
         statements.push(statement);
       }
     }
@@ -471,13 +471,13 @@ export class MigrationExecutor {
   }
 
   /**
-   * Runs a migration's statements (`owners[i]` is the index of the operation statement `i`
-   * belongs to) and then its tracking row, in one call where the connection can
-   * (`executeAll`). A failure names the migration, the operation and the statement.
+   * Runs a migration's statements (`owners[i]` is the step statement `i` belongs to) and then
+   * its tracking row, in one call where the connection can (`executeAll`). A failure names the
+   * migration, the operation that ran (a rollback's reverse) and the statement.
    */
   async #executeBatch(
     migration: Migration,
-    owners: readonly number[],
+    owners: readonly StatementOwner[],
     statements: readonly SqlStatement[],
     trackingStatement: SqlStatement | undefined,
   ): Promise<void> {
@@ -499,9 +499,11 @@ export class MigrationExecutor {
     } catch (error) {
       const at = (error as { statementIndex?: unknown }).statementIndex;
       if (trackingStatement && at === statements.length) throw trackingError(migration, error);
-      const index = typeof at === 'number' && at < owners.length ? owners[at] : undefined;
-      if (index === undefined) throw error;
-      const operation = migration.operations[index]!;
+      const owner = typeof at === 'number' && at < owners.length ? owners[at] : undefined;
+      if (owner === undefined) throw error;
+      const { index } = owner;
+      // A compiled plan's step (always forward) has only its position: its migration has the operation.
+      const operation = owner.operation ?? migration.operations[index]!;
       const statement = statements[at as number]!;
       const failure = operationError(migration, index, operation, error, 'failed', this.#shown(statement));
       Object.defineProperty(failure, FAILED_AT, { value: { operation, index, statement } });
@@ -758,6 +760,9 @@ export class MigrationExecutor {
     return undoneError;
   }
 }
+
+/** The step a statement of a batch belongs to: a planned step, or a compiled plan's (forward, so the operation is the migration's). */
+type StatementOwner = { readonly index: number; readonly operation?: Operation };
 
 /** What a run did. */
 export interface RunSummary {
