@@ -41,6 +41,8 @@ describe('plugin state (a views plugin) on SQLite', () => {
     await run('migrate');
     expect(viewSql(project)).toBe(`CREATE VIEW "active_users" AS ${FIRST}`);
     expect((await run('makemigrations')).stdout.trim()).toBe('No changes detected.');
+    // Against the live tables, with the plugin state of the migrations (introspectors read tables only).
+    expect((await run('makemigrations', '--from', 'database')).stdout.trim()).toBe('No changes detected.');
 
     // A changed definition: a replace, whose reverse is the old definition.
     project.write('models/app.ts', models(SECOND));

@@ -24,6 +24,8 @@ export type {
   TableState,
   SchemaState,
   PluginObjects,
+  PluginObjectTypes,
+  PluginObjectOf,
   UnmanagedObject,
   SqlStatement,
   ReferentialAction,

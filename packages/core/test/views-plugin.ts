@@ -11,7 +11,7 @@ export interface View {
   readonly sql: string;
 }
 
-export const defineView = (name: string, sql: string) => defineModelObject<View>('views', name, { sql });
+export const defineView = (name: string, sql: string) => defineModelObject('views', name, { sql });
 
 export const createView = (name: string, sql: string): Operation => createOperation('views.createView', { name, sql });
 export const dropView = (name: string): Operation => createOperation('views.dropView', { name });
@@ -28,7 +28,7 @@ export const VIEW_OPERATIONS = [
       if (getPluginObject(state, 'views', args.name)) throw new CovetError('VIEW_EXISTS', `View "${args.name}" exists`);
     },
     describe: (args) => `Create view ${args.name}`,
-    applyToState: (state, args) => withPluginObject<View>(state, 'views', args.name, { sql: args.sql }),
+    applyToState: (state, args) => withPluginObject(state, 'views', args.name, { sql: args.sql }),
     reverse: (args) => [dropView(args.name)],
     sql: { default: (args) => [{ sql: `CREATE VIEW ${args.name} AS ${args.sql}` }] },
   }),
@@ -47,7 +47,7 @@ export const VIEW_OPERATIONS = [
     kind: 'views.replaceView',
     validate: exists,
     describe: (args) => `Replace view ${args.name}`,
-    applyToState: (state, args) => withPluginObject<View>(state, 'views', args.name, { sql: args.sql }),
+    applyToState: (state, args) => withPluginObject(state, 'views', args.name, { sql: args.sql }),
     reverse: (args, stateBefore) => {
       const old = getPluginObject<View>(stateBefore, 'views', args.name);
       return old ? [replaceView(args.name, old.sql)] : IRREVERSIBLE;

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../migration/canonical-json.js';
-import type { SchemaState } from '../schema/types.js';
+import type { PluginObjectTypes, SchemaState } from '../schema/types.js';
 import { getPluginObjects } from '../state/plugin-state.js';
 
 /** How one namespace of plugin state differs between two schema states (see {@link diffPluginObjects}). */
@@ -30,6 +30,8 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  *   ];
  * });
  */
+export function diffPluginObjects<Namespace extends keyof PluginObjectTypes>(from: SchemaState, to: SchemaState, namespace: Namespace): PluginObjectChanges<PluginObjectTypes[Namespace]>;
+export function diffPluginObjects<Definition = unknown>(from: SchemaState, to: SchemaState, namespace: string): PluginObjectChanges<Definition>;
 export function diffPluginObjects<Definition = unknown>(from: SchemaState, to: SchemaState, namespace: string): PluginObjectChanges<Definition> {
   const before = getPluginObjects<Definition>(from, namespace);
   const after = getPluginObjects<Definition>(to, namespace);

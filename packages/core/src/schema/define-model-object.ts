@@ -1,6 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import { frozenJson } from '../migration/define-migration.js';
 import { checkNamespace } from '../state/plugin-state.js';
+import type { PluginObjectOf } from './types.js';
 
 /** Marks values made by {@link defineModelObject}, whichever copy of core made them. */
 const MODEL_OBJECT_BRAND = Symbol.for('covet.modelObject');
@@ -31,7 +32,11 @@ export interface ModelObject<Definition = unknown> {
  * // in models/views.ts
  * export const activeUsers = defineView('active_users', 'SELECT id FROM users WHERE active');
  */
-export function defineModelObject<Definition>(namespace: string, name: string, definition: Definition): ModelObject<Definition> {
+export function defineModelObject<Namespace extends string, Definition extends PluginObjectOf<Namespace>>(
+  namespace: Namespace,
+  name: string,
+  definition: Definition,
+): ModelObject<Definition> {
   checkNamespace(namespace, `model object ${JSON.stringify(name)}`);
   if (typeof name !== 'string' || name === '') {
     throw new CovetError('PLUGIN_OBJECT_INVALID', `A model object needs a non-empty name, got ${JSON.stringify(name)} (namespace ${namespace})`);

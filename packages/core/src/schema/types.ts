@@ -133,6 +133,25 @@ export interface UnmanagedObject {
 export type PluginObjects<Definition = unknown> = Readonly<Record<string, Definition>>;
 
 /**
+ * The shape of each namespace's objects, for the type checker: a plugin declares its own by
+ * module augmentation, and `getPluginObjects(state, 'views')`, `withPluginObject`,
+ * `defineModelObject` and `diffPluginObjects` are then typed for that namespace without a
+ * type argument (other namespaces hold `unknown`, or the type you pass).
+ *
+ * @example
+ * declare module '@covet/core' {
+ *   interface PluginObjectTypes {
+ *     views: { readonly sql: string };
+ *   }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled by module augmentation
+export interface PluginObjectTypes {}
+
+/** The definition type of `Namespace`'s objects: from {@link PluginObjectTypes}, else `unknown`. */
+export type PluginObjectOf<Namespace extends string> = Namespace extends keyof PluginObjectTypes ? PluginObjectTypes[Namespace] : unknown;
+
+/**
  * The whole schema: tables by name, and the objects plugins keep, by namespace. Immutable:
  * operations return a new state.
  */

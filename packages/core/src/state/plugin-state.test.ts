@@ -1,11 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { covetErrorOf } from '../../test/helpers.js';
 import { createView, dropView, replaceView, viewsPlugin } from '../../test/views-plugin.js';
 import { createMigration } from '../migration/define-migration.js';
 import { op } from '../operations/op.js';
 import { createCovet } from '../plugin/covet.js';
 import { t } from '../schema/column-builder.js';
+import { defineModelObject } from '../schema/define-model-object.js';
 import { defineTable } from '../schema/define-table.js';
+import { diffPluginObjects } from '../diff/plugin-changes.js';
 import { getPluginObject, getPluginObjects, pluginNamespaces, withPluginObject } from './plugin-state.js';
 import { replayMigrations, targetState } from './replay.js';
 import { EMPTY_STATE, getTable, stateFromTables, withTable } from './schema-state.js';
@@ -97,5 +99,29 @@ describe('replaying plugin state', () => {
     expect(registry.get('views.replaceView').reverse({ name: 'active_users', sql: 'SELECT 1' }, before)).toStrictEqual([
       replaceView('active_users', 'SELECT id FROM users'),
     ]);
+  });
+});
+
+// A plugin declares the shape of its namespace once; the helpers are then typed for it.
+declare module '../schema/types.js' {
+  interface PluginObjectTypes {
+    typedViews: { readonly sql: string; readonly materialized?: boolean };
+  }
+}
+
+describe('typed namespaces (PluginObjectTypes)', () => {
+  it('types the objects of a declared namespace, and leaves other namespaces to the caller', () => {
+    const state = withPluginObject(EMPTY_STATE, 'typedViews', 'v', { sql: 'SELECT 1' });
+    expectTypeOf(getPluginObjects(state, 'typedViews')).toEqualTypeOf<Readonly<Record<string, { readonly sql: string; readonly materialized?: boolean }>>>();
+    expectTypeOf(getPluginObject(state, 'typedViews', 'v')).toEqualTypeOf<{ readonly sql: string; readonly materialized?: boolean } | undefined>();
+    expectTypeOf(diffPluginObjects(EMPTY_STATE, state, 'typedViews').created[0]!.definition.sql).toEqualTypeOf<string>();
+    expectTypeOf(getPluginObject<{ n: number }>(state, 'other', 'v')).toEqualTypeOf<{ n: number } | undefined>();
+    expectTypeOf(getPluginObject(state, 'other', 'v')).toEqualTypeOf<unknown>();
+    expectTypeOf(defineModelObject('other', 'v', { n: 1 }).definition).toEqualTypeOf<{ n: number }>();
+    // @ts-expect-error -- a declared namespace takes only its shape
+    withPluginObject(state, 'typedViews', 'w', { query: 'SELECT 1' });
+    // @ts-expect-error -- the same for a model object
+    defineModelObject('typedViews', 'w', { sql: 1 });
+    expect(getPluginObject(state, 'typedViews', 'v')?.sql).toBe('SELECT 1');
   });
 });

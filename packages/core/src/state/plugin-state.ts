@@ -1,7 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import { frozenJson } from '../migration/define-migration.js';
 import { createNameRecord } from '../schema/name-record.js';
-import type { PluginObjects, SchemaState } from '../schema/types.js';
+import type { PluginObjectOf, PluginObjects, PluginObjectTypes, SchemaState } from '../schema/types.js';
 import { withPlugins } from './schema-state.js';
 
 const EMPTY_OBJECTS: PluginObjects<never> = Object.freeze(createNameRecord<never>());
@@ -28,6 +28,8 @@ export function checkNamespace(namespace: unknown, where?: string): string {
  * const views = getPluginObjects<{ sql: string }>(stateBefore, 'views');
  * for (const [name, view] of Object.entries(views)) console.log(name, view.sql);
  */
+export function getPluginObjects<Namespace extends keyof PluginObjectTypes>(state: SchemaState, namespace: Namespace): PluginObjects<PluginObjectTypes[Namespace]>;
+export function getPluginObjects<Definition = unknown>(state: SchemaState, namespace: string): PluginObjects<Definition>;
 export function getPluginObjects<Definition = unknown>(state: SchemaState, namespace: string): PluginObjects<Definition> {
   const plugins = state.plugins;
   if (plugins === undefined || !Object.hasOwn(plugins, namespace)) return EMPTY_OBJECTS;
@@ -44,6 +46,8 @@ export function getPluginObjects<Definition = unknown>(state: SchemaState, names
  *   return old ? [createView(args.name, old.sql)] : IRREVERSIBLE;
  * }
  */
+export function getPluginObject<Namespace extends keyof PluginObjectTypes>(state: SchemaState, namespace: Namespace, name: string): PluginObjectTypes[Namespace] | undefined;
+export function getPluginObject<Definition = unknown>(state: SchemaState, namespace: string, name: string): Definition | undefined;
 export function getPluginObject<Definition = unknown>(state: SchemaState, namespace: string, name: string): Definition | undefined {
   const objects = getPluginObjects<Definition>(state, namespace);
   return Object.hasOwn(objects, name) ? objects[name] : undefined;
@@ -58,8 +62,15 @@ export function getPluginObject<Definition = unknown>(state: SchemaState, namesp
  *
  * @example
  * applyToState: (state, args) => withPluginObject(state, 'views', args.name, { sql: args.sql }),
+ *
+ * (With `views` in {@link PluginObjectTypes}, a definition of another shape is a type error.)
  */
-export function withPluginObject<Definition>(state: SchemaState, namespace: string, name: string, definition: Definition | undefined): SchemaState {
+export function withPluginObject<Namespace extends string, Definition extends PluginObjectOf<Namespace>>(
+  state: SchemaState,
+  namespace: Namespace,
+  name: string,
+  definition: Definition | undefined,
+): SchemaState {
   checkNamespace(namespace);
   if (typeof name !== 'string' || name === '') {
     throw new CovetError('PLUGIN_OBJECT_INVALID', `A plugin object needs a non-empty name, got ${JSON.stringify(name)} (namespace ${namespace})`);
