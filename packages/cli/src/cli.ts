@@ -233,7 +233,7 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
 
     cli
       .command('showmigrations', 'List the migrations of each app: [X] applied, [ ] pending')
-      .option('--json', 'Print JSON: [{ app, name, applied, appliedAt }]')
+      .option('--json', 'Print JSON: [{ app, name, applied, appliedAt }] (docs/json-output.md)')
       .action(async (flags: GlobalOptions & { json?: boolean }) => {
         const { showMigrations } = await import('./commands/showmigrations.js');
         // Its --json stays the documented array; only a failure prints the common document.
@@ -242,16 +242,26 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       });
 
     cli
-      .command('resolve <migration>', 'Settle a migration that failed part-way (no transactional DDL), or forget an applied one whose file is gone')
+      .command(
+        'resolve <migration>',
+        'Settle a migration that failed part-way (no transactional DDL), forget an applied one whose file is gone, or accept an intended edit of an applied one',
+      )
       .option('--applied', 'It is now fully applied (you finished it by hand): record it as applied')
       .option('--rolled-back', 'It is now fully undone (you reverted it by hand): record it as not applied')
       .option('--forget', 'Its file is gone on purpose: delete its tracking row and nothing else')
-      .action(async (migration: string, flags: GlobalOptions & { applied?: boolean; rolledBack?: boolean; forget?: boolean }) => {
+      .option('--accept-edit', 'Its file was edited on purpose after it was applied: record the new checksum (the schema is not touched)')
+      .action(async (migration: string, flags: GlobalOptions & { applied?: boolean; rolledBack?: boolean; forget?: boolean; acceptEdit?: boolean }) => {
         const { resolve } = await import('./commands/resolve.js');
         await resolve(
           await open(flags),
           String(migration),
-          { applied: flags.applied === true, rolledBack: flags.rolledBack === true, forget: flags.forget === true, ...(flags.app ? { app: String(flags.app) } : {}) },
+          {
+            applied: flags.applied === true,
+            rolledBack: flags.rolledBack === true,
+            forget: flags.forget === true,
+            acceptEdit: flags.acceptEdit === true,
+            ...(flags.app ? { app: String(flags.app) } : {}),
+          },
           output,
         );
       });

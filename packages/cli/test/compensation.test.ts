@@ -107,7 +107,7 @@ describe('a failed migration without transactional DDL', () => {
     expect(status.stdout).toContain(`[!] ${FIVE}`);
     expect(status.stdout).toContain('failed part-way (up): operation(s) 1, 2 remain; run covet resolve');
     const json = JSON.parse((await p.run('showmigrations', '--json')).stdout) as unknown[];
-    expect(json[1]).toEqual({ app: 'default', name: FIVE, applied: false, appliedAt: null, failed: { direction: 'up', operations: [1, 2] } });
+    expect(json[1]).toEqual({ app: 'default', name: FIVE, applied: false, appliedAt: null, failed: { direction: 'up', operations: [1, 2], state: 'failed' } });
 
     const before = p.snapshot();
     for (const argv of [['migrate'], ['rollback']]) {

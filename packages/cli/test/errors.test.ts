@@ -97,6 +97,11 @@ const fakePostgres = definePlugin({
     expect(plain.code).not.toBe(0);
     expect(plain.output).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(plain.stderr).toContain("hint: SQL: INSERT INTO missing_table VALUES ('…')");
+    // --json follows the same rule.
+    const json = await project.run('migrate', '--json');
+    expect(json.code).not.toBe(0);
+    expect(json.output).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect((JSON.parse(json.stdout) as { error: { hint: string } }).error.hint).toContain("INSERT INTO missing_table VALUES ('…')");
     const verbose = await project.run('migrate', '--verbose');
     expect(verbose.code).not.toBe(0);
     expect(verbose.stderr).toContain("hint: SQL: INSERT INTO missing_table VALUES ('AKIAIOSFODNN7EXAMPLE')");

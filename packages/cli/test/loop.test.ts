@@ -94,7 +94,7 @@ describe('makemigrations -> migrate -> change -> rollback', () => {
     const tracking = project.tracking();
     expect(tracking).toHaveLength(1);
     expect(tracking[0]).toMatchObject({ app: 'default', name });
-    expect(tracking[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(tracking[0]!.checksum).toMatch(/^v1:[0-9a-f]{64}$/);
 
     await expectNoChanges(project);
 
@@ -227,7 +227,7 @@ describe('makemigrations -> migrate -> change -> rollback', () => {
     expect(project.schema()).toEqual(afterFirst.schema);
     expect(project.applied()).toEqual([`default:${first}`, `default:${second}`]);
     const fakedRow = project.tracking()[1]!;
-    expect(fakedRow.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(fakedRow.checksum).toMatch(/^v1:[0-9a-f]{64}$/);
 
     // Forget it (rollback --fake) and apply it for real.
     const forget = await project.run('rollback', '--fake');

@@ -196,4 +196,54 @@ describe.runIf(!UNAVAILABLE)(TITLE, () => {
     expect(applied.run('migrate', 'zero').code).toBe(0);
     expect(await applied.snapshot()).toEqual({ columns: [], indexes: [], tracking: [] });
   });
+
+  it('an intended edit of an applied migration: exit 3, resolve --accept-edit records it (schema untouched), migrate is clean; a checksum of another scheme is recomputed', { timeout: 60_000 }, async () => {
+    const p = await project();
+    const migrated = p.run('migrate');
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const checksums = () => withClient(p.database.url, async (client) => (await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM covet_migrations ORDER BY id')).rows);
+    const applied = await checksums();
+    expect(applied.every((row) => /^v1:[0-9a-f]{64}$/.test(row.checksum))).toBe(true);
+
+    // The column was widened by hand, and the migration that made it now says so.
+    await withClient(p.database.url, (client) => client.query('ALTER TABLE users MODIFY bio varchar(500)'));
+    writeFileSync(join(p.dir, 'migrations', `${M3}.ts`), CHAIN[M3]!.replace("'bio', t.text()", "'bio', t.varchar(500)"));
+    const before = await p.snapshot();
+    expect((before as { columns: string[] }).columns).toContain('users.bio varchar');
+    const blocked = p.run('migrate');
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain(`covet resolve default:${M3} --accept-edit`);
+
+    const accepted = p.run('resolve', M3, '--accept-edit');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain(`Accepted the edit of default:${M3}`);
+    expect(await p.snapshot()).toEqual(before);
+    const after = await checksums();
+    expect(after.filter((row) => row.name !== M3)).toEqual(applied.filter((row) => row.name !== M3));
+    expect(after.find((row) => row.name === M3)!.checksum).not.toBe(applied.find((row) => row.name === M3)!.checksum);
+
+    const clean = p.run('migrate');
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('No migrations to apply.');
+    const status = p.run('showmigrations');
+    expect(status.stdout.split('\n').find((line) => line.includes(M3))).toMatch(new RegExp(`edit accepted \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ by covet resolve ${M3} --accept-edit$`));
+    const json = JSON.parse(p.run('showmigrations', '--json').stdout) as { name: string; editAccepted?: { at: string; by: string } }[];
+    expect(json.map((entry) => entry.editAccepted?.by ?? null)).toEqual([null, null, `covet resolve ${M3} --accept-edit`, null]);
+    expect(Math.abs(Date.parse(json[2]!.editAccepted!.at) - Date.now())).toBeLessThan(10 * 60_000);
+
+    // Refused, changing nothing: not edited (any more), not applied.
+    const again = p.run('resolve', M3, '--accept-edit');
+    expect(again.code).toBe(1);
+    expect(again.stderr.split('\n')[0]).toContain(`Migration default:${M3} was not edited since it was applied`);
+    expect(p.run('migrate', M2).code).toBe(0);
+    const pending = p.run('resolve', M4, '--accept-edit');
+    expect(pending.code).toBe(1);
+    expect(pending.stderr.split('\n')[0]).toBe(`error: Migration default:${M4} is not applied: there is nothing recorded to change (resolve --accept-edit)`);
+
+    // A row of another scheme, for the very text applied: recomputed by migrate, not an edit.
+    await withClient(p.database.url, (client) => client.query(`UPDATE covet_migrations SET checksum = 'v0:${'0'.repeat(40)}' WHERE name = '${M1}'`));
+    const recomputed = p.run('migrate', M2);
+    expect(recomputed.code, recomputed.stderr).toBe(0);
+    expect((await checksums()).find((row) => row.name === M1)!.checksum).toBe(applied.find((row) => row.name === M1)!.checksum);
+  });
 });

@@ -182,7 +182,7 @@ describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
         await refusesToGoOn(folder, `Migration shop:${SLOW} was interrupted part-way (up): operation(s) 1 applied, it was at ${at}`);
       }
       const json = JSON.parse(covet(folder, 'showmigrations', '--json').stdout) as unknown[];
-      expect(json[1]).toEqual({ app: 'shop', name: SLOW, applied: false, appliedAt: null, failed: { direction: 'up', operations: how === 'SIGTERM' ? [1, 2] : [1] } });
+      expect(json[1]).toEqual({ app: 'shop', name: SLOW, applied: false, appliedAt: null, failed: { direction: 'up', operations: how === 'SIGTERM' ? [1, 2] : [1], state: how === 'SIGTERM' ? 'stopped' : 'interrupted' } });
 
       // Someone undoes it by hand and says so; then it runs again from the start.
       await admin.execute({ sql: 'DROP TABLE a' });

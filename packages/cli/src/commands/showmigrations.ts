@@ -9,8 +9,9 @@ export interface ShowMigrationsOptions {
 }
 
 /**
- * Lists every migration per app with `[X]` (applied) or `[ ]`; `--json` prints an array of
- * `{ app, name, applied, appliedAt }`.
+ * Lists every migration per app with `[X]` (applied), `[ ]` or `[!]` (part-way); `--json` prints
+ * an array of `{ app, name, applied, appliedAt }`, with `failed`, `edited`, `missingFile` and
+ * `editAccepted` where they apply (docs/json-output.md).
  */
 export async function showMigrations(project: Project, options: ShowMigrationsOptions, output: Output): Promise<void> {
   const c = output.colors;
@@ -18,10 +19,17 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
   const runner = new MigrationRunner({ covet: project.covet, dialect: project.dialect, connection, migrations });
   const rows = (await runner.status()).filter((row) => options.app === undefined || row.app === options.app);
   if (options.json) {
-    // The documented shape; `failed` is added only for a migration left part-way.
-    const json = rows.map(({ app, name, applied, appliedAt, failed }) =>
-      failed ? { app, name, applied, appliedAt, failed: { direction: failed.direction, operations: failed.operations } } : { app, name, applied, appliedAt },
-    );
+    // The documented shape; the other members only where they apply.
+    const json = rows.map(({ app, name, applied, appliedAt, failed, edited, missingFile, editAccepted }) => ({
+      app,
+      name,
+      applied,
+      appliedAt,
+      ...(failed ? { failed: { direction: failed.direction, operations: failed.operations, state: failed.state } } : {}),
+      ...(edited ? { edited } : {}),
+      ...(missingFile ? { missingFile } : {}),
+      ...(editAccepted ? { editAccepted } : {}),
+    }));
     output.line(JSON.stringify(json, null, 2));
     return;
   }
@@ -36,13 +44,19 @@ export async function showMigrations(project: Project, options: ShowMigrationsOp
       const mark = row.failed ? c.red('[!]') : row.applied ? c.green('[X]') : '[ ]';
       const notes = [
         row.failed ? c.red(describeFailed(row.failed)) : '',
-        row.appliedAt ? c.dim(row.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '',
+        row.appliedAt ? c.dim(formatTime(row.appliedAt)) : '',
         row.edited ? c.red('edited since applied') : '',
+        row.editAccepted && !row.edited ? c.dim(`edit accepted ${formatTime(row.editAccepted.at)} by ${row.editAccepted.by}`) : '',
         row.missingFile ? c.red('file missing') : '',
       ].filter(Boolean);
       output.line(` ${mark} ${notes.length ? `${row.name.padEnd(width)}  ${notes.join('  ')}` : row.name}`);
     }
   }
+}
+
+/** An ISO time as the listing shows it: `2026-12-03 17:04:05Z`. */
+function formatTime(iso: string | null): string {
+  return iso === null ? '(time unknown)' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** The note of a migration left part-way. */

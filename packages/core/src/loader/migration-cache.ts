@@ -25,9 +25,9 @@ interface IndexEntry {
 
 /**
  * Bump when the canonical form of operations changes, so old entries are ignored. (3: `meta`
- * is kept, and is part of the checksum.)
+ * is kept, and is part of the checksum; 4: checksums carry their scheme, `v1:`.)
  */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 /**
  * Remembers, per migration source text (keyed by its SHA-256), the checksum, dependencies and

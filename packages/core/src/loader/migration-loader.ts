@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { CovetError } from '../errors/covet-error.js';
 import { MigrationGraph } from '../graph/migration-graph.js';
 import { createMigration, migrationId, resolveDependency, type Migration } from '../migration/define-migration.js';
+import { isCurrentChecksumScheme } from '../migration/checksum-scheme.js';
 import { createOperation, operationsCacheKey, type Operation, type OperationRegistry } from '../operations/define-operation.js';
 import { defaultExport, importModules } from './import-module.js';
 import { MigrationCache, type CachedMigration } from './migration-cache.js';
@@ -147,7 +148,10 @@ export class MigrationFiles {
     if (known) {
       for (const file of this.#found) {
         const record = file.trustable ? known.get(migrationId(file.app, file.name)) : undefined;
-        if (record && record.sourceHash === file.hash && record.dependencies) trusted.set(file, { ...record, dependencies: record.dependencies });
+        // A checksum of another scheme is recomputed from the file (see compareChecksums).
+        if (record && record.sourceHash === file.hash && record.dependencies && isCurrentChecksumScheme(record.checksum)) {
+          trusted.set(file, { ...record, dependencies: record.dependencies });
+        }
       }
     }
     const rest = this.#found.filter((file) => !trusted.has(file));

@@ -27,10 +27,10 @@ describe('canonicalJson', () => {
 describe('computeChecksum', () => {
   const operations = [op.addColumn('users', 'nickname', t.varchar(50)), op.createIndex('users', { name: 'users_nickname_idx', columns: ['nickname'] })];
 
-  it('is the SHA-256 of the canonical content, with dependencies resolved', () => {
+  it('is `v1:` and the SHA-256 of the canonical content, with dependencies resolved', () => {
     const checksum = computeChecksum({ dependencies: ['0001_initial'], operations }, 'blog');
-    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(checksum).toBe(sha256(canonicalJson({ dependencies: ['blog:0001_initial'], operations })));
+    expect(checksum).toMatch(/^v1:[0-9a-f]{64}$/);
+    expect(checksum).toBe(`v1:${sha256(canonicalJson({ dependencies: ['blog:0001_initial'], operations }))}`);
   });
 
   it('does not depend on key order, line endings or how the operations were written', () => {
@@ -79,11 +79,12 @@ describe('computeChecksum', () => {
 describe('meta', () => {
   const operations = [op.runSql('SELECT 1')];
 
-  it('leaves the checksum of a migration without meta as it was before meta existed', () => {
-    // Computed by the core before `meta` existed: applied databases hold these.
+  it('leaves the checksum of a migration without meta as it was before meta existed (scheme v1)', () => {
+    // Computed by the core before `meta` existed: applied databases hold these (then without
+    // the `v1:` of their scheme, which reading a tracking row adds: see checksum-scheme.ts).
     const before = { dependencies: ['0001_initial'], operations: [op.addColumn('users', 'nickname', t.varchar(50)), op.dropTable('legacy')], atomic: false };
-    expect(computeChecksum(before, 'blog')).toBe('162d524995e3b9e131e7080f4237e182a231f69f71b96669aafd31c6f390f6dd');
-    expect(computeChecksum({ operations }, 'default')).toBe('b4fbb11b3d244d2b6c50d926d40e9b5fed649124bf3b941247eae7cbb274d97d');
+    expect(computeChecksum(before, 'blog')).toBe('v1:162d524995e3b9e131e7080f4237e182a231f69f71b96669aafd31c6f390f6dd');
+    expect(computeChecksum({ operations }, 'default')).toBe('v1:b4fbb11b3d244d2b6c50d926d40e9b5fed649124bf3b941247eae7cbb274d97d');
     expect(computeChecksum({ operations, meta: {} }, 'default')).toBe(computeChecksum({ operations }, 'default'));
     expect(computeChecksum({ operations, meta: { a: undefined } as never }, 'default')).toBe(computeChecksum({ operations }, 'default'));
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CHECKSUM_SCHEME } from './checksum-scheme.js';
 import { CovetError } from '../errors/covet-error.js';
 import { isOperation, type Operation } from '../operations/define-operation.js';
 import { canonicalJson } from './canonical-json.js';
@@ -84,7 +85,10 @@ export interface Migration {
   readonly replaces?: readonly string[];
   /** The definition's `meta` (deeply frozen); absent when it has none or an empty one. */
   readonly meta?: MigrationMeta;
-  /** SHA-256 hex of the canonical content: dependencies, operations, atomicity, custom code, meta. */
+  /**
+   * The checksum of the canonical content (dependencies, operations, atomicity, custom code,
+   * meta) with its scheme: `v1:` + SHA-256 hex (see checksum-scheme.ts).
+   */
   readonly checksum: string;
 }
 
@@ -105,10 +109,11 @@ function codeText(code: ((...args: never[]) => unknown) | undefined): string | u
 }
 
 /**
- * The SHA-256 hex checksum of a migration's canonical content (dependencies resolved
- * against `app`, so `NAME` and `app:NAME` are the same). It is computed from the
- * operations (data), not from the file's text, so formatting, comments, line endings and a
- * BOM do not change it, while any change to an operation does.
+ * The checksum of a migration's canonical content (dependencies resolved against `app`, so
+ * `NAME` and `app:NAME` are the same): `v1:` + SHA-256 hex, the prefix naming the scheme
+ * ({@link CHECKSUM_SCHEME}). It is computed from the operations (data), not from the file's
+ * text, so formatting, comments, line endings and a BOM do not change it, while any change to
+ * an operation does. Changing what is hashed is a new scheme, never an edit of this one.
  */
 export function computeChecksum(definition: MigrationDefinition, app: string): string {
   const content = canonicalJson({
@@ -123,7 +128,7 @@ export function computeChecksum(definition: MigrationDefinition, app: string): s
     // Left out when empty, like meta, so other migrations keep their checksums.
     replaces: definition.replaces?.length ? definition.replaces.map((name) => resolveDependency(app, name)) : undefined,
   });
-  return createHash('sha256').update(content).digest('hex');
+  return `${CHECKSUM_SCHEME}:${createHash('sha256').update(content).digest('hex')}`;
 }
 
 /**

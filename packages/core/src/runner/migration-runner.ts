@@ -13,6 +13,7 @@ import { partialState, type PartialState } from './intent-record.js';
 import { MigrationPlanner } from './migration-planner.js';
 import { MigrationExecutor, type RunEvent, type RunSummary } from './migration-executor.js';
 import { TrackingStore } from './tracking-store.js';
+import { compareChecksums } from '../migration/checksum-scheme.js';
 
 export type { RunEvent, RunSummary } from './migration-executor.js';
 
@@ -62,6 +63,11 @@ export interface MigrationStatus {
   readonly edited: boolean;
   /** True when the migration is recorded as applied but its file is gone. */
   readonly missingFile: boolean;
+  /**
+   * Set when an edit of the applied migration was accepted (`covet resolve --accept-edit`):
+   * when (ISO 8601 UTC) and by which command.
+   */
+  readonly editAccepted?: { readonly at: string | null; readonly by: string };
   /**
    * Set when the migration is part-way (databases without transactional DDL): its run was
    * interrupted (process killed, connection lost: `interrupted`, or still running), stopped by
@@ -194,8 +200,9 @@ export class MigrationRunner {
         name: entry.name,
         applied: row !== undefined,
         appliedAt: row?.appliedAt ?? null,
-        edited: row !== undefined && row.checksum !== entry.checksum,
+        edited: row !== undefined && compareChecksums(row, entry) === 'edited',
         missingFile: false,
+        ...(row?.editAcceptedBy ? { editAccepted: { at: row.editAcceptedAt, by: row.editAcceptedBy } } : {}),
         ...(failed ? { failed: { direction: failed.direction, operations: failed.operations, error: failed.error, state: partialState(failed) } } : {}),
       };
     });
@@ -346,17 +353,8 @@ export class MigrationRunner {
    */
   async forget(name: string, options: { defaultApp?: string } = {}): Promise<{ readonly app: string; readonly name: string }> {
     return this.#executor.lock(async () => {
-      const id = name.includes(':') ? name : `${options.defaultApp ?? 'default'}:${name}`;
       const rows = await this.#store.read({ upgrade: true });
-      const exact = rows.filter((row) => `${row.app}:${row.name}` === id);
-      const matches = exact.length > 0 ? exact : rows.filter((row) => `${row.app}:${row.name}`.startsWith(id));
-      if (matches.length !== 1) {
-        throw new CovetError(
-          'RESOLVE_INVALID',
-          matches.length === 0 ? `Migration ${id} is not recorded as applied (resolve --forget)` : `${id} matches ${matches.length} applied migrations: ${matches.map((row) => row.name).join(', ')} (resolve --forget)`,
-        );
-      }
-      const row = matches[0]!;
+      const row = appliedRow(rows, name, options.defaultApp, 'resolve --forget');
       // A replaced migration of a squash is not in the graph chosen for this database, but its file is there.
       const graph = (await this.#fullGraph(rows)).forApplied(new Set(rows.map((applied) => `${applied.app}:${applied.name}`)));
       const rowId = `${row.app}:${row.name}`;
@@ -368,6 +366,36 @@ export class MigrationRunner {
       }
       await this.#store.forget(row.app, row.name);
       return { app: row.app, name: row.name };
+    });
+  }
+
+  /**
+   * Accepts an intended edit of an applied migration (Flyway's `repair`): its tracking row gets
+   * the edited file's checksum, text hash and dependencies, with the time and the command `by`
+   * that accepted it. Nothing else changes: the schema is the person's to have brought in line.
+   * Refused for a migration that is not applied, has no file, is left part-way, or was not
+   * edited.
+   */
+  async acceptEdit(name: string, options: { defaultApp?: string; by: string }): Promise<{ readonly app: string; readonly name: string; readonly checksum: string }> {
+    const flag = 'resolve --accept-edit';
+    return this.#executor.lock(async () => {
+      const rows = await this.#read({ upgrade: true });
+      const row = appliedRow(rows, name, options.defaultApp, flag, this.#graph);
+      const id = `${row.app}:${row.name}`;
+      const entry = this.#graph.get(id);
+      if (!entry) {
+        throw new CovetError('RESOLVE_INVALID', `Migration ${id} is applied but its file is missing: there is no edit to accept (${flag})`, {
+          hint: `Restore the file, or forget the migration: covet resolve ${id} --forget`,
+        });
+      }
+      if ((await this.#store.readPartial(rows, true)).some((partial) => `${partial.app}:${partial.name}` === id)) {
+        throw new CovetError('RESOLVE_INVALID', `Migration ${id} is left part-way: settle it first with covet resolve ${id} --applied or --rolled-back (${flag})`);
+      }
+      if (compareChecksums(row, entry) !== 'edited') {
+        throw new CovetError('RESOLVE_INVALID', `Migration ${id} was not edited since it was applied: there is nothing to accept (${entry.file})`);
+      }
+      await this.#store.acceptEdit(entry, options.by);
+      return { app: row.app, name: row.name, checksum: entry.checksum };
     });
   }
 
@@ -410,7 +438,7 @@ export class MigrationRunner {
     const graph = this.#graph;
     const edited = rows.filter((row) => {
       const entry = graph.get(`${row.app}:${row.name}`);
-      return entry !== undefined && entry.checksum !== row.checksum;
+      return entry !== undefined && compareChecksums(row, entry) === 'edited';
     });
     if (edited.length > 0) {
       const first = graph.get(`${edited[0]!.app}:${edited[0]!.name}`)!;
@@ -419,7 +447,7 @@ export class MigrationRunner {
         'CHECKSUM_MISMATCH',
         `Applied migration ${first.id} was edited after it was applied${others} (${first.file})`,
         {
-          hint: 'Restore the file as it was applied (git checkout), and put the change in a new migration.',
+          hint: `Restore the file as it was applied (git checkout) and put the change in a new migration; or, if the edit is intended and the schema already matches it, accept it: covet resolve ${first.id} --accept-edit`,
           exitCode: EXIT_CHECKSUM_MISMATCH,
         },
       );
@@ -428,6 +456,24 @@ export class MigrationRunner {
     if (gone.length > 0 && missing === 'refuse') throw missingFilesError(gone);
     for (const id of gone) this.#emit({ type: 'warning', message: `Migration ${id} is applied but its file is missing` });
   }
+}
+
+/**
+ * The applied migration `name` names (`app:name`, or a name or unique prefix in `defaultApp`)
+ * among `rows`, for `covet <command>`. When none is applied, `graph` (if given) tells a pending
+ * migration from an unknown name.
+ */
+function appliedRow(rows: readonly TrackingRow[], name: string, defaultApp: string | undefined, command: string, graph?: MigrationGraph<MigrationEntry>): TrackingRow {
+  const id = name.includes(':') ? name : `${defaultApp ?? 'default'}:${name}`;
+  const exact = rows.filter((row) => `${row.app}:${row.name}` === id);
+  const matches = exact.length > 0 ? exact : rows.filter((row) => `${row.app}:${row.name}`.startsWith(id));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new CovetError('RESOLVE_INVALID', `${id} matches ${matches.length} applied migrations: ${matches.map((row) => row.name).join(', ')} (${command})`);
+  const pending = graph?.order().find((entry) => entry.id === id || entry.id.startsWith(id));
+  throw new CovetError(
+    'RESOLVE_INVALID',
+    pending ? `Migration ${pending.id} is not applied: there is nothing recorded to change (${command})` : `Migration ${id} is not recorded as applied (${command})`,
+  );
 }
 
 /** Whether the runner was given the files (to evaluate as the tracking rows require) rather than a graph. */

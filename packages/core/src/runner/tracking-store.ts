@@ -6,6 +6,7 @@ import type { Migration } from '../migration/define-migration.js';
 import type { SqlStatement } from '../schema/types.js';
 import { IN_PROGRESS, IntentRecord, STOPPED, isFinished, partialState } from './intent-record.js';
 import { causeText } from './run-errors.js';
+import { compareChecksums } from '../migration/checksum-scheme.js';
 import { PartialRuns, TRACKING_TABLE, TrackingTable, type PartialRow, type TrackingReadOptions, type TrackingRow } from './tracking-table.js';
 
 /** A migration as its tracking row names it. */
@@ -65,6 +66,15 @@ export class TrackingStore {
     await this.#connection.execute(this.#table.delete(app, name));
   }
 
+  /**
+   * Accepts an edit of an applied migration (`resolve --accept-edit`): its row gets the file's
+   * checksum, text hash and dependencies, the time and the command `by`.
+   */
+  async acceptEdit(entry: MigrationEntry, by: string): Promise<void> {
+    const source = entry.sourceHash ? { sourceHash: entry.sourceHash, dependencies: entry.dependencies } : undefined;
+    await this.#connection.execute(this.#table.acceptEdit(entry.app, entry.name, entry.checksum, source, by));
+  }
+
   /** Records a migration as applied outside a run (`resolve --applied`). */
   async record(migration: Tracked, entry: MigrationEntry | undefined): Promise<void> {
     await this.ensure();
@@ -103,16 +113,21 @@ export class TrackingStore {
   /**
    * Records the text hash and dependencies of applied migrations whose files were evaluated
    * and found unchanged (rows written before Covet recorded them, or a file reformatted since),
-   * so the next run trusts them without evaluating. `entryOf` finds a row's migration file.
+   * so the next run trusts them without evaluating, and the current checksum of rows of
+   * another scheme whose file text is the one applied. `entryOf` finds a row's migration file.
    */
   async recordSources(rows: readonly TrackingRow[], entryOf: (id: string) => MigrationEntry | undefined): Promise<void> {
     const connection = this.#connection;
     const updates: SqlStatement[] = [];
     for (const row of rows) {
       const entry = entryOf(`${row.app}:${row.name}`);
-      if (!entry?.sourceHash || entry.checksum !== row.checksum) continue;
-      if (row.sourceHash === entry.sourceHash && row.dependencies !== null) continue;
-      updates.push(this.#table.updateSource(row.app, row.name, { sourceHash: entry.sourceHash, dependencies: entry.dependencies }));
+      if (!entry?.sourceHash) continue;
+      const comparison = compareChecksums(row, entry);
+      if (comparison === 'edited') continue;
+      if (comparison === 'unchanged' && row.sourceHash === entry.sourceHash && row.dependencies !== null) continue;
+      // A checksum of another scheme, for the file's very text: recomputed, not an edit.
+      const checksum = comparison === 'rescheme' ? entry.checksum : undefined;
+      updates.push(this.#table.updateSource(row.app, row.name, { sourceHash: entry.sourceHash, dependencies: entry.dependencies }, checksum));
     }
     if (updates.length === 0) return;
     // One transaction (and round trip where the driver allows) for the rows of a whole table.

@@ -4,6 +4,7 @@ import { createOperation, type Operation } from '../operations/define-operation.
 import { addColumn, alterColumn, dropColumn, renameColumn } from '../operations/builtin/column-operations.js';
 import type { ColumnState, SchemaState, SqlStatement, TableState } from '../schema/types.js';
 import { EMPTY_STATE, getTable, withTable } from '../state/schema-state.js';
+import { withChecksumScheme } from '../migration/checksum-scheme.js';
 
 // Covet's own tables (the tracking table and its bookkeeping beside it) and their shapes.
 //
@@ -96,8 +97,42 @@ const TRACKING_SHAPES: BookkeepingTable = {
         createOperation('addColumn', { table: TRACKING_TABLE, column: { name: 'dependencies', type: { type: 'text' }, nullable: true } }),
       ],
     },
+    {
+      // Checksums carry their scheme (`v1:` + SHA-256 hex: checksum-scheme.ts), so the column
+      // is wider and the bare hex of rows written before gets its `v1:`; an edit accepted with
+      // `covet resolve --accept-edit` records when and by which command.
+      version: 3,
+      steps: [
+        createOperation('alterColumn', { table: TRACKING_TABLE, column: { name: 'checksum', type: { type: 'varchar', length: 255 }, nullable: false } }),
+        createOperation('addColumn', { table: TRACKING_TABLE, column: { name: 'edit_accepted_at', type: { type: 'timestamp' }, nullable: true } }),
+        createOperation('addColumn', { table: TRACKING_TABLE, column: { name: 'edit_accepted_by', type: { type: 'varchar', length: 255 }, nullable: true } }),
+      ],
+      backfill: prefixBareChecksums,
+    },
   ],
 };
+
+/**
+ * Gives the bare SHA-256 hex checksums of rows written before checksums carried their scheme
+ * the `v1:` of theirs. Idempotent: a prefixed checksum (`v…:`) is left as it is.
+ */
+async function prefixBareChecksums(connection: DialectConnection): Promise<void> {
+  const { dialect } = connection;
+  const q = (identifier: string) => dialect.quoteIdentifier(identifier);
+  const rows = await connection.query<Record<string, unknown>>(
+    `SELECT ${q('id')}, ${q('checksum')} FROM ${q(TRACKING_TABLE)} WHERE ${q('checksum')} NOT LIKE 'v%'`,
+  );
+  const updates = rows
+    .filter((row) => withChecksumScheme(String(row.checksum)) !== String(row.checksum))
+    .map((row) => ({
+      sql: `UPDATE ${q(TRACKING_TABLE)} SET ${q('checksum')} = ${dialect.placeholder(1)} WHERE ${q('id')} = ${dialect.placeholder(2)}`,
+      params: [withChecksumScheme(String(row.checksum)), Number(row.id)],
+      bookkeeping: true,
+    }));
+  if (updates.length === 0) return;
+  if (connection.executeAll) await connection.executeAll(updates);
+  else for (const update of updates) await connection.execute(update);
+}
 
 /** The shapes of `covet_migrations_partial`. */
 const PARTIAL_SHAPES: BookkeepingTable = {
@@ -417,6 +452,7 @@ export interface TrackingRow {
   readonly name: string;
   /** ISO 8601, UTC. */
   readonly appliedAt: string | null;
+  /** The checksum with its scheme (`v1:…`; a bare hex written before schemes reads as `v1:`). */
   readonly checksum: string;
   /**
    * SHA-256 (hex) of the migration file's text (UTF-8, LF line endings, no BOM) when it was
@@ -425,6 +461,13 @@ export interface TrackingRow {
   readonly sourceHash: string | null;
   /** The migration's dependencies (`app:name` ids) as recorded with `sourceHash`; null when not recorded. */
   readonly dependencies: readonly string[] | null;
+  /**
+   * When an edit of the applied migration was accepted (`covet resolve --accept-edit`: the
+   * checksum is then the edited file's), ISO 8601 UTC; null when none was.
+   */
+  readonly editAcceptedAt: string | null;
+  /** The command that accepted the edit; null when none did. */
+  readonly editAcceptedBy: string | null;
 }
 
 /** What a tracking row records of a migration's source, besides its checksum. */
@@ -509,7 +552,7 @@ export class TrackingTable {
    */
   async #readLatest(): Promise<TrackingRow[] | undefined> {
     const q = (identifier: string) => this.#quote(identifier);
-    const columns = ['id', 'app', 'name', 'applied_at', 'checksum', 'source_hash', 'dependencies'].map((column) => `m.${q(column)}`);
+    const columns = ['id', 'app', 'name', 'applied_at', 'checksum', 'source_hash', 'dependencies', 'edit_accepted_at', 'edit_accepted_by'].map((column) => `m.${q(column)}`);
     let rows: Record<string, unknown>[];
     try {
       rows = await this.#connection.query<Record<string, unknown>>(
@@ -529,7 +572,15 @@ export class TrackingTable {
 
   async #readRows(version: number): Promise<TrackingRow[]> {
     const q = (identifier: string) => this.#quote(identifier);
-    const columns = ['id', 'app', 'name', 'applied_at', 'checksum', ...(version >= 2 ? ['source_hash', 'dependencies'] : [])];
+    const columns = [
+      'id',
+      'app',
+      'name',
+      'applied_at',
+      'checksum',
+      ...(version >= 2 ? ['source_hash', 'dependencies'] : []),
+      ...(version >= 3 ? ['edit_accepted_at', 'edit_accepted_by'] : []),
+    ];
     const rows = await this.#connection.query<Record<string, unknown>>(`SELECT ${columns.map(q).join(', ')} FROM ${q(TRACKING_TABLE)} ORDER BY ${q('id')}`);
     return rows.map(toRow);
   }
@@ -546,14 +597,42 @@ export class TrackingTable {
     return { sql: this.#insertSql, params: [name, app, checksum, source?.sourceHash ?? null, source ? JSON.stringify(source.dependencies) : null], bookkeeping: true };
   }
 
-  /** The statement that records the source of an applied migration whose checksum was verified. */
-  updateSource(app: string, name: string, source: TrackingSource): SqlStatement {
+  /**
+   * The statement that records the source of an applied migration whose checksum was verified,
+   * and its `checksum` when it was of an older scheme and is recomputed (see compareChecksums).
+   */
+  updateSource(app: string, name: string, source: TrackingSource, checksum?: string): SqlStatement {
+    const { dialect } = this.#connection;
+    const q = (column: string) => this.#quote(column);
+    const p = (index: number) => dialect.placeholder(index);
+    // Placeholders in the order of their values (`?` is positional on some engines).
+    const values: [string, unknown][] = [
+      ['source_hash', source.sourceHash],
+      ['dependencies', JSON.stringify(source.dependencies)],
+      ...(checksum === undefined ? [] : [['checksum', checksum] as [string, unknown]]),
+    ];
+    const set = values.map(([column], index) => `${q(column)} = ${p(index + 1)}`).join(', ');
+    return {
+      sql: `UPDATE ${q(TRACKING_TABLE)} SET ${set} WHERE ${q('name')} = ${p(values.length + 1)} AND ${q('app')} = ${p(values.length + 2)}`,
+      params: [...values.map(([, value]) => value), name, app],
+      bookkeeping: true,
+    };
+  }
+
+  /**
+   * The statement that accepts an edit of an applied migration: its row gets the edited file's
+   * checksum and source (text hash and dependencies, null when the file has none), the time
+   * and the command `by` that accepted it.
+   */
+  acceptEdit(app: string, name: string, checksum: string, source: TrackingSource | undefined, by: string): SqlStatement {
     const { dialect } = this.#connection;
     const q = (column: string) => this.#quote(column);
     const p = (index: number) => dialect.placeholder(index);
     return {
-      sql: `UPDATE ${q(TRACKING_TABLE)} SET ${q('source_hash')} = ${p(1)}, ${q('dependencies')} = ${p(2)} WHERE ${q('name')} = ${p(3)} AND ${q('app')} = ${p(4)}`,
-      params: [source.sourceHash, JSON.stringify(source.dependencies), name, app],
+      sql:
+        `UPDATE ${q(TRACKING_TABLE)} SET ${q('checksum')} = ${p(1)}, ${q('source_hash')} = ${p(2)}, ${q('dependencies')} = ${p(3)}, ` +
+        `${q('edit_accepted_at')} = CURRENT_TIMESTAMP, ${q('edit_accepted_by')} = ${p(4)} WHERE ${q('name')} = ${p(5)} AND ${q('app')} = ${p(6)}`,
+      params: [checksum, source?.sourceHash ?? null, source ? JSON.stringify(source.dependencies) : null, by.slice(0, 255), name, app],
       bookkeeping: true,
     };
   }
@@ -586,9 +665,11 @@ function toRow(row: Record<string, unknown>): TrackingRow {
     app: String(row.app),
     name: String(row.name),
     appliedAt: toIso(row.applied_at),
-    checksum: String(row.checksum),
+    checksum: withChecksumScheme(String(row.checksum)),
     sourceHash: row.source_hash === null || row.source_hash === undefined ? null : String(row.source_hash),
     dependencies: parseDependencies(row.dependencies),
+    editAcceptedAt: toIso(row.edit_accepted_at),
+    editAcceptedBy: row.edit_accepted_by === null || row.edit_accepted_by === undefined ? null : String(row.edit_accepted_by),
   };
 }
 

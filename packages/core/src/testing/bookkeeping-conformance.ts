@@ -107,6 +107,45 @@ export function describeBookkeepingConformance(title: string, dialect: Dialect, 
       ]);
     });
 
+    it('upgrades the tracking table from version 2: checksums get their scheme (v1:), every row kept, edits acceptable', async () => {
+      const tracking = new TrackingTable(connection);
+      // Version 2 as the Covet of that version made it: recorded versions, bare hex checksums.
+      await createLegacy(shapesOf(TRACKING)[1]!);
+      await createLegacy(shapesOf(PARTIAL)[0]!);
+      await connection.execute({ sql: `CREATE TABLE ${q(TABLE_VERSIONS_TABLE)} (${q('table_name')} varchar(255) NOT NULL PRIMARY KEY, ${q('version')} integer NOT NULL)` });
+      await connection.execute({
+        sql: `INSERT INTO ${q(TABLE_VERSIONS_TABLE)} (${q('table_name')}, ${q('version')}) VALUES (${p(1)}, 2), (${p(2)}, 1)`,
+        params: [TRACKING_TABLE, PARTIAL_TABLE],
+      });
+      expect(Object.fromEntries(await new BookkeepingShapes(connection).versions())).toEqual({ [TRACKING_TABLE]: 2, [PARTIAL_TABLE]: 1 });
+      const bare = ['1', '2', '3'].map((digit) => digit.repeat(64));
+      for (const [index, name] of ['0001_first', '0002_second', '0003_third'].entries()) {
+        await connection.execute({
+          sql: `INSERT INTO ${q(TRACKING_TABLE)} (${q('name')}, ${q('app')}, ${q('checksum')}, ${q('source_hash')}, ${q('dependencies')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
+          params: [name, 'default', bare[index], 'e'.repeat(64), '[]'],
+        });
+      }
+      const before = await tracking.read();
+      expect(before.map((row) => row.checksum)).toEqual(bare.map((hex) => `v1:${hex}`));
+
+      const after = await connection.withMigrationLock(() => new TrackingTable(connection).read({ upgrade: true }), { timeoutMs: 5000 });
+      expect(after).toEqual(before);
+      expect(await columnsOf(TRACKING_TABLE)).toEqual(latestShape(TRACKING).columns.map((column) => column.name));
+      expect((await new BookkeepingShapes(connection).versions()).get(TRACKING_TABLE)).toBe(latestVersion(TRACKING));
+      // Stored with their scheme now, not only read so.
+      const stored = await connection.query<{ checksum: string }>(`SELECT ${q('checksum')} FROM ${q(TRACKING_TABLE)} ORDER BY ${q('id')}`);
+      expect(stored.map((row) => row.checksum)).toEqual(bare.map((hex) => `v1:${hex}`));
+
+      // The new columns: an accepted edit, read back; a checksum longer than 64 characters fits.
+      const longer = `v1:${'f'.repeat(64)}`;
+      await connection.execute(tracking.acceptEdit('default', '0002_second', longer, { sourceHash: 'a'.repeat(64), dependencies: ['default:0001_first'] }, 'covet resolve 0002 --accept-edit'));
+      const rows = await new TrackingTable(connection).read();
+      expect(rows[1]).toMatchObject({ checksum: longer, sourceHash: 'a'.repeat(64), dependencies: ['default:0001_first'], editAcceptedBy: 'covet resolve 0002 --accept-edit' });
+      expect(rows[1]!.editAcceptedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Math.abs(Date.parse(rows[1]!.editAcceptedAt!) - Date.now())).toBeLessThan(10 * 60_000);
+      expect([rows[0], rows[2]].map((row) => row!.editAcceptedAt)).toEqual([null, null]);
+    });
+
     it('finishes an upgrade that was interrupted after some of its steps', async () => {
       await legacyTracking();
       // As an upgrade stopped after its first step leaves it where DDL commits as it runs.
