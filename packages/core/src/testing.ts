@@ -5,6 +5,8 @@ export { findWorkspaceRoot } from './testing/workspace-root.js';
 export { BOOKKEEPING_TABLES, shapesOf } from './runner/tracking-table.js';
 export type { BookkeepingTable, BookkeepingVersion } from './runner/tracking-table.js';
 import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
+import { apply, compile, definitionOf } from './testing/apply-operations.js';
+import { describeIdentifierProperty } from './testing/identifier-property.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
 import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';
@@ -30,49 +32,6 @@ export interface DialectConformanceOptions {
   readonly dialect: Dialect;
   /** Creates an empty database for one test (a temp file, a fresh PostgreSQL database, ...). */
   createDatabase(): Promise<ConformanceDatabase>;
-}
-
-const definitions = new Map<string, OperationDefinition>(BUILTIN_OPERATIONS.map((d) => [d.kind, d]));
-
-function definitionOf(kind: string): OperationDefinition {
-  const definition = definitions.get(kind);
-  if (!definition) throw new Error(`Unknown operation kind ${kind}`);
-  return definition;
-}
-
-/** The state after `operation`, and its SQL for `dialect` (the definition's own SQL first). */
-async function compile(
-  dialect: Dialect,
-  connection: DialectConnection | undefined,
-  operation: Operation,
-  stateBefore: SchemaState,
-): Promise<{ statements: readonly SqlStatement[]; stateAfter: SchemaState }> {
-  const definition = definitionOf(operation.kind);
-  definition.validate(operation.args, stateBefore);
-  const stateAfter = definition.applyToState(stateBefore, operation.args);
-  const context = {
-    dialect,
-    stateBefore,
-    stateAfter,
-    ...(connection ? { query: connection.query.bind(connection) } : {}),
-  };
-  const renderer = definition.sql?.[dialect.name] ?? definition.sql?.default;
-  const statements = await (renderer ? renderer(operation.args, context) : dialect.compileOperation(operation, context));
-  if (!statements) throw new Error(`Dialect ${dialect.name} has no SQL for ${operation.kind}`);
-  return { statements, stateAfter };
-}
-
-/** Compiles and runs operations one by one (each compiled against the live database), in one transaction. */
-async function apply(dialect: Dialect, connection: DialectConnection, operations: readonly Operation[], state: SchemaState): Promise<SchemaState> {
-  let current = state;
-  await connection.transaction(async () => {
-    for (const operation of operations) {
-      const { statements, stateAfter } = await compile(dialect, connection, operation, current);
-      for (const statement of statements) await connection.execute(statement);
-      current = stateAfter;
-    }
-  });
-  return current;
 }
 
 function withoutUndefined<T>(value: T): T {
@@ -484,5 +443,6 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
     });
   });
 
+  describe(`dialect conformance: ${options.name}: generated names`, () => describeIdentifierProperty(dialect, () => options.createDatabase()));
   describeBookkeepingConformance(`dialect conformance: ${options.name}: Covet's own tables`, dialect, () => options.createDatabase());
 }
