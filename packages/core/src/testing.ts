@@ -7,6 +7,8 @@ export type { BookkeepingTable, BookkeepingVersion } from './runner/tracking-tab
 import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
 import { apply, compile, definitionOf } from './testing/apply-operations.js';
 import { describeIdentifierProperty } from './testing/identifier-property.js';
+export { createCliProject, describeCliHistory, migrationSource } from './testing/cli-history.js';
+export type { CliDatabase, CliHistoryOptions, CliProject, CliProjectOptions, CliRunResult } from './testing/cli-history.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
 import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';

@@ -3,12 +3,11 @@
 // the real `covet` binary: migrate to a past target and zero, sqlmigrate without a database,
 // --fake-initial on tables made outside Covet, squashmigrations on a database that applied
 // the originals and on a fresh one, and --json. Failures assert what did not change.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PlanCache } from '@covet/core';
+import { createCliProject, migrationSource as migration, type CliRunResult } from '@covet/core/testing';
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { poolOptions } from '../src/index.js';
@@ -38,17 +37,6 @@ const M2 = '20260101000002_posts';
 const M3 = '20260101000003_bio';
 const M4 = '20260101000004_title';
 
-function migration(operations: string[], dependencies: string[] = []): string {
-  return [
-    "import { defineMigration, op, t } from '@covet/core';",
-    'export default defineMigration({',
-    `  dependencies: ${JSON.stringify(dependencies)},`,
-    `  operations: [${operations.join(', ')}],`,
-    '});',
-    '',
-  ].join('\n');
-}
-
 const CHAIN: Record<string, string> = {
   [M1]: migration(["op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull() })"]),
   [M2]: migration(["op.createTable('posts', { id: t.serial().primaryKey(), author_id: t.integer().notNull().references('users', 'id') })"], [M1]),
@@ -56,11 +44,6 @@ const CHAIN: Record<string, string> = {
   [M4]: migration(["op.addColumn('posts', 'title', t.text())"], [M3]),
 };
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 const TITLE = 'commands on MySQL/MariaDB';
 if (UNAVAILABLE) reportSkipped(TITLE);
@@ -70,25 +53,13 @@ describe.runIf(!UNAVAILABLE)(TITLE, () => {
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
-  async function project(url?: string): Promise<{ dir: string; database: TestDatabase; run: (...argv: string[]) => Result; snapshot: () => Promise<unknown> }> {
+  async function project(url?: string): Promise<{ dir: string; database: TestDatabase; run: (...argv: string[]) => CliRunResult; snapshot: () => Promise<unknown> }> {
     const database = await createTestDatabase();
-    mkdirSync(TMP_ROOT, { recursive: true });
-    const dir = mkdtempSync(join(TMP_ROOT, 'commands-'));
     cleanup.push(() => database.drop());
-    cleanup.push(() => {
-      if (process.env.COVET_KEEP_TMP) return;
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(PlanCache.forProject(dir, 'mysql').file, { force: true });
-    });
-    writeFileSync(join(dir, 'covet.config.json'), JSON.stringify({ database: { engine: 'mysql', url: url ?? database.url }, migrations: './migrations' }));
-    mkdirSync(join(dir, 'migrations'));
-    for (const [name, source] of Object.entries(CHAIN)) writeFileSync(join(dir, 'migrations', `${name}.ts`), source);
-    const run = (...argv: string[]): Result => {
-      const env: NodeJS.ProcessEnv = {};
-      for (const [key, value] of Object.entries(process.env)) if (key !== 'DATABASE_URL' && !key.startsWith('PG')) env[key] = value;
-      const result = spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, encoding: 'utf8', env });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const files = Object.fromEntries(Object.entries(CHAIN).map(([name, source]) => [`migrations/${name}.ts`, source]));
+    const cli = createCliProject({ bin: BIN, root: TMP_ROOT, config: { database: { engine: 'mysql', url: url ?? database.url }, migrations: './migrations' }, files });
+    cleanup.push(() => cli.dispose());
+    const { dir, run } = cli;
     const snapshot = () =>
       withClient(database.url, async (client) => {
         const columns = await client.query<{ table_name: string; column_name: string; data_type: string }>(
@@ -195,55 +166,5 @@ describe.runIf(!UNAVAILABLE)(TITLE, () => {
     // Rolled back whole, the squashed migration forgets the rows of the originals too.
     expect(applied.run('migrate', 'zero').code).toBe(0);
     expect(await applied.snapshot()).toEqual({ columns: [], indexes: [], tracking: [] });
-  });
-
-  it('an intended edit of an applied migration: exit 3, resolve --accept-edit records it (schema untouched), migrate is clean; a checksum of another scheme is recomputed', { timeout: 60_000 }, async () => {
-    const p = await project();
-    const migrated = p.run('migrate');
-    expect(migrated.code, migrated.stderr).toBe(0);
-    const checksums = () => withClient(p.database.url, async (client) => (await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM covet_migrations ORDER BY id')).rows);
-    const applied = await checksums();
-    expect(applied.every((row) => /^v1:[0-9a-f]{64}$/.test(row.checksum))).toBe(true);
-
-    // The column was widened by hand, and the migration that made it now says so.
-    await withClient(p.database.url, (client) => client.query('ALTER TABLE users MODIFY bio varchar(500)'));
-    writeFileSync(join(p.dir, 'migrations', `${M3}.ts`), CHAIN[M3]!.replace("'bio', t.text()", "'bio', t.varchar(500)"));
-    const before = await p.snapshot();
-    expect((before as { columns: string[] }).columns).toContain('users.bio varchar');
-    const blocked = p.run('migrate');
-    expect(blocked.code).toBe(3);
-    expect(blocked.stderr).toContain(`covet resolve default:${M3} --accept-edit`);
-
-    const accepted = p.run('resolve', M3, '--accept-edit');
-    expect(accepted.code, accepted.stderr).toBe(0);
-    expect(accepted.stdout).toContain(`Accepted the edit of default:${M3}`);
-    expect(await p.snapshot()).toEqual(before);
-    const after = await checksums();
-    expect(after.filter((row) => row.name !== M3)).toEqual(applied.filter((row) => row.name !== M3));
-    expect(after.find((row) => row.name === M3)!.checksum).not.toBe(applied.find((row) => row.name === M3)!.checksum);
-
-    const clean = p.run('migrate');
-    expect(clean.code, clean.stderr).toBe(0);
-    expect(clean.stdout).toContain('No migrations to apply.');
-    const status = p.run('showmigrations');
-    expect(status.stdout.split('\n').find((line) => line.includes(M3))).toMatch(new RegExp(`edit accepted \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ by covet resolve ${M3} --accept-edit$`));
-    const json = JSON.parse(p.run('showmigrations', '--json').stdout) as { name: string; editAccepted?: { at: string; by: string } }[];
-    expect(json.map((entry) => entry.editAccepted?.by ?? null)).toEqual([null, null, `covet resolve ${M3} --accept-edit`, null]);
-    expect(Math.abs(Date.parse(json[2]!.editAccepted!.at) - Date.now())).toBeLessThan(10 * 60_000);
-
-    // Refused, changing nothing: not edited (any more), not applied.
-    const again = p.run('resolve', M3, '--accept-edit');
-    expect(again.code).toBe(1);
-    expect(again.stderr.split('\n')[0]).toContain(`Migration default:${M3} was not edited since it was applied`);
-    expect(p.run('migrate', M2).code).toBe(0);
-    const pending = p.run('resolve', M4, '--accept-edit');
-    expect(pending.code).toBe(1);
-    expect(pending.stderr.split('\n')[0]).toBe(`error: Migration default:${M4} is not applied: there is nothing recorded to change (resolve --accept-edit)`);
-
-    // A row of another scheme, for the very text applied: recomputed by migrate, not an edit.
-    await withClient(p.database.url, (client) => client.query(`UPDATE covet_migrations SET checksum = 'v0:${'0'.repeat(40)}' WHERE name = '${M1}'`));
-    const recomputed = p.run('migrate', M2);
-    expect(recomputed.code, recomputed.stderr).toBe(0);
-    expect((await checksums()).find((row) => row.name === M1)!.checksum).toBe(applied.find((row) => row.name === M1)!.checksum);
   });
 });
