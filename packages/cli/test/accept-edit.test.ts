@@ -43,6 +43,8 @@ describe('resolve --accept-edit', () => {
 
     const blocked = await project.run('migrate');
     expect(blocked.code, blocked.output).toBe(3);
+    const edited = JSON.parse((await project.run('showmigrations', '--json')).stdout) as Record<string, unknown>[];
+    expect(edited.map((entry) => entry.edited)).toEqual([undefined, true]);
     expect(blocked.stderr).toContain(`hint: Restore the file as it was applied (git checkout) and put the change in a new migration; or, if the edit is intended and the schema already matches it, accept it: covet resolve default:${SECOND} --accept-edit`);
 
     const accepted = await project.run('resolve', SECOND, '--accept-edit');
@@ -101,6 +103,8 @@ describe('resolve --accept-edit', () => {
     );
     expect((await project.run('migrate')).code).toBe(0);
     project.remove(`migrations/${THIRD}.ts`);
+    const listing = JSON.parse((await project.run('showmigrations', '--json')).stdout) as Record<string, unknown>[];
+    expect(listing.at(-1)).toEqual({ app: 'default', name: THIRD, applied: true, appliedAt: expect.any(String), missingFile: true });
     expect(await refused(project, 'resolve', THIRD, '--accept-edit')).toBe(
       `error: Migration default:${THIRD} is applied but its file is missing: there is no edit to accept (resolve --accept-edit)`,
     );
