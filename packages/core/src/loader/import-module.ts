@@ -2,19 +2,75 @@ import { readFileSync } from 'node:fs';
 import Module, { SourceMap, type SourceMapPayload } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileFunction } from 'node:vm';
 import { dynamicImport } from '../dynamic-import.js';
 import { CovetError, isCovetError } from '../errors/covet-error.js';
+import { PLAIN_PARAMETERS, plainCommonJs } from './plain-module.js';
 
 type ModuleInternals = typeof Module & {
   _nodeModulePaths(directory: string): string[];
 };
 type ModuleInstance = Module & { _compile(code: string, filename: string): void; paths: string[] };
 
+/** A file compiled without esbuild (see plain-module.ts): its function, called to evaluate it. */
+type PlainModule = (...args: unknown[]) => void;
+
 /**
- * Compiles TypeScript or JavaScript `files` (and the relative files they import) into one
- * CommonJS bundle with esbuild and evaluates it, returning each file's exports in order.
- * Packages (`@covet/core`, plugins) stay external and load through Node's own resolution
- * from `baseDirectory`, so one transform serves a whole run however many files there are.
+ * The file compiled as plain CommonJS (see plainCommonJs), or undefined when it needs esbuild:
+ * TypeScript syntax, relative imports and the rest plainCommonJs leaves out. V8's syntax error
+ * only says so; esbuild then compiles the file and reports what is wrong in it.
+ */
+function compilePlain(file: string): PlainModule | undefined {
+  const extension = extname(file);
+  if (extension === '.mjs' || extension === '.mts') return undefined;
+  let body: string | undefined;
+  try {
+    body = plainCommonJs(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+  if (body === undefined) return undefined;
+  try {
+    return compileFunction(body, [...PLAIN_PARAMETERS], { filename: file }) as PlainModule;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Evaluates a plainly compiled file as Node would a CommonJS module of that path (its
+ * `require` resolves from its folder; one per folder), and returns its exports.
+ */
+function evaluatePlain(file: string, compiled: PlainModule, requires: Map<string, NodeJS.Require>): unknown {
+  const directory = dirname(file);
+  let require = requires.get(directory);
+  if (!require) requires.set(directory, (require = Module.createRequire(file)));
+  const module = new Module(file) as ModuleInstance;
+  module.filename = file;
+  const exports = module.exports as Record<string, unknown>;
+  // As esbuild marks an ES module compiled to CommonJS (default imports of it take `default`).
+  Object.defineProperty(exports, '__esModule', { value: true });
+  compiled.call(exports, exports, require, module, file, directory, exports);
+  module.loaded = true;
+  return module.exports;
+}
+
+/** `file:line:column` of the innermost frame of `error` in `file`, if its stack has one. */
+function frameIn(error: unknown, file: string): string | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  if (stack === undefined) return undefined;
+  const frame = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`).exec(stack);
+  return frame ? `${file}:${frame[1]}:${frame[2]}` : undefined;
+}
+
+/**
+ * Evaluates TypeScript or JavaScript `files`, returning each file's exports in order. A file
+ * that is plain JavaScript but for its imports of packages and its `export default` (what
+ * @covet/writer-ts writes, most configs) is compiled by V8 without esbuild (see
+ * plain-module.ts). The others (and the relative files they import) are compiled into one
+ * CommonJS bundle with esbuild. Packages (`@covet/core`, plugins) stay external and load
+ * through Node's own resolution from the file's folder (the bundle's: `baseDirectory`), so
+ * one transform serves a whole run however many files there are.
  *
  * Errors name the file at fault.
  */
@@ -24,10 +80,44 @@ export async function importModules(files: readonly string[], baseDirectory: str
   files.forEach((file, index) => {
     if (extname(file) === '.json') jsonFiles.set(index, readJson(file));
   });
-  const codeFiles = files.map((file, index) => ({ file, index })).filter(({ index }) => !jsonFiles.has(index));
+  const plain = new Map<number, PlainModule>();
+  files.forEach((file, index) => {
+    if (jsonFiles.has(index)) return;
+    const compiled = compilePlain(file);
+    if (compiled) plain.set(index, compiled);
+  });
   const results: unknown[] = new Array(files.length);
   for (const [index, value] of jsonFiles) results[index] = value;
-  if (codeFiles.length === 0) return results;
+  const bundled = files.map((file, index) => ({ file, index })).filter(({ index }) => !jsonFiles.has(index) && !plain.has(index));
+  const loaders = bundled.length > 0 ? await bundle(bundled, baseDirectory) : new Map<number, () => unknown>();
+  // In the order given, as the bundle alone evaluated them.
+  const requires = new Map<string, NodeJS.Require>();
+  for (const [index, file] of files.entries()) {
+    const compiled = plain.get(index);
+    if (compiled) {
+      try {
+        results[index] = evaluatePlain(file, compiled, requires);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CovetError('MODULE_INVALID', `${message.split('\n')[0]} (${frameIn(error, file) ?? file})`, {
+          cause: error,
+          ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
+        });
+      }
+    } else {
+      const load = loaders.get(index);
+      if (load) results[index] = await load();
+    }
+  }
+  return results;
+}
+
+/**
+ * `codeFiles` (and the relative files they import) compiled into one CommonJS bundle with
+ * esbuild and evaluated: a function per file (by its index) that returns its exports, naming
+ * the file:line:column of an error thrown while it loads.
+ */
+async function bundle(codeFiles: readonly { file: string; index: number }[], baseDirectory: string): Promise<Map<number, () => Promise<unknown>>> {
 
   const { build } = await dynamicImport<typeof import('esbuild')>('esbuild');
   const entry = codeFiles
@@ -66,20 +156,23 @@ export async function importModules(files: readonly string[], baseDirectory: str
     throw new CovetError('MODULE_INVALID', `Could not evaluate modules: ${(error as Error).message} (${baseDirectory})`, { cause: error });
   }
   const loaders = module.exports as (() => unknown)[];
+  const result = new Map<number, () => Promise<unknown>>();
   for (const [position, { file, index }] of codeFiles.entries()) {
-    try {
-      results[index] = loaders[position]!();
-    } catch (error) {
-      // Where in the user's file it went wrong (file:line:column), and the hint of a Covet error.
-      const where = (await sourceLocation(error, filename, () => build({ ...buildOptions, sourcemap: 'external', outfile: filename }), baseDirectory)) ?? file;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new CovetError('MODULE_INVALID', `${message.split('\n')[0]} (${where})`, {
-        cause: error,
-        ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
-      });
-    }
+    result.set(index, async () => {
+      try {
+        return loaders[position]!();
+      } catch (error) {
+        // Where in the user's file it went wrong (file:line:column), and the hint of a Covet error.
+        const where = (await sourceLocation(error, filename, () => build({ ...buildOptions, sourcemap: 'external', outfile: filename }), baseDirectory)) ?? file;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CovetError('MODULE_INVALID', `${message.split('\n')[0]} (${where})`, {
+          cause: error,
+          ...(isCovetError(error) && error.hint ? { hint: error.hint } : {}),
+        });
+      }
+    });
   }
-  return results;
+  return result;
 }
 
 /**
