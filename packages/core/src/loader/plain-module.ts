@@ -3,7 +3,7 @@
 // most hand-written files) is rewritten into a CommonJS function body and compiled by V8,
 // without starting esbuild. Anything this cannot rewrite with certainty is left to the esbuild
 // bundle (see importModules): TypeScript syntax (V8 then reports a syntax error), relative
-// imports (they may name TypeScript files), dynamic import(), import.meta, and, to be safe,
+// imports (they may name TypeScript files), a dynamic import, import.meta, and, to be safe,
 // any `<` (a generic call such as `f<T>(x)` is valid JavaScript of another meaning) or regular
 // expression literal (the scanner below does not tell them from a division).
 
@@ -14,7 +14,9 @@ export const PLAIN_EXPORTS = '_$cx_';
 export const PLAIN_PARAMETERS: readonly string[] = Object.freeze(['exports', 'require', 'module', '__filename', '__dirname', PLAIN_EXPORTS]);
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const FROM_IMPORT = /import(?:\s+([A-Za-z_$][\w$]*)|\s*\*\s*as\s+([A-Za-z_$][\w$]*)|\s*\{([^}]*)\})\s*from\s*(['"])([^'"\n\\]+)\4[ \t]*;?/y;
+// (`import\b` before the group: the covet binary leaves a module whose text has "import" and a
+// parenthesis to Node, out of the code cache; see bin/compile-cache.cjs in @covet/cli.)
+const FROM_IMPORT = /import\b(?:\s+([A-Za-z_$][\w$]*)|\s*\*\s*as\s+([A-Za-z_$][\w$]*)|\s*\{([^}]*)\})\s*from\s*(['"])([^'"\n\\]+)\4[ \t]*;?/y;
 const BARE_IMPORT = /import\s*(['"])([^'"\n\\]+)\1[ \t]*;?/y;
 const EXPORT_DEFAULT = /export[ \t]+default\b/y;
 
@@ -95,7 +97,7 @@ function bindingPattern(names: string): string | undefined {
  * caller then compiles the file with esbuild.
  */
 export function plainCommonJs(source: string): string | undefined {
-  if (source.includes('import(') || /\bimport\s*\(/.test(source) || source.includes('import.meta') || /\brequire\s*\(\s*['"`][./]/.test(source)) return undefined;
+  if (/\bimport\s*\(/.test(source) || source.includes('import.meta') || /\brequire\s*\(\s*['"`][./]/.test(source)) return undefined;
   const starts = codeLineStarts(source);
   if (!starts) return undefined;
   let output = '';
