@@ -158,4 +158,34 @@ export const docs = defineTable('docs', {
       Object.fromEntries(Object.entries(state.tables).map(([name, table]) => [name, { ...table, columns: table.columns.map((column) => dialect.normalizeColumn(column)) }]));
     expect(comparable(await introspect(copy.dbPath))).toEqual(comparable(await introspect(source.dbPath)));
   });
+
+  it('inspectdb for one app of several writes the tables no other app owns, into that app\'s models folder', async () => {
+    const project = TestProject.create('inspect-apps', {
+      config: `import { defineConfig } from '@covet/core';
+export default defineConfig({
+  database: { engine: 'sqlite', name: './app.db' },
+  migrations: './migrations',
+  apps: { auth: { models: './auth' }, legacy: { models: './legacy' } },
+});
+`,
+      files: { 'auth/accounts.ts': modelSource(`export const accounts = defineTable('accounts', { id: t.serial().primaryKey() });`) },
+    });
+    for (const argv of [['makemigrations', '--app', 'auth'], ['migrate']]) {
+      const run = await project.run(...argv);
+      expect(run.code, run.output).toBe(0);
+    }
+    const db = project.open();
+    try {
+      db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, account_id integer REFERENCES accounts (id))');
+    } finally {
+      db.close();
+    }
+    const run = await project.run('inspectdb', '--app', 'legacy');
+    expect(run.code, run.output).toBe(0);
+    expect(run.stdout).toContain("Left out, as other apps' migrations own them: accounts");
+    expect(readdirSync(project.path('legacy'))).toEqual(['orders.ts']);
+    const again = await project.run('makemigrations', '--app', 'legacy', '--from', 'database', '--dry-run');
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toContain('No changes detected');
+  });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
-import { CovetError, type TableState } from '@covet/core';
+import { CovetError, replayMigrations, type TableState } from '@covet/core';
 import { renderModels } from '@covet/writer-ts';
 import type { Output } from '../output.js';
 import type { Project } from '../project.js';
@@ -47,7 +47,8 @@ function defaultFolder(project: Project, appName: string): string {
  * Writes model files from the live database (Django's `inspectdb`, Prisma's `db pull`): one
  * `defineTable` per table, one file per table, such that `makemigrations --from database`
  * then finds no change. Objects the models cannot hold (views, triggers, routines, enum
- * types, CHECK constraints, expression indexes) are listed, not written. Refuses to overwrite
+ * types, CHECK constraints, expression indexes) are listed, not written, and so are tables
+ * another app's migrations created. Refuses to overwrite
  * a file unless `force`, before writing anything.
  */
 export async function inspectDb(project: Project, options: InspectDbOptions, output: Output): Promise<InspectDbResult> {
@@ -56,7 +57,15 @@ export async function inspectDb(project: Project, options: InspectDbOptions, out
   if (!project.config.apps.some((app) => app.name === appName)) throw new CovetError('APP_UNKNOWN', `Unknown app "${appName}" (--app)`);
   const folder = options.out !== undefined ? resolve(process.cwd(), options.out) : defaultFolder(project, appName);
   const state = await (await project.connect()).introspector.introspect();
-  const tables = Object.keys(state.tables).sort().map((name) => state.tables[name]!) as TableState[];
+  // Tables another app's migrations created are that app's models, not this one's.
+  const graph = await project.migrations();
+  const { owners } = replayMigrations(await Promise.all(graph.order().map((entry) => entry.load())), project.covet.operations);
+  const others = Object.keys(state.tables).filter((name) => (owners.get(name) ?? appName) !== appName);
+  const tables = Object.keys(state.tables)
+    .filter((name) => !others.includes(name))
+    .sort()
+    .map((name) => state.tables[name]!) as TableState[];
+  if (others.length > 0) output.line(`Left out, as other apps' migrations own them: ${others.sort().join(', ')}`);
   if (tables.length === 0) {
     output.line('No tables found in the database.');
     return { files: [] };
