@@ -247,7 +247,7 @@ export async function openProject(options: ResolveConfigOptions = {}): Promise<P
     const packageName = dialectPackageName(engine);
     const dialectPlugin = await importPlugin(packageName, config.rootDir, () =>
       new CovetError('DIALECT_MISSING', `No dialect for engine "${engine}": package ${packageName} is not installed`, {
-        hint: `Install it: npm install ${packageName}`,
+        hint: `Install it: npm install ${packageName}. For a third-party dialect, install its package and list it in the config's plugins: plugins: ['covet-dialect-${engine}'] (docs/writing-a-dialect.md).`,
       }),
     );
     covet.use(dialectPlugin, { source: `package ${packageName}` });

@@ -23,7 +23,9 @@ describe('errors and secrets', () => {
         expect(result.stdout).toBe('');
         const [error, hint] = result.stderr.split('\n');
         expect(error).toBe('error: No dialect for engine "oracle": package @covet/dialect-oracle is not installed');
-        expect(hint).toBe('hint: Install it: npm install @covet/dialect-oracle');
+        expect(hint).toBe(
+          "hint: Install it: npm install @covet/dialect-oracle. For a third-party dialect, install its package and list it in the config's plugins: plugins: ['covet-dialect-oracle'] (docs/writing-a-dialect.md).",
+        );
         expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
         expect(project.migrationFiles()).toEqual([]);
       }

@@ -12,10 +12,13 @@ export type {
   SqlLiteral,
 } from './dialect/dialect.js';
 export type { CompileContext, Operation, SqlRenderer, ValidationContext } from './operations/define-operation.js';
-export { compileBuiltin } from './dialect/builtin-compiler.js';
+export { compileBuiltin, builtinOperationSql } from './dialect/builtin-compiler.js';
+export { compileOperationSql, operationSqlSource, checkOperationSql } from './operations/operation-sql.js';
+export type { OperationSqlSource } from './operations/operation-sql.js';
+export { BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
 export { DialectBase, standardLiteral } from './dialect/dialect-base.js';
 export { quoteLiteral } from './dialect/quote-literal.js';
-export type { BuiltinOperationCompiler, CompileResult } from './dialect/builtin-compiler.js';
+export type { BuiltinOperationCompiler, BuiltinOperationRenderer, CompileResult, OperationSqlTable } from './dialect/builtin-compiler.js';
 export type {
   ColumnState,
   ColumnType,
@@ -44,6 +47,9 @@ export type {
   AddForeignKeyArgs,
   DropForeignKeyArgs,
   RunSqlArgs,
+  BuiltinOperationArgs,
+  BuiltinOperationKind,
+  PortableBuiltinKind,
 } from './operations/builtin/index.js';
 export { CovetError, isCovetError, redactSecrets, EXIT_LOCK_TIMEOUT } from './errors/covet-error.js';
 export { validateIdentifier, validateIdentifiersIn, identifierProblem, identifierLength, describeCharacter, constraintName } from './schema/identifiers.js';

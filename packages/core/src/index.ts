@@ -77,13 +77,16 @@ export type {
   Operation,
   BuiltinOperation,
   OperationDefinition,
+  PortableOperationDefinition,
   CompileContext,
   ValidationContext,
   SqlRenderer,
   WrittenOperation,
 } from './operations/define-operation.js';
 export { op } from './operations/op.js';
-export { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
+export { BUILTIN_OPERATIONS, BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
+export { compileOperationSql, operationSqlSource, checkOperationSql } from './operations/operation-sql.js';
+export type { OperationSqlSource } from './operations/operation-sql.js';
 export type {
   CreateTableArgs,
   DropTableArgs,
@@ -99,6 +102,8 @@ export type {
   RunSqlArgs,
   BuiltinOperationArgs,
   BuiltinOperationKind,
+  PortableBuiltinKind,
+  OperationArgs,
 } from './operations/builtin/index.js';
 export { COLUMN_TYPE_NAMES } from './operations/builtin/validate-args.js';
 export {
@@ -150,6 +155,7 @@ export type {
   SchemaIntrospector,
   SqlLiteral,
 } from './dialect/dialect.js';
+export type { OperationSqlTable } from './dialect/dialect.js';
 export { quoteLiteral } from './dialect/quote-literal.js';
 export { MigrationGraph } from './graph/migration-graph.js';
 export type { GraphNode } from './graph/migration-graph.js';

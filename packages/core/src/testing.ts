@@ -5,13 +5,15 @@ export { findWorkspaceRoot } from './testing/workspace-root.js';
 export { BOOKKEEPING_TABLES, shapesOf } from './runner/tracking-table.js';
 export type { BookkeepingTable, BookkeepingVersion } from './runner/tracking-table.js';
 import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
-import { apply, compile, definitionOf } from './testing/apply-operations.js';
+import { apply, compile } from './testing/apply-operations.js';
 import { describeIdentifierProperty } from './testing/identifier-property.js';
 export { createCliProject, describeCliHistory, migrationSource } from './testing/cli-history.js';
 export type { CliDatabase, CliHistoryOptions, CliProject, CliProjectOptions, CliRunResult } from './testing/cli-history.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
-import { BUILTIN_OPERATIONS } from './operations/builtin/index.js';
-import { createOperation, IRREVERSIBLE, type Operation, type OperationDefinition } from './operations/define-operation.js';
+import { BUILTIN_OPERATION_KINDS } from './operations/builtin/index.js';
+import { createOperation, IRREVERSIBLE, type Operation, type OperationRegistry } from './operations/define-operation.js';
+import { checkOperationSql } from './operations/operation-sql.js';
+import { createCovet } from './plugin/covet.js';
 import { buildTableState } from './schema/define-table.js';
 import { createNameRecord } from './schema/name-record.js';
 import { identifierLength, identifierProblem, validateIdentifier } from './schema/identifiers.js';
@@ -34,6 +36,27 @@ export interface DialectConformanceOptions {
   readonly dialect: Dialect;
   /** Creates an empty database for one test (a temp file, a fresh PostgreSQL database, ...). */
   createDatabase(): Promise<ConformanceDatabase>;
+  /**
+   * Plugins (or factories, or `[plugin, options]` pairs, as in a config's `plugins`) whose
+   * operation kinds the dialect must have SQL for, besides the built-ins: list the plugins
+   * your dialect supplies SQL for through `operationSql`. Default none.
+   */
+  readonly plugins?: readonly unknown[];
+}
+
+/**
+ * The registry of a `Covet` instance with the built-ins and `plugins`, after checking that
+ * `dialect` has SQL for every kind in it: a kind without stops the suite, naming the kind and
+ * the dialect, before any database is made.
+ */
+function conformanceRegistry(dialect: Dialect, name: string, plugins: readonly unknown[] = []): OperationRegistry {
+  const registry = createCovet({ plugins }).operations;
+  checkOperationSql(
+    registry.kinds().map((kind) => registry.get(kind)),
+    dialect,
+    `runDialectConformance ${name}`,
+  );
+  return registry;
 }
 
 function withoutUndefined<T>(value: T): T {
@@ -173,9 +196,13 @@ async function countRows(connection: DialectConnection, quote: (name: string) =>
 }
 
 /**
- * Registers the dialect conformance suite: each built-in operation applied to a small schema
- * with rows and reversed, with the introspected schema checked after each step; identifiers
- * that are reserved words or mixed case; injection attempts; and transactional rollback.
+ * Registers the dialect conformance suite. First, before any database is made, it checks that
+ * the dialect has SQL for every operation kind registered by the built-ins and
+ * `options.plugins` (its `operationSql` or the operation's own `sql`), and throws
+ * `Dialect "foo" has no SQL for operation kind "views.createView" (runDialectConformance foo)`
+ * for the first without. Then: each built-in operation applied to a small schema with rows
+ * and reversed, with the introspected schema checked after each step; identifiers that are
+ * reserved words or mixed case; injection attempts; and transactional rollback.
  *
  * @example
  * // packages/dialect-foo/test/conformance.test.ts
@@ -191,8 +218,16 @@ async function countRows(connection: DialectConnection, quote: (name: string) =>
  */
 export function runDialectConformance(options: DialectConformanceOptions): void {
   const { dialect } = options;
+  const registry = conformanceRegistry(dialect, options.name, options.plugins);
   const quote = (name: string) => dialect.quoteIdentifier(name);
   const placeholders = (count: number) => Array.from({ length: count }, (_, i) => dialect.placeholder(i + 1)).join(', ');
+
+  describe(`dialect conformance: ${options.name}: operation catalogue`, () => {
+    it('exercises every built-in operation kind', () => {
+      const exercised = new Set(conformanceOperations(quote).map(({ operation }) => operation.kind));
+      expect(BUILTIN_OPERATION_KINDS.filter((kind) => !exercised.has(kind))).toEqual([]);
+    });
+  });
 
   describe(`dialect conformance: ${options.name}`, () => {
     let database: ConformanceDatabase;
@@ -209,7 +244,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
 
     async function createBaseSchema(): Promise<SchemaState> {
       const operations = [authors, posts, tags].map((table) => createOperation('createTable', table));
-      await apply(dialect, connection, operations, { tables: {} });
+      await apply(dialect, connection, operations, { tables: {} }, registry);
       await connection.transaction(async () => {
         for (const [id, name, email] of [[1, 'Ada', 'ada@example.com'], [2, 'Grace', null]] as const) {
           await connection.execute({ sql: `INSERT INTO ${quote('authors')} (${['id', 'name', 'email'].map(quote).join(', ')}) VALUES (${placeholders(3)})`, params: [id, name, email] });
@@ -234,16 +269,16 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
         const initial = await createBaseSchema();
         const counts = { authors: await countRows(connection, quote, 'authors'), posts: await countRows(connection, quote, 'posts') };
 
-        const expected = await apply(dialect, connection, [operation], initial);
+        const expected = await apply(dialect, connection, [operation], initial, registry);
         const after = await connection.introspector.introspect();
         expectSameState(dialect, after, expected);
         for (const table of ['authors', 'posts'] as const) {
           if (getTable(after, table)) expect(await countRows(connection, quote, table), `rows of ${table}`).toBe(counts[table]);
         }
 
-        const reverse = definitionOf(operation.kind).reverse(operation.args, initial);
+        const reverse = registry.get(operation.kind).reverse(operation.args, initial);
         expect(reverse).not.toBe(IRREVERSIBLE);
-        await apply(dialect, connection, reverse as readonly Operation[], after);
+        await apply(dialect, connection, reverse as readonly Operation[], after, registry);
         const restored = await connection.introspector.introspect();
         // A dropped column comes back at the end of the table: no database adds one in place.
         expectSameState(dialect, restored, initial, true);
@@ -257,9 +292,9 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       await createBaseSchema();
       const operation = conformanceOperations(quote).find((o) => o.name === 'runSql')!.operation;
       const state = await connection.introspector.introspect();
-      await apply(dialect, connection, [operation], state);
+      await apply(dialect, connection, [operation], state, registry);
       expect(await countRows(connection, quote, 'tags')).toBe(1);
-      await apply(dialect, connection, definitionOf('runSql').reverse(operation.args, state) as Operation[], state);
+      await apply(dialect, connection, registry.get(operation.kind).reverse(operation.args, state) as Operation[], state, registry);
       expect(await countRows(connection, quote, 'tags')).toBe(0);
     });
 
@@ -274,7 +309,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
         },
         { indexes: [{ name: 'Order_Select_idx', columns: ['select'] }] },
       );
-      let state = await apply(dialect, connection, [createOperation('createTable', group), createOperation('createTable', order)], { tables: {} });
+      let state = await apply(dialect, connection, [createOperation('createTable', group), createOperation('createTable', order)], { tables: {} }, registry);
       await connection.execute({ sql: `INSERT INTO ${quote('Group')} (${quote('id')}, ${quote('Name')}) VALUES (${placeholders(2)})`, params: [1, 'g'] });
       await connection.execute({ sql: `INSERT INTO ${quote('order')} (${quote('select')}, ${quote('group_id')}) VALUES (${placeholders(2)})`, params: ['x', 1] });
       expectSameState(dialect, await connection.introspector.introspect(), state);
@@ -285,7 +320,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
         createOperation('renameColumn', { table: 'order', from: 'select', to: 'From' }),
         createOperation('renameTable', { from: 'Group', to: 'Table' }),
       ];
-      state = await apply(dialect, connection, operations, state);
+      state = await apply(dialect, connection, operations, state, registry);
       expectSameState(dialect, await connection.introspector.introspect(), state);
       expect(await countRows(connection, quote, 'order')).toBe(1);
     });
@@ -320,9 +355,9 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       const tables = [hostile, 'x`; DROP TABLE posts; --', "x'); DROP TABLE posts; --", 'x]; DROP TABLE posts; --'].map((name) =>
         buildTableState(name, { id: t.integer().primaryKey(), [hostile]: t.text() }, { indexes: [{ name: `${name}_i`, columns: [hostile] }] }),
       );
-      let state = await apply(dialect, connection, tables.map((table) => createOperation('createTable', table)), initial);
+      let state = await apply(dialect, connection, tables.map((table) => createOperation('createTable', table)), initial, registry);
       expectSameState(dialect, await connection.introspector.introspect(), state);
-      state = await apply(dialect, connection, tables.map((table) => createOperation('dropTable', { name: table.name })), state);
+      state = await apply(dialect, connection, tables.map((table) => createOperation('dropTable', { name: table.name })), state, registry);
       expectSameState(dialect, await connection.introspector.introspect(), initial);
       expect(await countRows(connection, quote, 'posts')).toBe(3);
     });
@@ -368,7 +403,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
           { indexes: [{ name: `${name.slice(0, 12)} ${i} ix`, columns: ['note'] }] },
         ),
       );
-      let state = await apply(dialect, connection, created.map((table) => createOperation('createTable', table)), { tables: {} });
+      let state = await apply(dialect, connection, created.map((table) => createOperation('createTable', table)), { tables: {} }, registry);
       expectSameState(dialect, await connection.introspector.introspect(), state);
       for (const name of names) {
         await connection.execute({ sql: `INSERT INTO ${quote(name)} (${quote(name)}, ${quote('note')}) VALUES (${placeholders(2)})`, params: [1, name] });
@@ -378,12 +413,12 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
         createOperation('renameColumn', { table: second!, from: 'note', to: `${second} note` }),
         createOperation('renameTable', { from: second!, to: `${second} renamed` }),
       ];
-      state = await apply(dialect, connection, changes, state);
+      state = await apply(dialect, connection, changes, state, registry);
       expectSameState(dialect, await connection.introspector.introspect(), state);
       const notes = await connection.query<Record<string, unknown>>(`SELECT ${quote(`${second} note`)} AS ${quote('n')} FROM ${quote(`${second} renamed`)}`);
       expect(notes.map((row) => row.n)).toEqual([second]);
       const drops = [...names.slice(2).reverse(), `${second} renamed`, first!].map((name) => createOperation('dropTable', { name }));
-      state = await apply(dialect, connection, drops, state);
+      state = await apply(dialect, connection, drops, state, registry);
       expect(Object.keys(state.tables)).toEqual([]);
       expect(Object.keys((await connection.introspector.introspect()).tables)).toEqual([]);
     });
@@ -395,7 +430,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       const extra = buildTableState('extra', { id: t.integer().primaryKey() });
       await expect(
         connection.transaction(async () => {
-          const { statements } = await compile(dialect, connection, createOperation('createTable', extra), initial);
+          const { statements } = await compile(dialect, connection, createOperation('createTable', extra), initial, registry);
           for (const statement of statements) await connection.execute(statement);
           await connection.execute({ sql: `INSERT INTO ${quote('posts')} (${quote('nope')}) VALUES (1)` });
         }),
@@ -423,7 +458,7 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
       const initial = await createBaseSchema();
       const extra = buildTableState('extra', { id: t.integer().primaryKey() });
       const result = await connection.withMigrationLock(async () => {
-        await apply(dialect, connection, [createOperation('createTable', extra)], initial);
+        await apply(dialect, connection, [createOperation('createTable', extra)], initial, registry);
         return 'done';
       }, { timeoutMs: 5000 });
       expect(result).toBe('done');

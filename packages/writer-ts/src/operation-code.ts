@@ -5,24 +5,16 @@ import {
   op,
   sql,
   t,
-  type AddColumnArgs,
-  type AddForeignKeyArgs,
-  type AlterColumnArgs,
+  isBuiltinOperationKind,
+  type BuiltinOperationArgs,
+  type BuiltinOperationKind,
   type ColumnState,
   type ColumnType,
-  type CreateIndexArgs,
   type CreateTableArgs,
-  type DropForeignKeyArgs,
-  type DropIndexArgs,
-  type DropColumnArgs,
-  type DropTableArgs,
   type ForeignKeyState,
   type IndexState,
   type Operation,
   type OperationRegistry,
-  type RenameColumnArgs,
-  type RenameTableArgs,
-  type RunSqlArgs,
 } from '@covet/core';
 import {
   array,
@@ -54,25 +46,23 @@ export interface OperationCode {
 /** What generated code may use from `@covet/core`, and what it evaluates to here. */
 const CORE_SCOPE: Readonly<Record<string, unknown>> = Object.freeze({ op, t, sql });
 
-type Writer = (args: any) => Code;
-
-const BUILTIN_WRITERS: Readonly<Record<string, Writer>> = {
-  createTable: (args: CreateTableArgs) => createTableCode(args),
-  dropTable: (args: DropTableArgs) => call('op.dropTable', literal(args.name)),
-  renameTable: (args: RenameTableArgs) => call('op.renameTable', literal(args.from), literal(args.to)),
-  addColumn: (args: AddColumnArgs) =>
-    call('op.addColumn', literal(args.table), literal(args.column.name), columnCode(args.column)),
-  dropColumn: (args: DropColumnArgs) => call('op.dropColumn', literal(args.table), literal(args.column)),
-  alterColumn: (args: AlterColumnArgs) =>
-    call('op.alterColumn', literal(args.table), literal(args.column.name), columnCode(args.column)),
-  renameColumn: (args: RenameColumnArgs) =>
-    call('op.renameColumn', literal(args.table), literal(args.from), literal(args.to)),
-  createIndex: (args: CreateIndexArgs) => call('op.createIndex', literal(args.table), indexCode(args.table, args.index)),
-  dropIndex: (args: DropIndexArgs) => call('op.dropIndex', literal(args.table), literal(args.name)),
-  addForeignKey: (args: AddForeignKeyArgs) =>
-    call('op.addForeignKey', literal(args.table), foreignKeyCode(args.table, args.foreignKey)),
-  dropForeignKey: (args: DropForeignKeyArgs) => call('op.dropForeignKey', literal(args.table), literal(args.name)),
-  runSql: (args: RunSqlArgs) =>
+/**
+ * The `op.<kind>(...)` call of each built-in kind. Its type is derived from the list of
+ * built-in kinds, so a kind without a writer here does not compile.
+ */
+const BUILTIN_WRITERS: { readonly [Kind in BuiltinOperationKind]: (args: BuiltinOperationArgs[Kind]) => Code } = {
+  createTable: (args) => createTableCode(args),
+  dropTable: (args) => call('op.dropTable', literal(args.name)),
+  renameTable: (args) => call('op.renameTable', literal(args.from), literal(args.to)),
+  addColumn: (args) => call('op.addColumn', literal(args.table), literal(args.column.name), columnCode(args.column)),
+  dropColumn: (args) => call('op.dropColumn', literal(args.table), literal(args.column)),
+  alterColumn: (args) => call('op.alterColumn', literal(args.table), literal(args.column.name), columnCode(args.column)),
+  renameColumn: (args) => call('op.renameColumn', literal(args.table), literal(args.from), literal(args.to)),
+  createIndex: (args) => call('op.createIndex', literal(args.table), indexCode(args.table, args.index)),
+  dropIndex: (args) => call('op.dropIndex', literal(args.table), literal(args.name)),
+  addForeignKey: (args) => call('op.addForeignKey', literal(args.table), foreignKeyCode(args.table, args.foreignKey)),
+  dropForeignKey: (args) => call('op.dropForeignKey', literal(args.table), literal(args.name)),
+  runSql: (args) =>
     args.reverseSql === undefined
       ? call('op.runSql', statementsCode(args.sql))
       : call('op.runSql', statementsCode(args.sql), statementsCode(args.reverseSql)),
@@ -89,7 +79,9 @@ const BUILTIN_WRITERS: Readonly<Record<string, Writer>> = {
 export function operationCode(operation: Operation, registry: OperationRegistry | undefined, where: string): OperationCode {
   const definition = registry?.has(operation.kind) ? registry.get(operation.kind) : undefined;
   if (definition?.write) return pluginCode(operation, definition.write.bind(definition), where);
-  const writer = Object.prototype.hasOwnProperty.call(BUILTIN_WRITERS, operation.kind) ? BUILTIN_WRITERS[operation.kind] : undefined;
+  const writer = isBuiltinOperationKind(operation.kind)
+    ? (BUILTIN_WRITERS[operation.kind] as (args: unknown) => Code)
+    : undefined;
   if (writer) {
     let code: Code | undefined;
     try {

@@ -1,4 +1,5 @@
 import {
+  compileOperationSql,
   CovetError,
   findMigration,
   IRREVERSIBLE,
@@ -145,8 +146,8 @@ export async function sqlMigrate(project: Project, name: string, options: SqlMig
 }
 
 /**
- * Compiles a step as the runner does (the operation's own SQL for the dialect, the dialect's
- * compiler, then the operation's default). With `probe`, a renderer that reads the live
+ * Compiles a step as the runner does (`compileOperationSql`: the operation's own SQL for the
+ * dialect, the dialect's, then the operation's default). With `probe`, a renderer that reads the live
  * database is caught (READS_LIVE_DATABASE); without it, it renders from the state alone.
  */
 async function compile(project: Project, step: Step, probe: boolean): Promise<readonly SqlStatement[] | undefined | typeof READS_LIVE_DATABASE> {
@@ -165,12 +166,7 @@ async function compile(project: Project, step: Step, probe: boolean): Promise<re
       : {}),
   };
   try {
-    const own = definition.sql?.[dialect.name];
-    if (own) return await own(step.operation.args, context);
-    const compiled = await dialect.compileOperation(step.operation, context);
-    if (compiled !== undefined) return compiled;
-    const fallback = definition.sql?.default;
-    return fallback ? await fallback(step.operation.args, context) : undefined;
+    return await compileOperationSql(definition, step.operation, context);
   } catch (error) {
     if (error === READS_LIVE_DATABASE) return READS_LIVE_DATABASE;
     throw error;

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import {
-  BUILTIN_OPERATIONS,
   canonicalJson,
   createOperation,
   CovetError,
   findMigration,
+  isBuiltinOperationKind,
   replayMigrations,
   type Migration,
   type MigrationEntry,
@@ -39,8 +39,6 @@ export interface SquashMigrationsResult {
   /** How many operations the replaced migrations had together. */
   readonly operationsBefore: number;
 }
-
-const BUILTIN_KINDS = new Set(BUILTIN_OPERATIONS.map((definition) => definition.kind));
 
 /**
  * Writes one migration that replaces the migrations of an app from FROM to TO (both
@@ -213,7 +211,7 @@ function optimize(operations: readonly Operation[]): readonly Operation[] {
     for (let j = i + 1; j < result.length; j++) {
       const operation = result[j];
       if (operation === undefined) continue;
-      if (!BUILTIN_KINDS.has(operation.kind) || operation.kind === 'runSql') break;
+      if (!isBuiltinOperationKind(operation.kind) || operation.kind === 'runSql') break;
       if (!mentions(operation, table.name)) continue;
       const args = operation.args as { table?: string; name?: string; column?: { name: string }; index?: { name: string; columns: readonly string[] } };
       const between = result.slice(i + 1, j).filter((other): other is Operation => other !== undefined);

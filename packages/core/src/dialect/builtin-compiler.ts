@@ -1,64 +1,61 @@
-import type { CompileContext, Operation } from '../operations/define-operation.js';
-import type {
-  AddColumnArgs,
-  AddForeignKeyArgs,
-  AlterColumnArgs,
-  CreateIndexArgs,
-  CreateTableArgs,
-  DropColumnArgs,
-  DropForeignKeyArgs,
-  DropIndexArgs,
-  DropTableArgs,
-  RenameColumnArgs,
-  RenameTableArgs,
-  RunSqlArgs,
+import type { CompileContext, Operation, SqlRenderer } from '../operations/define-operation.js';
+import {
+  BUILTIN_OPERATION_KINDS,
+  isBuiltinOperationKind,
+  type BuiltinOperationArgs,
+  type BuiltinOperationKind,
+  type PortableBuiltinKind,
 } from '../operations/builtin/index.js';
 import type { SqlStatement } from '../schema/types.js';
+import type { OperationSqlTable } from './dialect.js';
+
+export type { OperationSqlTable } from './dialect.js';
 
 /** What compiling one operation gives: its statements, now or later. */
 export type CompileResult = readonly SqlStatement[] | Promise<readonly SqlStatement[]>;
 
+/** A dialect's SQL for one built-in kind: a method named after the kind, typed with its arguments. */
+export type BuiltinOperationRenderer<Kind extends BuiltinOperationKind> = (
+  args: BuiltinOperationArgs[Kind],
+  context: CompileContext,
+) => CompileResult;
+
 /**
  * A dialect's SQL for the built-in operations: one method per kind, named after it and typed
- * with its arguments. A dialect implements the kinds it supports (`runSql` has a default in
- * core); {@link compileBuiltin} dispatches to them.
+ * with its arguments. Every built-in kind is required, so a compiler that lacks one does not
+ * compile; only the kinds whose definition carries portable SQL (`runSql`: the statements as
+ * written) are optional, and a dialect implements them where it must differ (MySQL refuses
+ * `DELIMITER`). The set of kinds comes from the one list of built-in definitions, so a new
+ * built-in kind makes every dialect's compiler fail the type check until it has the method.
  *
  * @example
  * class MyCompiler implements BuiltinOperationCompiler {
  *   dropTable(args: DropTableArgs) {
  *     return [{ sql: `DROP TABLE ${quote(args.name)}` }];
  *   }
+ *   // ... one method for each other built-in kind
  * }
  */
-export interface BuiltinOperationCompiler {
-  createTable?(args: CreateTableArgs, context: CompileContext): CompileResult;
-  dropTable?(args: DropTableArgs, context: CompileContext): CompileResult;
-  renameTable?(args: RenameTableArgs, context: CompileContext): CompileResult;
-  addColumn?(args: AddColumnArgs, context: CompileContext): CompileResult;
-  dropColumn?(args: DropColumnArgs, context: CompileContext): CompileResult;
-  alterColumn?(args: AlterColumnArgs, context: CompileContext): CompileResult;
-  renameColumn?(args: RenameColumnArgs, context: CompileContext): CompileResult;
-  createIndex?(args: CreateIndexArgs, context: CompileContext): CompileResult;
-  dropIndex?(args: DropIndexArgs, context: CompileContext): CompileResult;
-  addForeignKey?(args: AddForeignKeyArgs, context: CompileContext): CompileResult;
-  dropForeignKey?(args: DropForeignKeyArgs, context: CompileContext): CompileResult;
-  runSql?(args: RunSqlArgs, context: CompileContext): CompileResult;
-}
+export type BuiltinOperationCompiler = {
+  readonly [Kind in Exclude<BuiltinOperationKind, PortableBuiltinKind>]: BuiltinOperationRenderer<Kind>;
+} & {
+  readonly [Kind in PortableBuiltinKind]?: BuiltinOperationRenderer<Kind>;
+};
 
-const BUILTIN_KINDS = new Set<string>([
-  'createTable',
-  'dropTable',
-  'renameTable',
-  'addColumn',
-  'dropColumn',
-  'alterColumn',
-  'renameColumn',
-  'createIndex',
-  'dropIndex',
-  'addForeignKey',
-  'dropForeignKey',
-  'runSql',
-]);
+
+/**
+ * The methods of `compiler` as a table by kind (each bound to the compiler), merged over
+ * `extra`: what `DialectBase` publishes as `operationSql`.
+ */
+export function builtinOperationSql(compiler: BuiltinOperationCompiler, extra: OperationSqlTable = {}): OperationSqlTable {
+  const table: Record<string, SqlRenderer<never> | undefined> = Object.create(null);
+  Object.assign(table, extra);
+  for (const kind of BUILTIN_OPERATION_KINDS) {
+    const method = compiler[kind] as SqlRenderer<never> | undefined;
+    if (typeof method === 'function') table[kind] = method.bind(compiler);
+  }
+  return Object.freeze(table);
+}
 
 /**
  * Calls the method of `compiler` named after the operation's kind, or returns `undefined`
@@ -66,9 +63,7 @@ const BUILTIN_KINDS = new Set<string>([
  * `Dialect.compileOperation` returns for a kind it does not know.
  */
 export function compileBuiltin(compiler: BuiltinOperationCompiler, operation: Operation, context: CompileContext): CompileResult | undefined {
-  if (!BUILTIN_KINDS.has(operation.kind)) return undefined;
-  const method = compiler[operation.kind as keyof BuiltinOperationCompiler] as
-    | ((args: unknown, context: CompileContext) => CompileResult)
-    | undefined;
+  if (!isBuiltinOperationKind(operation.kind)) return undefined;
+  const method = compiler[operation.kind] as SqlRenderer<unknown> | undefined;
   return method?.call(compiler, operation.args, context);
 }

@@ -3,20 +3,23 @@ import type { CompileContext, Operation } from '../operations/define-operation.j
 import { validateIdentifier } from '../schema/identifiers.js';
 import { identifierRulesOf } from './identifier-rules.js';
 import type { ColumnState, TableState } from '../schema/types.js';
-import { compileBuiltin, type BuiltinOperationCompiler, type CompileResult } from './builtin-compiler.js';
+import { builtinOperationSql, type BuiltinOperationCompiler, type CompileResult } from './builtin-compiler.js';
 import {
   DIALECT_SPECIFICATION_VERSION,
   type DatabaseConfig,
   type Dialect,
   type DialectCapabilities,
   type DialectConnection,
+  type OperationSqlTable,
   type SqlLiteral,
 } from './dialect.js';
 
 /**
  * A base for dialects: the contract version, ANSI identifier quoting (`"name"`, after
  * validation against `capabilities.maxIdentifierLength` and `checkIdentifier`), `?` placeholders, no column
- * normalisation, and `compileOperation` dispatched to a {@link BuiltinOperationCompiler}.
+ * normalisation, and `compileOperation` dispatched to its {@link Dialect.operationSql}: the methods of a
+ * {@link BuiltinOperationCompiler} (one per built-in kind, required by the type checker) and the
+ * SQL it has for plugin kinds ({@link DialectBase.pluginOperationSql}).
  * Extending it rather than implementing {@link Dialect} from scratch means a new optional
  * member of the contract arrives with a default instead of breaking the dialect.
  *
@@ -33,8 +36,15 @@ export abstract class DialectBase implements Dialect {
   readonly specificationVersion = DIALECT_SPECIFICATION_VERSION;
   abstract readonly name: string;
   abstract readonly capabilities: DialectCapabilities;
-  /** The SQL of the built-in operations. */
+  /** The SQL of the built-in operations: one method per built-in kind, required by its type. */
   protected abstract readonly compiler: BuiltinOperationCompiler;
+  /**
+   * SQL for kinds beyond the built-ins that this dialect knows (a plugin's), by kind; none by
+   * default. A subclass overrides it:
+   * `protected override readonly pluginOperationSql = { 'views.createView': (args: ViewArgs, context) => [...] }`.
+   */
+  protected readonly pluginOperationSql: OperationSqlTable = {};
+  #operationSql: OperationSqlTable | undefined;
 
   /**
    * `"name"`, after checking the engine can hold it (`capabilities.maxIdentifierLength` in
@@ -63,8 +73,17 @@ export abstract class DialectBase implements Dialect {
     return standardLiteral(value, this.name);
   }
 
+  /**
+   * The compiler's methods and {@link DialectBase.pluginOperationSql}, by kind (built when first
+   * read: the subclass's fields are set by then).
+   */
+  get operationSql(): OperationSqlTable {
+    this.#operationSql ??= builtinOperationSql(this.compiler, this.pluginOperationSql);
+    return this.#operationSql;
+  }
+
   compileOperation(operation: Operation, context: CompileContext): CompileResult | undefined {
-    return compileBuiltin(this.compiler, operation, context);
+    return this.operationSql[operation.kind]?.(operation.args as never, context);
   }
 
   normalizeColumn(column: ColumnState): ColumnState {

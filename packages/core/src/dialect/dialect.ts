@@ -198,6 +198,14 @@ export interface DialectConnection {
   close(): Promise<void>;
 }
 
+/**
+ * A dialect's SQL renderers by operation kind ({@link Dialect.operationSql}). A renderer for a
+ * plugin's kind takes that kind's arguments: `(args: ViewArgs, context) => [...]`.
+ */
+export type OperationSqlTable = {
+  readonly [kind: string]: ((args: never, context: CompileContext) => readonly SqlStatement[] | Promise<readonly SqlStatement[]>) | undefined;
+};
+
 /** A value {@link Dialect.quoteLiteral} can write. */
 export type SqlLiteral = string | number | bigint | boolean | null;
 
@@ -237,8 +245,19 @@ export interface Dialect {
   /**
    * The SQL for an operation, given the state before and after it. Returns `undefined` for a
    * kind this dialect does not know (core then reports it before anything runs).
+   * {@link DialectBase} answers from {@link Dialect.operationSql}.
    */
   compileOperation(operation: Operation, context: CompileContext): readonly SqlStatement[] | Promise<readonly SqlStatement[]> | undefined;
+  /**
+   * Optional (every first-party dialect and {@link DialectBase} have it): the SQL renderers
+   * this dialect has, by operation kind — its built-in compiler's methods, and any plugin
+   * kinds it knows. This is how a dialect package supplies SQL for a plugin's kind (say
+   * `views.createView` on an engine the plugin never heard of): core asks it when the
+   * operation's own `sql` has nothing for this dialect's name, before the operation's
+   * `sql.default`. It is also what the conformance suite reads to check, before anything
+   * runs, that every registered kind has SQL here. See `docs/writing-a-dialect.md`.
+   */
+  readonly operationSql?: OperationSqlTable;
   /**
    * Optional. Identifies what `compileOperation` produces: the same operations and schema
    * states must always compile to the same SQL under the same key, so it must change whenever

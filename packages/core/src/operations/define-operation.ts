@@ -66,6 +66,16 @@ export interface OperationDefinition<Args = any> {
 }
 
 /**
+ * An operation definition whose SQL is portable: its `sql.default` renders it on every dialect
+ * (a dialect may still render it its own way). `defineOperation` returns this type for a
+ * definition with `sql.default`, so a built-in kind declared this way is one a dialect's
+ * compiler need not implement.
+ */
+export type PortableOperationDefinition<Args = any> = OperationDefinition<Args> & {
+  readonly sql: Readonly<Record<string, SqlRenderer<Args>>> & { readonly default: SqlRenderer<Args> };
+};
+
+/**
  * Declares a kind of operation. The definition is frozen and must be registered on a
  * `Covet` instance (`covet.operations.register(...)`, usually from a plugin's
  * `registerOperations` tap) before migrations using it load.
@@ -80,6 +90,8 @@ export interface OperationDefinition<Args = any> {
  *   sql: { default: (args, { dialect }) => [{ sql: `CREATE VIEW ${dialect.quoteIdentifier(args.name)} AS ${args.sql}` }] },
  * });
  */
+export function defineOperation<Args>(definition: PortableOperationDefinition<Args>): PortableOperationDefinition<Args>;
+export function defineOperation<Args>(definition: OperationDefinition<Args>): OperationDefinition<Args>;
 export function defineOperation<Args>(definition: OperationDefinition<Args>): OperationDefinition<Args> {
   if (typeof definition.kind !== 'string' || !/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)?$/.test(definition.kind)) {
     throw new CovetError('OPERATION_DEFINITION_INVALID', `Invalid operation kind ${JSON.stringify(definition.kind)}`, {

@@ -12,21 +12,8 @@ import {
 } from '../schema/define-table.js';
 import { validateIdentifier } from '../schema/identifiers.js';
 import type { ColumnState } from '../schema/types.js';
-import type {
-  AddColumnArgs,
-  AddForeignKeyArgs,
-  AlterColumnArgs,
-  CreateIndexArgs,
-  CreateTableArgs,
-  DropColumnArgs,
-  DropForeignKeyArgs,
-  DropIndexArgs,
-  DropTableArgs,
-  RenameColumnArgs,
-  RenameTableArgs,
-  RunSqlArgs,
-} from './builtin/index.js';
-import { createOperation, type Operation } from './define-operation.js';
+import type { BuiltinOperationArgs, BuiltinOperationKind } from './builtin/index.js';
+import { createOperation, type BuiltinOperation, type Operation } from './define-operation.js';
 
 function plainColumn(table: string, column: string, type: ColumnBuilder, builder: string): ColumnState {
   validateIdentifier(column, `column of ${table} (${builder})`);
@@ -43,31 +30,35 @@ function plainColumn(table: string, column: string, type: ColumnBuilder, builder
   return columnStateOf(column, type);
 }
 
+/** A built-in operation of `kind`, frozen; `args` checked against the kind's type. */
+function builtin<Kind extends BuiltinOperationKind>(kind: Kind, args: BuiltinOperationArgs[Kind]): BuiltinOperation<Kind> {
+  return createOperation(kind, args) as BuiltinOperation<Kind>;
+}
+
+/** One builder per built-in kind, named after it: a kind without one is a type error below. */
+type BuiltinBuilders = { readonly [Kind in BuiltinOperationKind]: (...args: never[]) => BuiltinOperation<Kind> };
+
 /** The `op` builders, before the typo check (see {@link op}). */
 const OPERATION_BUILDERS = Object.freeze({
-  createTable: (name: string, columns: ColumnsShape, options: TableOptions = {}): Operation<CreateTableArgs> =>
-    createOperation('createTable', buildTableState(name, columns, options)),
-  dropTable: (name: string): Operation<DropTableArgs> => createOperation('dropTable', { name }),
-  renameTable: (from: string, to: string): Operation<RenameTableArgs> => createOperation('renameTable', { from, to }),
-  addColumn: (table: string, column: string, type: ColumnBuilder): Operation<AddColumnArgs> =>
-    createOperation('addColumn', { table, column: plainColumn(table, column, type, 'addColumn') }),
-  dropColumn: (table: string, column: string): Operation<DropColumnArgs> => createOperation('dropColumn', { table, column }),
-  alterColumn: (table: string, column: string, type: ColumnBuilder): Operation<AlterColumnArgs> =>
-    createOperation('alterColumn', { table, column: plainColumn(table, column, type, 'alterColumn') }),
-  renameColumn: (table: string, from: string, to: string): Operation<RenameColumnArgs> =>
-    createOperation('renameColumn', { table, from, to }),
-  createIndex: (table: string, index: IndexOptions): Operation<CreateIndexArgs> =>
-    createOperation('createIndex', { table, index: indexState(table, index) }),
-  dropIndex: (table: string, name: string): Operation<DropIndexArgs> => createOperation('dropIndex', { table, name }),
-  addForeignKey: (table: string, foreignKey: ForeignKeyOptions): Operation<AddForeignKeyArgs> =>
-    createOperation('addForeignKey', { table, foreignKey: foreignKeyState(table, foreignKey) }),
-  dropForeignKey: (table: string, name: string): Operation<DropForeignKeyArgs> =>
-    createOperation('dropForeignKey', { table, name }),
-  runSql: (sql: string | readonly string[], reverseSql?: string | readonly string[]): Operation<RunSqlArgs> =>
-    createOperation('runSql', reverseSql === undefined ? { sql } : { sql, reverseSql }),
+  createTable: (name: string, columns: ColumnsShape, options: TableOptions = {}) => builtin('createTable', buildTableState(name, columns, options)),
+  dropTable: (name: string) => builtin('dropTable', { name }),
+  renameTable: (from: string, to: string) => builtin('renameTable', { from, to }),
+  addColumn: (table: string, column: string, type: ColumnBuilder) =>
+    builtin('addColumn', { table, column: plainColumn(table, column, type, 'addColumn') }),
+  dropColumn: (table: string, column: string) => builtin('dropColumn', { table, column }),
+  alterColumn: (table: string, column: string, type: ColumnBuilder) =>
+    builtin('alterColumn', { table, column: plainColumn(table, column, type, 'alterColumn') }),
+  renameColumn: (table: string, from: string, to: string) => builtin('renameColumn', { table, from, to }),
+  createIndex: (table: string, index: IndexOptions) => builtin('createIndex', { table, index: indexState(table, index) }),
+  dropIndex: (table: string, name: string) => builtin('dropIndex', { table, name }),
+  addForeignKey: (table: string, foreignKey: ForeignKeyOptions) =>
+    builtin('addForeignKey', { table, foreignKey: foreignKeyState(table, foreignKey) }),
+  dropForeignKey: (table: string, name: string) => builtin('dropForeignKey', { table, name }),
+  runSql: (sql: string | readonly string[], reverseSql?: string | readonly string[]) =>
+    builtin('runSql', reverseSql === undefined ? { sql } : { sql, reverseSql }),
   /** Any registered kind, by name: `op.custom('views.createView', { ... })`. */
   custom: <Args extends object>(kind: string, args: Args): Operation<Args> => createOperation(kind, args),
-});
+} satisfies BuiltinBuilders & { readonly custom: unknown });
 
 /**
  * Builders for the built-in operations, for migration files written by hand or by

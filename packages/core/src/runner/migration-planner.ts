@@ -7,6 +7,7 @@ import type { MigrationEntry } from '../loader/migration-loader.js';
 import type { Migration } from '../migration/define-migration.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { IRREVERSIBLE, operationsCacheKey, type CompileContext, type Operation } from '../operations/define-operation.js';
+import { compileOperationSql } from '../operations/operation-sql.js';
 import type { Covet } from '../plugin/covet.js';
 import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
@@ -262,12 +263,7 @@ export class MigrationPlanner {
       stateAfter: step.stateAfter,
       ...(reader ? { query: reader as CompileContext['query'] } : {}),
     };
-    const own = definition.sql?.[dialect.name];
-    if (own) return own(step.operation.args, context);
-    const compiled = await dialect.compileOperation(step.operation, context);
-    if (compiled !== undefined) return compiled;
-    const fallback = definition.sql?.default;
-    return fallback ? fallback(step.operation.args, context) : undefined;
+    return compileOperationSql(definition, step.operation, context);
   }
 
   /** A tap on one of these hooks needs the schema states or the single operations: the full plan. */

@@ -1,9 +1,4 @@
-import type { OperationDefinition } from '../define-operation.js';
-import type { AddColumnArgs, AlterColumnArgs, DropColumnArgs, RenameColumnArgs } from './column-operations.js';
-import type { AddForeignKeyArgs, DropForeignKeyArgs } from './foreign-key-operations.js';
-import type { CreateIndexArgs, DropIndexArgs } from './index-operations.js';
-import type { RunSqlArgs } from './run-sql.js';
-import type { CreateTableArgs, DropTableArgs, RenameTableArgs } from './table-operations.js';
+import type { OperationDefinition, SqlRenderer } from '../define-operation.js';
 import { addColumn, alterColumn, dropColumn, renameColumn } from './column-operations.js';
 import { addForeignKey, dropForeignKey } from './foreign-key-operations.js';
 import { createIndex, dropIndex } from './index-operations.js';
@@ -11,29 +6,12 @@ import { runSql } from './run-sql.js';
 import { createTable, dropTable, renameTable } from './table-operations.js';
 
 /**
- * The arguments of each built-in operation kind: what `isOperation(op, kind)` narrows `args`
- * to, and what `covet.operations.get(kind)` types its definition with.
+ * The built-in operation definitions, by kind: the one list of built-in kinds. Every other
+ * list is derived from it — {@link BuiltinOperationKind}, {@link BuiltinOperationArgs}, the
+ * methods a dialect's `BuiltinOperationCompiler` must have, the `op` builders and the writers
+ * of `@covet/writer-ts` — so the type checker names whatever a new kind still lacks.
  */
-export interface BuiltinOperationArgs {
-  createTable: CreateTableArgs;
-  dropTable: DropTableArgs;
-  renameTable: RenameTableArgs;
-  addColumn: AddColumnArgs;
-  dropColumn: DropColumnArgs;
-  alterColumn: AlterColumnArgs;
-  renameColumn: RenameColumnArgs;
-  createIndex: CreateIndexArgs;
-  dropIndex: DropIndexArgs;
-  addForeignKey: AddForeignKeyArgs;
-  dropForeignKey: DropForeignKeyArgs;
-  runSql: RunSqlArgs;
-}
-
-/** A built-in operation kind. */
-export type BuiltinOperationKind = keyof BuiltinOperationArgs;
-
-/** The 12 built-in operation definitions, registered on every `Covet` instance. */
-export const BUILTIN_OPERATIONS: readonly OperationDefinition[] = Object.freeze([
+const BUILTIN_DEFINITIONS = {
   createTable,
   dropTable,
   renameTable,
@@ -46,7 +24,40 @@ export const BUILTIN_OPERATIONS: readonly OperationDefinition[] = Object.freeze(
   addForeignKey,
   dropForeignKey,
   runSql,
-]);
+} as const;
+
+type BuiltinDefinitions = typeof BUILTIN_DEFINITIONS;
+
+/** The arguments type of an operation definition. */
+export type OperationArgs<Definition> = Definition extends OperationDefinition<infer Args> ? Args : never;
+
+/** A built-in operation kind. */
+export type BuiltinOperationKind = keyof BuiltinDefinitions;
+
+/**
+ * The arguments of each built-in operation kind: what `isOperation(op, kind)` narrows `args`
+ * to, and what `covet.operations.get(kind)` types its definition with.
+ */
+export type BuiltinOperationArgs = { readonly [Kind in BuiltinOperationKind]: OperationArgs<BuiltinDefinitions[Kind]> };
+
+/**
+ * The built-in kinds whose definition carries portable SQL (`sql.default`, declared in its
+ * type with {@link PortableOperationDefinition}): a dialect may render them, and need not.
+ */
+export type PortableBuiltinKind = {
+  [Kind in BuiltinOperationKind]: BuiltinDefinitions[Kind] extends { readonly sql: { readonly default: SqlRenderer<never> } } ? Kind : never;
+}[BuiltinOperationKind];
+
+/** The built-in operation kinds, in the order of the list. */
+export const BUILTIN_OPERATION_KINDS: readonly BuiltinOperationKind[] = Object.freeze(Object.keys(BUILTIN_DEFINITIONS) as BuiltinOperationKind[]);
+
+/** The built-in operation definitions, registered on every `Covet` instance. */
+export const BUILTIN_OPERATIONS: readonly OperationDefinition[] = Object.freeze(Object.values(BUILTIN_DEFINITIONS));
+
+/** True when `kind` is a built-in operation kind. */
+export function isBuiltinOperationKind(kind: string): kind is BuiltinOperationKind {
+  return Object.prototype.hasOwnProperty.call(BUILTIN_DEFINITIONS, kind);
+}
 
 export { createTable, dropTable, renameTable, addColumn, dropColumn, alterColumn, renameColumn };
 export { createIndex, dropIndex, addForeignKey, dropForeignKey, runSql };

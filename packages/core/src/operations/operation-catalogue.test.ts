@@ -1,0 +1,197 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { covetErrorOf } from '../../test/helpers.js';
+import type { BuiltinOperationCompiler } from '../dialect/builtin-compiler.js';
+import { DialectBase } from '../dialect/dialect-base.js';
+import type { DatabaseConfig, DialectConnection } from '../dialect/dialect.js';
+import { createCovet, definePlugin } from '../plugin/covet.js';
+import { EMPTY_STATE } from '../state/schema-state.js';
+import { runDialectConformance } from '../testing.js';
+import {
+  BUILTIN_OPERATION_KINDS,
+  BUILTIN_OPERATIONS,
+  isBuiltinOperationKind,
+  type BuiltinOperationArgs,
+  type BuiltinOperationKind,
+  type DropTableArgs,
+  type PortableBuiltinKind,
+  type RunSqlArgs,
+} from './builtin/index.js';
+import { createOperation, defineOperation, isOperation, type CompileContext, type OperationDefinition, type SqlRenderer } from './define-operation.js';
+import { op } from './op.js';
+import { checkOperationSql, compileOperationSql, operationSqlSource } from './operation-sql.js';
+
+/** A compiler with one method per built-in kind that is not portable: `<kind> <table or name>`. */
+class RecordingCompiler implements BuiltinOperationCompiler {
+  createTable = (args: BuiltinOperationArgs['createTable']) => [{ sql: `createTable ${args.name}` }];
+  dropTable = (args: BuiltinOperationArgs['dropTable']) => [{ sql: `dropTable ${args.name}` }];
+  renameTable = (args: BuiltinOperationArgs['renameTable']) => [{ sql: `renameTable ${args.from}` }];
+  addColumn = (args: BuiltinOperationArgs['addColumn']) => [{ sql: `addColumn ${args.table}` }];
+  dropColumn = (args: BuiltinOperationArgs['dropColumn']) => [{ sql: `dropColumn ${args.table}` }];
+  alterColumn = (args: BuiltinOperationArgs['alterColumn']) => [{ sql: `alterColumn ${args.table}` }];
+  renameColumn = (args: BuiltinOperationArgs['renameColumn']) => [{ sql: `renameColumn ${args.table}` }];
+  createIndex = (args: BuiltinOperationArgs['createIndex']) => [{ sql: `createIndex ${args.table}` }];
+  dropIndex = (args: BuiltinOperationArgs['dropIndex']) => [{ sql: `dropIndex ${args.table}` }];
+  addForeignKey = (args: BuiltinOperationArgs['addForeignKey']) => [{ sql: `addForeignKey ${args.table}` }];
+  dropForeignKey = (args: BuiltinOperationArgs['dropForeignKey']) => [{ sql: `dropForeignKey ${args.table}` }];
+}
+
+interface ViewArgs {
+  readonly name: string;
+  readonly query: string;
+}
+
+/** A plugin operation that carries no SQL of its own: dialects that know it supply it. */
+const createView = defineOperation<ViewArgs>({
+  kind: 'views.createView',
+  validate: () => {},
+  describe: (args) => `Create view ${args.name}`,
+  applyToState: (state) => state,
+  reverse: (args) => [createOperation('runSql', { sql: `DROP VIEW ${args.name}` })],
+});
+const views = definePlugin({
+  name: 'covet-plugin-views',
+  apply(covet) {
+    covet.hooks.registerOperations.tap('covet-plugin-views', (registry) => registry.register(createView));
+  },
+});
+
+/** A dialect that only compiles (it never connects): the built-ins, and optionally views. */
+class OfflineDialect extends DialectBase {
+  readonly capabilities = { transactionalDdl: true, alterColumn: 'native', maxIdentifierLength: 63 } as const;
+  protected readonly compiler = new RecordingCompiler();
+
+  constructor(readonly name: string) {
+    super();
+  }
+
+  async connect(_config: DatabaseConfig): Promise<DialectConnection> {
+    throw new Error('offline');
+  }
+
+  describeDatabase(): string {
+    return this.name;
+  }
+}
+
+class ViewsDialect extends OfflineDialect {
+  protected override readonly pluginOperationSql = {
+    'views.createView': (args: ViewArgs, context: CompileContext) => [
+      { sql: `CREATE VIEW ${context.dialect.quoteIdentifier(args.name)} AS ${args.query}` },
+    ],
+  };
+}
+
+const context = (dialect: OfflineDialect): CompileContext => ({ dialect, stateBefore: EMPTY_STATE, stateAfter: EMPTY_STATE });
+
+describe('the operation catalogue', () => {
+  it('derives the built-in kinds from one list of definitions, each registered on every instance', () => {
+    expect(BUILTIN_OPERATION_KINDS).toEqual(BUILTIN_OPERATIONS.map((definition) => definition.kind));
+    expect(BUILTIN_OPERATION_KINDS).toHaveLength(12);
+    expect(createCovet().operations.kinds()).toEqual([...BUILTIN_OPERATION_KINDS].sort());
+    expect(BUILTIN_OPERATION_KINDS.every(isBuiltinOperationKind)).toBe(true);
+    expect(isBuiltinOperationKind('views.createView')).toBe(false);
+    expect(isBuiltinOperationKind('toString')).toBe(false);
+  });
+
+  it('has one op builder per built-in kind, which builds an operation of that kind', () => {
+    expect(Object.keys(op).filter((name) => name !== 'custom').sort()).toEqual([...BUILTIN_OPERATION_KINDS].sort());
+    const drop = op.dropTable('users');
+    expectTypeOf(drop.kind).toEqualTypeOf<'dropTable'>();
+    expectTypeOf(drop.args).toEqualTypeOf<DropTableArgs>();
+    expect(drop).toEqual({ kind: 'dropTable', args: { name: 'users' } });
+  });
+
+  it('types the catalogue: arguments per kind, portable kinds, no any from operations.get()', () => {
+    expectTypeOf<BuiltinOperationArgs['dropTable']>().toEqualTypeOf<DropTableArgs>();
+    expectTypeOf<BuiltinOperationArgs['runSql']>().toEqualTypeOf<RunSqlArgs>();
+    expectTypeOf<PortableBuiltinKind>().toEqualTypeOf<'runSql'>();
+    const registry = createCovet({ plugins: [views] }).operations;
+    expectTypeOf(registry.get('dropTable')).toEqualTypeOf<OperationDefinition<DropTableArgs>>();
+    expectTypeOf(registry.get('views.createView').describe).parameter(0).toEqualTypeOf<unknown>();
+    expectTypeOf(registry.get('views.createView').sql).toEqualTypeOf<Readonly<Record<string, SqlRenderer<unknown>>> | undefined>();
+    const operation: unknown = op.renameTable('a', 'b');
+    if (isOperation(operation, 'renameTable')) expectTypeOf(operation.args).toEqualTypeOf<BuiltinOperationArgs['renameTable']>();
+  });
+
+  it('requires a method per non-portable built-in kind of a dialect compiler (a type error otherwise)', () => {
+    // @ts-expect-error dropForeignKey is missing: every built-in kind needs its method.
+    const incomplete: BuiltinOperationCompiler = {
+      createTable: () => [],
+      dropTable: () => [],
+      renameTable: () => [],
+      addColumn: () => [],
+      dropColumn: () => [],
+      alterColumn: () => [],
+      renameColumn: () => [],
+      createIndex: () => [],
+      dropIndex: () => [],
+      addForeignKey: () => [],
+    };
+    // @ts-expect-error a method takes its kind's arguments: dropTable's have no `table`.
+    const mistyped: BuiltinOperationCompiler['dropTable'] = (args: { table: string }) => [{ sql: args.table }];
+    expect([incomplete, mistyped]).toHaveLength(2);
+    expectTypeOf<keyof BuiltinOperationCompiler>().toEqualTypeOf<BuiltinOperationKind>();
+  });
+
+  it('finds a built-in kind in the dialect compiler, and runSql in its definition when the compiler has none', async () => {
+    const dialect = new OfflineDialect('offline');
+    const registry = createCovet().operations;
+    expect(await compileOperationSql(registry.get('dropTable'), op.dropTable('users'), context(dialect))).toEqual([{ sql: 'dropTable users' }]);
+    expect(operationSqlSource(registry.get('dropTable'), dialect)).toBe('dialect');
+    expect(await compileOperationSql(registry.get('runSql'), op.runSql('SELECT 1'), context(dialect))).toEqual([{ sql: 'SELECT 1' }]);
+    expect(operationSqlSource(registry.get('runSql'), dialect)).toBe('operation');
+    expect(Object.keys(dialect.operationSql).sort()).toEqual(BUILTIN_OPERATION_KINDS.filter((kind) => kind !== 'runSql').sort());
+  });
+
+  it("takes a plugin kind's SQL from a dialect that knows it, without the plugin knowing the dialect", async () => {
+    const registry = createCovet({ plugins: [views] }).operations;
+    const dialect = new ViewsDialect('pglite');
+    const operation = createOperation('views.createView', { name: 'active users', query: 'SELECT 1' });
+    expect(operationSqlSource(registry.get('views.createView'), dialect)).toBe('dialect');
+    expect(await compileOperationSql(registry.get('views.createView'), operation, context(dialect))).toEqual([
+      { sql: 'CREATE VIEW "active users" AS SELECT 1' },
+    ]);
+    expect(await dialect.compileOperation(operation, context(dialect))).toEqual([{ sql: 'CREATE VIEW "active users" AS SELECT 1' }]);
+    expect(() => checkOperationSql(registry.kinds().map((kind) => registry.get(kind)), dialect)).not.toThrow();
+  });
+
+  it("prefers the operation's SQL for the dialect's name, then the dialect's, then the operation's default", async () => {
+    const both = defineOperation<ViewArgs>({
+      ...createView,
+      sql: { pglite: () => [{ sql: 'own pglite' }], default: () => [{ sql: 'own default' }] },
+    });
+    const defaultOnly = defineOperation<ViewArgs>({ ...createView, sql: { default: () => [{ sql: 'own default' }] } });
+    const operation = createOperation('views.createView', { name: 'v', query: 'SELECT 1' });
+    const dialect = new ViewsDialect('pglite');
+    expect(await compileOperationSql(both, operation, context(dialect))).toEqual([{ sql: 'own pglite' }]);
+    expect(await compileOperationSql(defaultOnly, operation, context(dialect))).toEqual([{ sql: 'CREATE VIEW "v" AS SELECT 1' }]);
+    expect(await compileOperationSql(defaultOnly, operation, context(new OfflineDialect('other')))).toEqual([{ sql: 'own default' }]);
+    expect(await compileOperationSql(createView, operation, context(new OfflineDialect('other')))).toBeUndefined();
+  });
+
+  it('reads only own members of the SQL tables (a dialect named toString has no inherited SQL)', async () => {
+    const operation = createOperation('views.createView', { name: 'v', query: 'SELECT 1' });
+    expect(operationSqlSource(createView, new OfflineDialect('toString'))).toBeUndefined();
+    expect(await compileOperationSql(createView, operation, context(new OfflineDialect('constructor')))).toBeUndefined();
+  });
+
+  it('conformance: a registered kind without SQL on the dialect stops the suite before anything runs, naming kind and dialect', () => {
+    let databases = 0;
+    const run = () =>
+      runDialectConformance({
+        name: 'offline',
+        dialect: new OfflineDialect('offline'),
+        plugins: [views],
+        createDatabase: async () => {
+          databases++;
+          return { config: { engine: 'offline' }, drop: async () => {} };
+        },
+      });
+    const error = covetErrorOf(run);
+    expect(error.code).toBe('OPERATION_SQL_MISSING');
+    expect(error.message).toBe('Dialect "offline" has no SQL for operation kind "views.createView" (runDialectConformance offline)');
+    expect(error.message).not.toContain('\n');
+    expect(error.hint).toMatch(/operationSql\["views.createView"\]/);
+    expect(databases).toBe(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { CovetError } from '../errors/covet-error.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { SqlStatement } from '../schema/types.js';
+import type { CompileContext, Operation, OperationDefinition, SqlRenderer } from './define-operation.js';
+
+/** Where an operation kind's SQL on a dialect comes from: the operation's definition, or the dialect. */
+export type OperationSqlSource = 'operation' | 'dialect';
+
+function own<T>(table: Readonly<Record<string, T | undefined>> | undefined, key: string): T | undefined {
+  return table !== undefined && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/**
+ * Where the SQL of `definition`'s kind comes from on `dialect`, in the order core looks: the
+ * operation's own `sql[dialect.name]`, the dialect's `operationSql[kind]`, the operation's
+ * `sql.default`. `undefined` when none has it — a dialect that only answers from
+ * `compileOperation` is not seen here, which is why dialects publish `operationSql`.
+ */
+export function operationSqlSource(definition: OperationDefinition<never>, dialect: Dialect): OperationSqlSource | undefined {
+  if (own(definition.sql, dialect.name)) return 'operation';
+  if (own(dialect.operationSql, definition.kind)) return 'dialect';
+  if (own(definition.sql, 'default')) return 'operation';
+  return undefined;
+}
+
+/**
+ * The statements of `operation` (of kind `definition`) on `context.dialect`: the operation's
+ * own SQL for the dialect's name, then the dialect's (`compileOperation`, then its
+ * `operationSql`), then the operation's `sql.default`; `undefined` when none has it. The one
+ * place that decides where an operation's SQL comes from: the runner, `sqlmigrate` and the
+ * conformance suite all compile through it.
+ */
+export async function compileOperationSql<Args>(
+  definition: OperationDefinition<Args>,
+  operation: Operation<Args>,
+  context: CompileContext,
+): Promise<readonly SqlStatement[] | undefined> {
+  const { dialect } = context;
+  const ownSql = own<SqlRenderer<Args>>(definition.sql, dialect.name);
+  if (ownSql) return ownSql(operation.args, context);
+  const compiled = await dialect.compileOperation(operation, context);
+  if (compiled !== undefined) return compiled;
+  const dialectSql = own(dialect.operationSql, operation.kind);
+  if (dialectSql) return dialectSql(operation.args as never, context);
+  const portable = own<SqlRenderer<Args>>(definition.sql, 'default');
+  return portable ? portable(operation.args, context) : undefined;
+}
+
+/**
+ * Checks that every kind in `definitions` has SQL on `dialect` ({@link operationSqlSource}),
+ * throwing a one-line `OPERATION_SQL_MISSING` error naming the first kind without and the
+ * dialect. The conformance suite runs it before any test.
+ */
+export function checkOperationSql(definitions: Iterable<OperationDefinition<never>>, dialect: Dialect, where?: string): void {
+  for (const definition of definitions) {
+    if (operationSqlSource(definition, dialect) !== undefined) continue;
+    throw new CovetError(
+      'OPERATION_SQL_MISSING',
+      `Dialect "${dialect.name}" has no SQL for operation kind "${definition.kind}"${where ? ` (${where})` : ''}`,
+      {
+        hint: `Give the dialect a renderer for it (operationSql["${definition.kind}"], or a compiler method for a built-in kind), or give the operation sql.${dialect.name} or sql.default.`,
+      },
+    );
+  }
+}
