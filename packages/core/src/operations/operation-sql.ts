@@ -15,6 +15,9 @@ function own<T>(table: Readonly<Record<string, T | undefined>> | undefined, key:
  * operation's own `sql[dialect.name]`, the dialect's `operationSql[kind]`, the operation's
  * `sql.default`. `undefined` when none has it — a dialect that only answers from
  * `compileOperation` is not seen here, which is why dialects publish `operationSql`.
+ *
+ * @example
+ * operationSqlSource(covet.operations.get('views.createView'), dialect); // 'dialect' when the dialect knows the kind
  */
 export function operationSqlSource(definition: OperationDefinition<never>, dialect: Dialect): OperationSqlSource | undefined {
   if (own(definition.sql, dialect.name)) return 'operation';
@@ -29,6 +32,9 @@ export function operationSqlSource(definition: OperationDefinition<never>, diale
  * `operationSql`), then the operation's `sql.default`; `undefined` when none has it. The one
  * place that decides where an operation's SQL comes from: the runner, `sqlmigrate` and the
  * conformance suite all compile through it.
+ *
+ * @example
+ * const statements = await compileOperationSql(covet.operations.get(operation.kind), operation, { dialect, stateBefore, stateAfter });
  */
 export async function compileOperationSql<Args>(
   definition: OperationDefinition<Args>,
@@ -50,6 +56,10 @@ export async function compileOperationSql<Args>(
  * Checks that every kind in `definitions` has SQL on `dialect` ({@link operationSqlSource}),
  * throwing a one-line `OPERATION_SQL_MISSING` error naming the first kind without and the
  * dialect. The conformance suite runs it before any test.
+ *
+ * @example
+ * const { operations } = createCovet({ plugins: [views] });
+ * checkOperationSql(operations.kinds().map((kind) => operations.get(kind)), dialect); // throws for a kind without SQL
  */
 export function checkOperationSql(definitions: Iterable<OperationDefinition<never>>, dialect: Dialect, where?: string): void {
   for (const definition of definitions) {

@@ -54,7 +54,13 @@ export const BUILTIN_OPERATION_KINDS: readonly BuiltinOperationKind[] = Object.f
 /** The built-in operation definitions, registered on every `Covet` instance. */
 export const BUILTIN_OPERATIONS: readonly OperationDefinition[] = Object.freeze(Object.values(BUILTIN_DEFINITIONS));
 
-/** True when `kind` is a built-in operation kind. */
+/**
+ * True when `kind` is a built-in operation kind.
+ *
+ * @example
+ * isBuiltinOperationKind('dropTable'); // true
+ * isBuiltinOperationKind('views.createView'); // false
+ */
 export function isBuiltinOperationKind(kind: string): kind is BuiltinOperationKind {
   return Object.prototype.hasOwnProperty.call(BUILTIN_DEFINITIONS, kind);
 }
