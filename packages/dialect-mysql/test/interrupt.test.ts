@@ -4,58 +4,12 @@
 // showmigrations marks the migration [!] with the operations done, migrate and rollback refuse
 // (exit 4) without touching anything, and resolve settles it either way. Also: custom code that
 // fails after DDL, a promise custom code leaves running, and DDL waiting on a metadata lock.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
-import { createTestDatabase, repositoryRoot, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
-
-const BIN = join(repositoryRoot(), 'packages', 'cli', 'bin', 'covet.cjs');
-const TMP = join(import.meta.dirname, '.tmp');
-const ENV = { ...process.env, DATABASE_URL: '' };
-
-const BASE = '20260101000001_base';
-const SLOW = '20260101000002_slow';
-
-interface Result {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function covet(cwd: string, ...args: string[]): Result {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
-  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
-}
-
-function migration(folder: string, name: string, dependencies: string[], operations: string[], extra = ''): void {
-  writeFileSync(
-    join(folder, 'migrations', `${name}.ts`),
-    `import { defineMigration, op, t } from '@covet/core';\n\nexport default defineMigration({\n  dependencies: ${JSON.stringify(dependencies)},\n  operations: [\n${operations.map((o) => `    ${o},\n`).join('')}  ],\n${extra}});\n`,
-  );
-}
-
-/**
- * A project with `base`, and `slow`: CREATE TABLE a, a runSql, CREATE TABLE b. The runSql
- * sleeps on the way up (`up`) or on the way down (`down`), for as many seconds as the table
- * `knob` (outside the migrations) says, so the same file also runs without sleeping.
- */
-function project(label: string, database: TestDatabase, sleep: { direction: 'up' | 'down' }, options: Record<string, unknown> = {}): string {
-  const folder = join(TMP, `${label}-${database.name}`);
-  rmSync(folder, { recursive: true, force: true });
-  mkdirSync(join(folder, 'migrations'), { recursive: true });
-  writeFileSync(
-    join(folder, 'covet.config.json'),
-    JSON.stringify({ database: { engine: 'mysql', url: database.url, ...(Object.keys(options).length ? { options } : {}) }, migrations: './migrations', app: 'shop' }),
-  );
-  migration(folder, BASE, [], ["op.createTable('base', { id: t.serial().primaryKey() })"]);
-  const sleepSql = 'SELECT SLEEP((SELECT seconds FROM knob))';
-  const runSql = sleep.direction === 'up' ? `op.runSql('${sleepSql}', 'SELECT 1')` : `op.runSql('SELECT 1', '${sleepSql}')`;
-  migration(folder, SLOW, [BASE], ["op.createTable('a', { id: t.serial().primaryKey() })", runSql, "op.createTable('b', { id: t.serial().primaryKey() })"]);
-  return folder;
-}
+import { COVET_BIN as BIN, createTestDatabase, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
+import { BASE, covet, ENV, migration, probes, project, SLOW, type Result } from './interruptions.js';
 
 describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
   let database: TestDatabase;
@@ -72,49 +26,10 @@ describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
     folder = undefined;
   });
 
-  /** The tables of the migrations (Covet's own and the knob left out). */
-  const tables = async () =>
-    (
-      await admin.query<{ name: string }>(
-        "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> 'knob' AND TABLE_NAME NOT LIKE 'covet\\_%' ORDER BY TABLE_NAME",
-        [database.name],
-      )
-    ).map(
-      (row) => row.name,
-    );
-  /** How long the slow migration's runSql sleeps. */
-  const knob = async (seconds: number) => {
-    await admin.execute({ sql: 'CREATE TABLE IF NOT EXISTS knob (seconds integer)' });
-    await admin.execute({ sql: 'DELETE FROM knob' });
-    await admin.execute({ sql: 'INSERT INTO knob (seconds) VALUES (?)', params: [seconds] });
-  };
-  const applied = async () => (await admin.query<{ name: string }>('SELECT name FROM covet_migrations ORDER BY id')).map((row) => row.name);
-  const snapshot = async () => ({
-    tables: await tables(),
-    applied: await applied(),
-    partial: await admin.query('SELECT name, app, direction, operations, error FROM covet_migrations_partial ORDER BY id'),
-  });
-
-  /** The id of the session running the migration's SLEEP, once it runs (polled: an event, not a delay). */
-  async function sleepingSession(): Promise<number> {
-    for (;;) {
-      const rows = await admin.query<{ id: number }>(
-        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'SELECT SLEEP(%' AND COMMAND = 'Query'",
-        [database.name],
-      );
-      if (rows[0]) return Number(rows[0].id);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  /** Waits until no session of the test database sleeps any more (a killed client's session ends after its statement). */
-  async function sessionsGone(): Promise<void> {
-    for (;;) {
-      const rows = await admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'SELECT SLEEP(%'", [database.name]);
-      if (rows.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+  const { tables, knob, applied, snapshot, sleepingSession, sessionsGone, refusesToGoOn } = probes(
+    () => admin,
+    () => database,
+  );
 
   /** Runs `covet ...argv` and interrupts it `how` while it sleeps between the two CREATE/DROP TABLEs. */
   async function interrupted(cwd: string, argv: string[], how: 'kill -9' | 'SIGTERM' | 'KILL CONNECTION'): Promise<Result> {
@@ -133,18 +48,6 @@ describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
     // that the next command does not wait for the migration lock the session still holds.
     await sessionsGone();
     return result;
-  }
-
-  /** migrate and rollback refuse with exit 4 and change nothing. */
-  async function refusesToGoOn(cwd: string, message: string): Promise<void> {
-    const before = await snapshot();
-    for (const argv of [['migrate'], ['rollback']]) {
-      const refused = covet(cwd, ...argv);
-      expect(refused.status, refused.stderr).toBe(4);
-      expect(refused.stderr).toContain(`error: ${message}`);
-      expect(refused.stderr).toContain(`covet resolve shop:${SLOW} --applied (or --rolled-back)`);
-      expect(await snapshot()).toEqual(before);
-    }
   }
 
   describe.each(['kill -9', 'SIGTERM', 'KILL CONNECTION'] as const)('%s', (how) => {
