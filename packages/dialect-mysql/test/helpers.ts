@@ -128,9 +128,8 @@ export async function applyOperations(connection: DialectConnection, operations:
   return state;
 }
 
-/** Shows a suite that cannot run (the server is unreachable) as skipped, with the reason in its name and on stderr. */
-export function reportSkipped(title: string): void {
-  const reason = UNAVAILABLE ?? 'the server is unreachable';
+/** Shows a suite that cannot run (by default: the server is unreachable) as skipped, with the reason in its name and on stderr. */
+export function reportSkipped(title: string, reason: string = UNAVAILABLE ?? 'the server is unreachable'): void {
   console.warn(`skipping "${title}": ${reason}`);
   describe.runIf(false)(`${title} [skipped: ${reason}]`, () => {
     it('needs MySQL or MariaDB', () => undefined);
