@@ -2,7 +2,7 @@
 // test may kill and start again (the shared server on 3306 is used by other tests at the same
 // time and must never be restarted). Needs mariadbd and mariadb-install-db on this machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,11 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
   const folder = mkdtempSync(join(tmpdir(), 'covet-mariadb-'));
   const datadir = join(folder, 'data');
   const log = join(folder, 'error.log');
+  // Its own temporary folder, not the shared server's /tmp: two servers on one tmpdir can
+  // remove each other's `#sql…` files (seen as EE_DELETE errors in the shared server's tests
+  // while this one was being started and killed).
+  const temporary = join(folder, 'tmp');
+  mkdirSync(temporary);
   const port = await freePort();
   let server: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -86,6 +91,7 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
           `--socket=${join(folder, 'sock')}`,
           `--pid-file=${join(folder, 'pid')}`,
           `--log-error=${log}`,
+          `--tmpdir=${temporary}`,
           '--bind-address=127.0.0.1',
           '--skip-name-resolve',
           // Small, for a machine the other tests share.
