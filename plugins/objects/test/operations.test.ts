@@ -1,0 +1,77 @@
+// The plugin's operations without a database: validation errors, state, reverses from the state
+// before, SQL per dialect, and the code the writer writes.
+import { EMPTY_STATE, IRREVERSIBLE, getPluginObject, type Operation, type OperationDefinition, type SchemaState, type SqlStatement } from '@covet/core';
+import type { Dialect } from '@covet/core/dialect';
+import { createMysqlDialect } from '@covet/dialect-mysql';
+import { createPostgresDialect } from '@covet/dialect-postgres';
+import { createSqliteDialect } from '@covet/dialect-sqlite';
+import { describe, expect, it } from 'vitest';
+import plugin, { OPERATIONS, defineView, objects } from '../src/index.js';
+
+const definition = (kind: string): OperationDefinition => OPERATIONS.find((candidate) => candidate.kind === kind)!;
+const apply = (state: SchemaState, operation: Operation): SchemaState => {
+  const kind = definition(operation.kind);
+  kind.validate(operation.args, state);
+  return kind.applyToState(state, operation.args);
+};
+/** The renderers here are synchronous: the statements' SQL, rendered for `dialect`. */
+function sqlOf(operation: Operation, stateBefore: SchemaState, dialect: Dialect): string[] {
+  const kind = definition(operation.kind);
+  const statements = kind.sql!.default!(operation.args, { dialect, stateBefore, stateAfter: kind.applyToState(stateBefore, operation.args) });
+  if (!Array.isArray(statements)) throw new Error(`${operation.kind} rendered asynchronously`);
+  return (statements as readonly SqlStatement[]).map((statement) => statement.sql);
+}
+
+const withCounts = apply(EMPTY_STATE, objects.createView('counts', 'SELECT 1 AS n', { materialized: true }));
+
+describe('@covet/plugin-objects operations', () => {
+  it('is a plugin named after its package', () => {
+    expect(plugin.name).toBe('@covet/plugin-objects');
+  });
+
+  it('keeps a view in the objects namespace of the state, materialized or not', () => {
+    expect(getPluginObject(withCounts, 'objects', 'counts')).toEqual({ type: 'view', sql: 'SELECT 1 AS n', materialized: true });
+    const plain = apply(withCounts, objects.replaceView('counts', 'SELECT 2 AS n'));
+    expect(getPluginObject(plain, 'objects', 'counts')).toEqual({ type: 'view', sql: 'SELECT 2 AS n' });
+    expect(getPluginObject(apply(plain, objects.dropView('counts')), 'objects', 'counts')).toBeUndefined();
+  });
+
+  it('refuses bad input with one line naming the view', () => {
+    expect(() => defineView('bad\u0000name', 'SELECT 1')).toThrow(/view/);
+    expect(() => defineView('empty', '  ')).toThrow('View "empty" needs its SELECT as a non-empty string, got "  "');
+    expect(() => defineView('flag', 'SELECT 1', { materialized: 'yes' as unknown as boolean })).toThrow('View "flag": materialized must be true or false, got "yes"');
+    expect(() => apply(withCounts, objects.createView('counts', 'SELECT 3'))).toThrow('Cannot create view "counts": a view or table of that name exists');
+    expect(() => apply(EMPTY_STATE, objects.replaceView('nope', 'SELECT 3'))).toThrow('View "nope" does not exist (no migration before this one creates it)');
+    expect(() => apply(EMPTY_STATE, objects.dropView('nope'))).toThrow('View "nope" does not exist');
+  });
+
+  it('reverses a drop and a replace with the definition the state held before', () => {
+    expect(definition('objects.dropView').reverse({ name: 'counts' }, withCounts)).toEqual([objects.createView('counts', 'SELECT 1 AS n', { materialized: true })]);
+    expect(definition('objects.replaceView').reverse({ name: 'counts', sql: 'SELECT 2 AS n' }, withCounts)).toEqual([
+      objects.replaceView('counts', 'SELECT 1 AS n', { materialized: true }),
+    ]);
+    expect(definition('objects.createView').reverse({ name: 'counts', sql: 'SELECT 1' }, EMPTY_STATE)).toEqual([objects.dropView('counts')]);
+    expect(definition('objects.dropView').reverse({ name: 'counts' }, EMPTY_STATE)).toBe(IRREVERSIBLE);
+  });
+
+  it('renders quoted SQL per dialect, dropping the old kind on a replace', () => {
+    const postgres = createPostgresDialect();
+    expect(sqlOf(objects.createView('counts', 'SELECT 1 AS n', { materialized: true }), EMPTY_STATE, postgres)).toEqual(['CREATE MATERIALIZED VIEW "counts" AS SELECT 1 AS n']);
+    expect(sqlOf(objects.replaceView('counts', 'SELECT 2 AS n'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"', 'CREATE VIEW "counts" AS SELECT 2 AS n']);
+    expect(sqlOf(objects.dropView('counts'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"']);
+    expect(sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createMysqlDialect())).toEqual(['CREATE VIEW `v` AS SELECT 1']);
+    expect(sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createSqliteDialect())).toEqual(['CREATE VIEW "v" AS SELECT 1']);
+    expect(() => sqlOf(objects.createView('counts', 'SELECT 1', { materialized: true }), EMPTY_STATE, createMysqlDialect())).toThrow(
+      'Materialized view "counts" needs PostgreSQL: engine "mysql" has no materialized views',
+    );
+  });
+
+  it('is written with its own builders and import', () => {
+    const imports = [{ from: '@covet/plugin-objects', names: ['objects'] }];
+    expect(definition('objects.createView').write!({ name: 'counts', sql: "SELECT 'a' AS x", materialized: true })).toEqual({
+      code: 'objects.createView("counts", "SELECT \'a\' AS x", { materialized: true })',
+      imports,
+    });
+    expect(definition('objects.dropView').write!({ name: 'counts' })).toEqual({ code: 'objects.dropView("counts")', imports });
+  });
+});
