@@ -1,0 +1,80 @@
+import {
+  compileOperationSql,
+  type Dialect,
+  type Migration,
+  type Operation,
+  type OperationRegistry,
+  type SchemaState,
+} from '@covet/core';
+import type { ResolvedPolicy } from './options.js';
+import { checkOperation, checkStatementCount, type Finding } from './rules.js';
+
+/** What {@link checkMigration} needs of a migration: a loaded one, or the operations `makemigrations` is about to write. */
+export interface MigrationToCheck {
+  readonly id: string;
+  readonly meta?: Migration['meta'];
+  readonly operations: readonly Operation[];
+}
+
+/** Tables the migration creates before operation `index`: they hold no rows yet. */
+export function tablesCreatedBefore(operations: readonly Operation[], index: number): Set<string> {
+  const created = new Set<string>();
+  for (const operation of operations.slice(0, index)) {
+    if (operation.kind === 'createTable') created.add((operation.args as { name: string }).name);
+  }
+  return created;
+}
+
+/**
+ * Every rule on one migration, applied forwards from `stateBefore` (the schema the migrations
+ * before it leave): what `covet lint` and `makemigrations` check. With a `dialect`, the
+ * statements are compiled offline and counted (`max-statements`); an operation whose SQL
+ * needs the live database counts as one.
+ */
+export async function checkMigration(
+  migration: MigrationToCheck,
+  stateBefore: SchemaState,
+  registry: OperationRegistry,
+  policy: ResolvedPolicy,
+  engine: string,
+  dialect?: Dialect,
+): Promise<{ findings: Finding[]; stateAfter: SchemaState }> {
+  const findings: Finding[] = [];
+  let state = stateBefore;
+  let statements = 0;
+  for (const [index, operation] of migration.operations.entries()) {
+    findings.push(
+      ...checkOperation(
+        operation,
+        { migration: migration.id, meta: migration.meta, index, stateBefore: state, createdTables: tablesCreatedBefore(migration.operations, index), engine, direction: 'up' },
+        policy,
+      ),
+    );
+    const definition = registry.get(operation.kind);
+    const after = definition.applyToState(state, operation.args);
+    if (dialect && policy.levels['max-statements'] !== 'off') statements += await countStatements(definition, operation, dialect, state, after);
+    state = after;
+  }
+  const tooMany = checkStatementCount(migration.id, statements, policy);
+  if (tooMany) findings.push(tooMany);
+  return { findings, stateAfter: state };
+}
+
+async function countStatements(
+  definition: ReturnType<OperationRegistry['get']>,
+  operation: Operation,
+  dialect: Dialect,
+  stateBefore: SchemaState,
+  stateAfter: SchemaState,
+): Promise<number> {
+  const offline = async (): Promise<never> => {
+    throw new Error('no database while linting');
+  };
+  try {
+    const compiled = await compileOperationSql(definition, operation, { dialect, stateBefore, stateAfter, query: offline });
+    return compiled?.length ?? 1;
+  } catch {
+    // Its SQL depends on the live database (a SQLite table rebuild, some drops): one or more statements.
+    return 1;
+  }
+}

@@ -1,0 +1,136 @@
+/** How a rule reports: `error` stops a run (and fails `covet lint`), `warn` reports, `off` skips it. */
+export type RuleLevel = 'error' | 'warn' | 'off';
+
+/** Patterns (regular expression sources) the names an operation creates must match. */
+export interface NamingOptions {
+  readonly table?: string;
+  readonly column?: string;
+  readonly index?: string;
+  readonly foreignKey?: string;
+}
+
+/** Options of the `max-statements` rule. */
+export interface MaxStatementsOptions {
+  /** The most SQL statements one migration may run (default 50). */
+  readonly max?: number;
+}
+
+/** Options of the `destructive` rule. */
+export interface DestructiveOptions {
+  /** Check the reverses a rollback runs as well (dropping what the migration created). Default false. */
+  readonly rollback?: boolean;
+}
+
+/** A rule's setting: its level, or `[level, options]`. */
+export type RuleSetting<Options = never> = RuleLevel | readonly [RuleLevel, Options];
+
+/** Every rule of the plugin, by name. */
+export interface PolicyRules {
+  readonly destructive?: RuleSetting<DestructiveOptions>;
+  readonly 'data-dependent'?: RuleSetting;
+  readonly 'backward-incompatible'?: RuleSetting;
+  readonly 'index-concurrently'?: RuleSetting;
+  readonly naming?: RuleSetting<NamingOptions>;
+  readonly 'run-sql-reverse'?: RuleSetting;
+  readonly 'max-statements'?: RuleSetting<MaxStatementsOptions>;
+}
+
+export type RuleName = keyof PolicyRules;
+
+/** Options of `@covet/plugin-policy`. */
+export interface PolicyOptions {
+  readonly rules?: PolicyRules;
+}
+
+/** The level each rule has when the options do not set it. */
+export const DEFAULT_LEVELS: Readonly<Record<RuleName, RuleLevel>> = Object.freeze({
+  destructive: 'error',
+  'data-dependent': 'warn',
+  'backward-incompatible': 'warn',
+  'index-concurrently': 'warn',
+  naming: 'off',
+  'run-sql-reverse': 'warn',
+  'max-statements': 'off',
+});
+
+export const RULE_NAMES = Object.keys(DEFAULT_LEVELS) as RuleName[];
+
+const LEVELS: readonly string[] = ['error', 'warn', 'off'];
+const NAMING_KEYS: readonly (keyof NamingOptions)[] = ['table', 'column', 'index', 'foreignKey'];
+
+/** The options, checked: every rule with its level and options. */
+export interface ResolvedPolicy {
+  readonly levels: Readonly<Record<RuleName, RuleLevel>>;
+  readonly naming: Readonly<Partial<Record<keyof NamingOptions, RegExp>>>;
+  readonly maxStatements: number;
+  readonly destructiveOnRollback: boolean;
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? 'undefined' : JSON.stringify(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the plugin's options; throws a one-line error naming the member at fault. */
+export function resolvePolicy(options: unknown): ResolvedPolicy {
+  if (options === undefined) options = {};
+  if (!isPlainObject(options)) throw new Error(`options must be an object like { rules: { destructive: 'error' } }, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'rules') throw new Error(`unknown option "${key}" (the only option is rules)`);
+  }
+  const rules = options.rules ?? {};
+  if (!isPlainObject(rules)) throw new Error(`rules must be an object of rule settings, got ${describe(rules)}`);
+  const levels: Record<RuleName, RuleLevel> = { ...DEFAULT_LEVELS };
+  const ruleOptions: Partial<Record<RuleName, Record<string, unknown>>> = {};
+  for (const [name, setting] of Object.entries(rules)) {
+    if (!(RULE_NAMES as string[]).includes(name)) {
+      throw new Error(`unknown rule "${name}" in rules (the rules are ${RULE_NAMES.join(', ')})`);
+    }
+    const rule = name as RuleName;
+    const [level, extra] = Array.isArray(setting) ? [setting[0], setting[1]] : [setting, undefined];
+    if (Array.isArray(setting) && setting.length !== 2) {
+      throw new Error(`rules.${rule} must be a level or [level, options], got ${describe(setting)}`);
+    }
+    if (typeof level !== 'string' || !LEVELS.includes(level)) {
+      throw new Error(`rules.${rule} must be 'error', 'warn' or 'off' (or [level, options]), got ${describe(level)}`);
+    }
+    if (extra !== undefined && !isPlainObject(extra)) throw new Error(`rules.${rule} options must be an object, got ${describe(extra)}`);
+    levels[rule] = level as RuleLevel;
+    if (extra !== undefined) ruleOptions[rule] = extra;
+  }
+  const naming: Partial<Record<keyof NamingOptions, RegExp>> = {};
+  for (const [key, value] of Object.entries(ruleOptions.naming ?? {})) {
+    if (!(NAMING_KEYS as string[]).includes(key)) throw new Error(`unknown option "${key}" of rules.naming (the options are ${NAMING_KEYS.join(', ')})`);
+    if (typeof value !== 'string') throw new Error(`rules.naming.${key} must be a regular expression source (a string), got ${describe(value)}`);
+    try {
+      naming[key as keyof NamingOptions] = new RegExp(value, 'u');
+    } catch (error) {
+      throw new Error(`rules.naming.${key} is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  if (levels.naming !== 'off' && Object.keys(naming).length === 0) {
+    throw new Error(`rules.naming needs patterns: ['${levels.naming}', { table: '^[a-z][a-z0-9_]*$' }] (any of ${NAMING_KEYS.join(', ')})`);
+  }
+  let maxStatements = 50;
+  for (const [key, value] of Object.entries(ruleOptions['max-statements'] ?? {})) {
+    if (key !== 'max') throw new Error(`unknown option "${key}" of rules.max-statements (the option is max)`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error(`rules.max-statements.max must be a positive integer, got ${describe(value)}`);
+    }
+    maxStatements = value;
+  }
+  let destructiveOnRollback = false;
+  for (const [key, value] of Object.entries(ruleOptions.destructive ?? {})) {
+    if (key !== 'rollback') throw new Error(`unknown option "${key}" of rules.destructive (the option is rollback)`);
+    if (typeof value !== 'boolean') throw new Error(`rules.destructive.rollback must be true or false, got ${describe(value)}`);
+    destructiveOnRollback = value;
+  }
+  for (const rule of ['data-dependent', 'backward-incompatible', 'index-concurrently', 'run-sql-reverse'] as const) {
+    const extra = ruleOptions[rule];
+    if (extra !== undefined && Object.keys(extra).length > 0) throw new Error(`rules.${rule} takes no options, got ${describe(extra)}`);
+  }
+  return { levels, naming, maxStatements, destructiveOnRollback };
+}

@@ -1,0 +1,85 @@
+import { STAGE_LATE, definePlugin, type Covet, type ResolvedConfig, type SchemaState } from '@covet/core';
+import { checkMigration, tablesCreatedBefore } from './check.js';
+import { lintCommand } from './lint.js';
+import { resolvePolicy, type PolicyOptions, type ResolvedPolicy } from './options.js';
+import { checkOperation, checkStatementCount, formatFinding, type Finding } from './rules.js';
+
+/** The plugin's name, as reports and errors show it. */
+export const PLUGIN_NAME = '@covet/plugin-policy';
+
+function refusal(findings: readonly Finding[]): Error {
+  return new Error(findings.map((finding) => formatFinding(finding, false)).join('; '));
+}
+
+function apply(covet: Covet, policy: ResolvedPolicy): void {
+  let config: ResolvedConfig | undefined;
+  covet.hooks.processConfig.tap(PLUGIN_NAME, (resolved) => {
+    config = resolved;
+    return resolved;
+  });
+  covet.hooks.registerCommands.tap(PLUGIN_NAME, (registry) => {
+    registry.register(lintCommand(covet, policy, () => config));
+  });
+
+  // makemigrations: the state the migrations leave (per app), then the file about to be written.
+  const statesBefore = new Map<string, SchemaState>();
+  covet.hooks.processChanges.tap({ name: PLUGIN_NAME, stage: STAGE_LATE }, (operations, { app, from }) => {
+    statesBefore.set(app, from);
+    return operations;
+  });
+  covet.hooks.processMigrationFile.tapPromise(PLUGIN_NAME, async (file, { app, name, operations, report }) => {
+    const stateBefore = statesBefore.get(app);
+    if (!stateBefore) return file;
+    const engine = config?.database.engine ?? '';
+    const { findings } = await checkMigration({ id: `${app}:${name}`, operations }, stateBefore, covet.operations, policy, engine, config ? covet.dialects.get(engine) : undefined);
+    for (const finding of findings) {
+      report.warn(`${formatFinding(finding)}${finding.level === 'error' ? ' (an error: migrate and covet lint will refuse this migration)' : ''}`);
+    }
+    return file;
+  });
+
+  // migrate / rollback: every operation that will run (a rollback's reverses), before any SQL.
+  covet.hooks.validateOperation.tap(PLUGIN_NAME, (operation, context) => {
+    const findings = checkOperation(
+      operation,
+      {
+        migration: context.migration.id,
+        meta: context.migration.meta,
+        index: context.index,
+        stateBefore: context.stateBefore,
+        createdTables: context.direction === 'up' ? tablesCreatedBefore(context.migration.operations, context.index) : new Set(),
+        engine: context.dialect.name,
+        direction: context.direction,
+      },
+      policy,
+    );
+    for (const finding of findings) if (finding.level === 'warn') context.report.warn(formatFinding(finding));
+    const errors = findings.filter((finding) => finding.level === 'error');
+    if (errors.length > 0) throw refusal(errors);
+  });
+
+  if (policy.levels['max-statements'] !== 'off') {
+    const counts = new Map<string, number>();
+    const reported = new Set<string>();
+    covet.hooks.validateSql.tap(PLUGIN_NAME, (statements, context) => {
+      const key = `${context.direction} ${context.migration.id}`;
+      const count = (counts.get(key) ?? 0) + statements.length;
+      counts.set(key, count);
+      const finding = checkStatementCount(context.migration.id, count, policy);
+      if (!finding || reported.has(key)) return;
+      if (finding.level === 'error') throw refusal([finding]);
+      reported.add(key);
+      context.report.warn(formatFinding(finding));
+    });
+  }
+}
+
+/**
+ * `@covet/plugin-policy`: list it in the config's plugins, with options or without
+ * (`['@covet/plugin-policy', { rules: { destructive: 'error', naming: ['warn', { table: '^[a-z_]+$' }] } }]`).
+ * Bad options are refused with a one-line error naming the member.
+ */
+export const policy = definePlugin((options?: PolicyOptions) => {
+  const resolved = resolvePolicy(options);
+  return { name: PLUGIN_NAME, apply: (covet) => apply(covet, resolved) };
+});
