@@ -66,6 +66,18 @@ export interface DropViewArgs {
   readonly name: string;
 }
 
+/** Options of `objects.refreshView`. */
+export interface RefreshOptions {
+  /** `REFRESH ... CONCURRENTLY`: readers are not blocked; needs a unique index on the view, runs outside a transaction. */
+  readonly concurrently?: boolean;
+}
+
+/** Arguments of `objects.refreshView`. */
+export interface RefreshViewArgs {
+  readonly name: string;
+  readonly concurrently?: true;
+}
+
 const definitionOf = (sql: string, options: ViewOptions | undefined): ViewDefinition =>
   options?.materialized === true ? { type: 'view', sql, materialized: true } : { type: 'view', sql };
 
@@ -97,6 +109,9 @@ export const objects = {
   replaceView: (name: string, sql: string, options?: ViewOptions): Operation => createOperation('objects.replaceView', argsOf(name, sql, options)),
   /** `DROP [MATERIALIZED] VIEW name`; its reverse re-creates the definition the migrations left. */
   dropView: (name: string): Operation => createOperation('objects.dropView', { name }),
+  /** `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name` (PostgreSQL): reloads its rows; changes no schema, so its reverse does nothing. */
+  refreshView: (name: string, options?: RefreshOptions): Operation =>
+    createOperation('objects.refreshView', options?.concurrently === true ? { name, concurrently: true } : { name }),
 };
 
 function checkView(name: unknown, sql: unknown, options?: ViewOptions): void {
@@ -139,10 +154,11 @@ function dropSql(name: string, materialized: boolean | undefined, { dialect }: C
 
 const write =
   (builder: keyof typeof objects) =>
-  (args: ViewArgs | DropViewArgs): { code: string; imports: { from: string; names: string[] }[] } => {
+  (args: ViewArgs | DropViewArgs | RefreshViewArgs): { code: string; imports: { from: string; names: string[] }[] } => {
     const members = [JSON.stringify(args.name)];
     if ('sql' in args) members.push(JSON.stringify(args.sql));
     if ('materialized' in args && args.materialized) members.push('{ materialized: true }');
+    if ('concurrently' in args && args.concurrently) members.push('{ concurrently: true }');
     return { code: `objects.${builder}(${members.join(', ')})`, imports: [{ from: PACKAGE_NAME, names: ['objects'] }] };
   };
 
@@ -206,6 +222,32 @@ export const OPERATIONS: readonly OperationDefinition[] = [
     },
     sql: { default: (args, context) => [{ sql: dropSql(args.name, getPluginObject(context.stateBefore, NAMESPACE, args.name)?.materialized, context) }] },
     write: write('dropView'),
+    ...(cacheKey ? { cacheKey } : {}),
+  }),
+  defineOperation<RefreshViewArgs>({
+    kind: 'objects.refreshView',
+    validate(args, state) {
+      validateIdentifier(args.name, 'view');
+      if (!requireView(args.name, state).materialized) {
+        throw new CovetError('VIEW_NOT_MATERIALIZED', `Cannot refresh view "${args.name}": it is not a materialized view`);
+      }
+      if (args.concurrently !== undefined && args.concurrently !== true) {
+        throw new CovetError('VIEW_INVALID', `Refresh of view "${args.name}": concurrently must be true or left out, got ${JSON.stringify(args.concurrently)}`);
+      }
+    },
+    describe: (args) => `Refresh materialized view ${args.name}${args.concurrently ? ' concurrently' : ''}`,
+    applyToState: (state) => state,
+    // The rows a refresh replaced cannot come back; rolling it back changes nothing.
+    reverse: () => [],
+    // PostgreSQL refuses REFRESH ... CONCURRENTLY inside a transaction block.
+    transactional: (args) => args.concurrently !== true,
+    sql: {
+      default: (args, { dialect }) => {
+        if (!MATERIALIZED_VIEW_ENGINES.includes(dialect.name)) throw materializedUnsupported(args.name, dialect.name);
+        return [{ sql: `REFRESH MATERIALIZED VIEW ${args.concurrently ? 'CONCURRENTLY ' : ''}${dialect.quoteIdentifier(args.name)}` }];
+      },
+    },
+    write: write('refreshView'),
     ...(cacheKey ? { cacheKey } : {}),
   }),
 ];

@@ -1,9 +1,9 @@
 // The objects plugin on MariaDB / MySQL through the real binary: a model view created, replaced,
 // dropped and rolled back (read back from information_schema.VIEWS).
 import mysql from 'mysql2/promise';
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { UNAVAILABLE, createTestDatabase, reportSkipped, type TestDatabase } from '../../../packages/dialect-mysql/test/helpers.js';
-import { viewsLoop } from './project.js';
+import { models, objectsProject, viewsLoop } from './project.js';
 
 const TITLE = '@covet/plugin-objects on MariaDB';
 
@@ -35,5 +35,18 @@ else
         second: /'second' AS `version`/,
       });
       cleanup.push(() => project.dispose());
+    });
+
+    it('stops makemigrations on a materialized view with one line naming the engine, writing nothing', async () => {
+      const database = await createTestDatabase();
+      cleanup.push(() => database.drop());
+      const project = objectsProject(database.config, { 'models/app.ts': models([['user_counts', 'SELECT count(*) AS n FROM users', { materialized: true }]]) });
+      cleanup.push(() => project.dispose());
+      const result = project.run('makemigrations');
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n')[0]).toBe(
+        'error: Materialized view "user_counts" (models/app.ts, export view0) needs PostgreSQL: engine "mysql" has no materialized views (plugin "@covet/plugin-objects", hook processModels)',
+      );
+      expect(project.migrationFiles()).toEqual([]);
     });
   });

@@ -66,6 +66,19 @@ describe('@covet/plugin-objects operations', () => {
     );
   });
 
+  it('refreshes a materialized view only, changing no state and reversed by nothing', () => {
+    expect(apply(withCounts, objects.refreshView('counts'))).toBe(withCounts);
+    expect(definition('objects.refreshView').reverse({ name: 'counts' }, withCounts)).toEqual([]);
+    const plain = apply(EMPTY_STATE, objects.createView('plain', 'SELECT 1'));
+    expect(() => apply(plain, objects.refreshView('plain'))).toThrow('Cannot refresh view "plain": it is not a materialized view');
+    expect(() => apply(EMPTY_STATE, objects.refreshView('nope'))).toThrow('View "nope" does not exist');
+    const postgres = createPostgresDialect();
+    expect(sqlOf(objects.refreshView('counts', { concurrently: true }), withCounts, postgres)).toEqual(['REFRESH MATERIALIZED VIEW CONCURRENTLY "counts"']);
+    expect(definition('objects.refreshView').transactional).toBeInstanceOf(Function);
+    const transactional = definition('objects.refreshView').transactional as (args: unknown) => boolean;
+    expect([transactional({ name: 'counts' }), transactional({ name: 'counts', concurrently: true })]).toEqual([true, false]);
+  });
+
   it('is written with its own builders and import', () => {
     const imports = [{ from: '@covet/plugin-objects', names: ['objects'] }];
     expect(definition('objects.createView').write!({ name: 'counts', sql: "SELECT 'a' AS x", materialized: true })).toEqual({
@@ -73,5 +86,6 @@ describe('@covet/plugin-objects operations', () => {
       imports,
     });
     expect(definition('objects.dropView').write!({ name: 'counts' })).toEqual({ code: 'objects.dropView("counts")', imports });
+    expect(definition('objects.refreshView').write!({ name: 'counts', concurrently: true })).toEqual({ code: 'objects.refreshView("counts", { concurrently: true })', imports });
   });
 });

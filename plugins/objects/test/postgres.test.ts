@@ -84,4 +84,36 @@ describeWithPostgres('@covet/plugin-objects on PostgreSQL', () => {
     runOk(project, 'migrate', 'zero');
     expect(await view()).toBeUndefined();
   });
+
+  it('refreshes a materialized view from a migration, concurrently outside a transaction; rollback leaves its rows', async () => {
+    const { url } = await database();
+    const project = objectsProject({ engine: 'postgres', url }, { 'models/app.ts': models([['user_counts', 'SELECT count(*) AS n FROM users', { materialized: true }]]) });
+    cleanup.push(() => project.dispose());
+    runOk(project, 'makemigrations', '--name', 'initial');
+    const initial = project.migrationFiles()[0]!.replace(/\.ts$/, '');
+    const count = () => withClient(url, async (client) => Number((await client.query<{ n: string }>('SELECT n FROM user_counts')).rows[0]!.n));
+    const handWritten = (name: string, dependency: string, operations: string) =>
+      project.write(
+        `migrations/${name}.ts`,
+        `import { defineMigration, op } from '@covet/core';\nimport { objects } from '@covet/plugin-objects';\nexport default defineMigration({ dependencies: [${JSON.stringify(dependency)}], operations: [${operations}] });\n`,
+      );
+    handWritten('20990101000000_refresh', initial, "objects.refreshView('user_counts')");
+    handWritten(
+      '20990101000001_refresh_concurrently',
+      '20990101000000_refresh',
+      "op.runSql('CREATE UNIQUE INDEX user_counts_n ON user_counts (n)', 'DROP INDEX user_counts_n'), objects.refreshView('user_counts', { concurrently: true })",
+    );
+    runOk(project, 'migrate', initial);
+    expect(await count()).toBe(0);
+    await withClient(url, (client) => client.query('INSERT INTO users (active) VALUES (true), (false)'));
+    expect(runOk(project, 'migrate', '20990101000000_refresh').stdout).toContain('20990101000000_refresh');
+    expect(await count()).toBe(2);
+    await withClient(url, (client) => client.query('INSERT INTO users (active) VALUES (true)'));
+    runOk(project, 'migrate');
+    expect(await count()).toBe(3);
+    runOk(project, 'rollback');
+    runOk(project, 'rollback');
+    expect(await count()).toBe(3);
+    expect(runOk(project, 'makemigrations').stdout.trim()).toBe('No changes detected.');
+  });
 });
