@@ -30,6 +30,7 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
   covet.hooks.processMigrationFile.tapPromise(PLUGIN_NAME, async (file, { app, name, operations, report }) => {
     const stateBefore = statesBefore.get(app);
     if (!stateBefore) return file;
+    statesBefore.delete(app);
     const engine = config?.database.engine ?? '';
     const { findings } = await checkMigration({ id: `${app}:${name}`, operations }, stateBefore, covet.operations, policy, engine, config ? covet.dialects.get(engine) : undefined);
     for (const finding of findings) {
@@ -61,6 +62,11 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
   if (policy.levels['max-statements'] !== 'off') {
     const counts = new Map<string, number>();
     const reported = new Set<string>();
+    // A migration's count starts when the run validates it (a second run in one process starts again).
+    covet.hooks.validateMigration.tap(PLUGIN_NAME, (migration, { direction }) => {
+      counts.delete(`${direction} ${migration.id}`);
+      reported.delete(`${direction} ${migration.id}`);
+    });
     covet.hooks.validateSql.tap(PLUGIN_NAME, (statements, context) => {
       const key = `${context.direction} ${context.migration.id}`;
       const count = (counts.get(key) ?? 0) + statements.length;

@@ -125,6 +125,15 @@ describe('rules, through covet lint on SQLite', () => {
     expect(text.stdout).toContain('2 migration(s) checked for sqlite: 0 error(s), 1 warning(s)');
     expect(existsSync(join(target.dir, 'app.db'))).toBe(false);
 
+    // For another dialect: the database given on the command line, never connected to.
+    const forPostgres = await project('other-dialect', migration(["op.createIndex('users', { columns: ['name'] })"], ['0001_initial'])).run(
+      'lint', '--json', '--database-url', 'postgres://postgres@127.0.0.1:1/covet_policy_never_created',
+    );
+    expect(forPostgres.code).toBe(0);
+    const report = JSON.parse(forPostgres.stdout) as LintReport;
+    expect(report.dialect).toBe('postgres');
+    expect(report.findings.map((finding) => finding.rule)).toEqual(['index-concurrently']);
+
     const unknown = await target.run('lint', '--since', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/nope/);
@@ -154,6 +163,31 @@ describe('where the rules run on SQLite', () => {
     );
     const allowed = await target.run('migrate');
     expect(allowed.code).toBe(0);
+  });
+
+  it('migrate counts the statements it will send (max-statements) and stops before any', async () => {
+    const create = (name: string) => `op.runSql('CREATE TABLE ${name} (x integer)', 'DROP TABLE ${name}')`;
+    const target = project('statements', migration(['a', 'b', 'c', 'd', 'e', 'f'].map(create), ['0001_initial']));
+    expect((await target.run('migrate', '0001_initial')).code).toBe(0);
+    const refused = await target.run('migrate');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[max-statements] runs 6 SQL statements, more than the 5 allowed. Fix: split it into smaller migrations');
+    const db = new Database(join(target.dir, 'app.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND length(name) = 1").all()).toEqual([]);
+      expect(db.prepare('SELECT name FROM covet_migrations').all()).toEqual([{ name: '0001_initial' }]);
+    } finally {
+      db.close();
+    }
+    target.write('migrations/0002_change.ts', migration(['a', 'b', 'c', 'd', 'e'].map(create), ['0001_initial']));
+    expect((await target.run('migrate')).code).toBe(0);
+  });
+
+  it('covet --help lists lint with the built-in commands', async () => {
+    const help = await project('help').run('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/\n\s+lint\s+Check the migrations against the policy rules, with no database/);
+    expect(help.stdout).toMatch(/\n\s+migrate\b/);
   });
 
   it('migrate reports warnings and runs', async () => {
