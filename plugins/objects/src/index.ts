@@ -282,16 +282,39 @@ const plugin = definePlugin({
       }
       return state;
     });
-    covet.hooks.processChanges.tap(PACKAGE_NAME, (operations, { from, to }) => {
-      const { created, dropped, changed } = diffPluginObjects(from, to, NAMESPACE);
-      return [
-        ...dropped.map(({ name }) => objects.dropView(name)),
-        ...operations,
-        ...changed.map(({ name, after }) => objects.replaceView(name, after.sql, viewOptions(after))),
-        ...created.map(({ name, definition }) => objects.createView(name, definition.sql, viewOptions(definition))),
-      ];
-    });
+    covet.hooks.processChanges.tap(PACKAGE_NAME, (operations, { from, to }) => orderViewChanges(operations, from, to));
   },
 });
+
+/** Table changes that PostgreSQL refuses while a view reads the column (and that leave a MySQL view invalid). */
+const COLUMN_CHANGES = new Set(['alterColumn', 'dropColumn']);
+
+/** Whether a view's SQL names `table` as a word (quoted or not): a cautious guess of what it reads. */
+function mentions(sql: string, table: string): boolean {
+  return new RegExp(`(^|[^\\w$])${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w$])`, 'i').test(sql);
+}
+
+/**
+ * The detected table operations with the view operations around them: drops first (a view may
+ * read a column being dropped), replacements and creations after (a view may read a new
+ * column). A view that stays but reads a table whose columns change or go is dropped before
+ * and created again after, with its new definition.
+ */
+export function orderViewChanges(operations: readonly Operation[], from: SchemaState, to: SchemaState): Operation[] {
+  const { created, dropped, changed } = diffPluginObjects(from, to, NAMESPACE);
+  const touched = operations.filter((operation) => COLUMN_CHANGES.has(operation.kind)).map((operation) => (operation.args as { table: string }).table);
+  const kept = getPluginObjects(to, NAMESPACE);
+  const around = Object.entries(getPluginObjects(from, NAMESPACE))
+    .filter(([name, old]) => Object.hasOwn(kept, name) && touched.some((table) => mentions(old.sql, table)))
+    .map(([name]) => name);
+  return [
+    ...dropped.map(({ name }) => objects.dropView(name)),
+    ...around.map((name) => objects.dropView(name)),
+    ...operations,
+    ...changed.filter(({ name }) => !around.includes(name)).map(({ name, after }) => objects.replaceView(name, after.sql, viewOptions(after))),
+    ...created.map(({ name, definition }) => objects.createView(name, definition.sql, viewOptions(definition))),
+    ...around.map((name) => objects.createView(name, kept[name]!.sql, viewOptions(kept[name]!))),
+  ];
+}
 
 export default plugin;

@@ -1,12 +1,12 @@
 // The plugin's operations without a database: validation errors, state, reverses from the state
 // before, SQL per dialect, and the code the writer writes.
-import { EMPTY_STATE, IRREVERSIBLE, getPluginObject, type Operation, type OperationDefinition, type SchemaState, type SqlStatement } from '@covet/core';
+import { EMPTY_STATE, IRREVERSIBLE, op, t, getPluginObject, type Operation, type OperationDefinition, type SchemaState, type SqlStatement } from '@covet/core';
 import type { Dialect } from '@covet/core/dialect';
 import { createMysqlDialect } from '@covet/dialect-mysql';
 import { createPostgresDialect } from '@covet/dialect-postgres';
 import { createSqliteDialect } from '@covet/dialect-sqlite';
 import { describe, expect, it } from 'vitest';
-import plugin, { OPERATIONS, defineView, objects } from '../src/index.js';
+import plugin, { OPERATIONS, defineView, objects, orderViewChanges } from '../src/index.js';
 
 const definition = (kind: string): OperationDefinition => OPERATIONS.find((candidate) => candidate.kind === kind)!;
 const apply = (state: SchemaState, operation: Operation): SchemaState => {
@@ -77,6 +77,31 @@ describe('@covet/plugin-objects operations', () => {
     expect(definition('objects.refreshView').transactional).toBeInstanceOf(Function);
     const transactional = definition('objects.refreshView').transactional as (args: unknown) => boolean;
     expect([transactional({ name: 'counts' }), transactional({ name: 'counts', concurrently: true })]).toEqual([true, false]);
+  });
+
+  it('puts drops before the table changes, creations after, and takes a kept view that reads a changed table around them', () => {
+    let from = apply(EMPTY_STATE, objects.createView('old_view', 'SELECT 1'));
+    from = apply(from, objects.createView('names', 'SELECT name FROM "users"'));
+    from = apply(from, objects.createView('posts_view', 'SELECT id FROM posts'));
+    from = apply(from, objects.createView('users_archive_view', 'SELECT id FROM users_archive'));
+    let to = apply(from, objects.dropView('old_view'));
+    to = apply(to, objects.replaceView('names', 'SELECT upper(name) AS name FROM "users"'));
+    to = apply(to, objects.createView('fresh', 'SELECT 2'));
+    const alter = op.alterColumn('users', 'name', t.text());
+    expect(orderViewChanges([alter], from, to)).toEqual([
+      objects.dropView('old_view'),
+      objects.dropView('names'),
+      alter,
+      objects.createView('fresh', 'SELECT 2'),
+      objects.createView('names', 'SELECT upper(name) AS name FROM "users"'),
+    ]);
+    const add = op.addColumn('users', 'bio', t.text());
+    expect(orderViewChanges([add], from, to)).toEqual([
+      objects.dropView('old_view'),
+      add,
+      objects.replaceView('names', 'SELECT upper(name) AS name FROM "users"'),
+      objects.createView('fresh', 'SELECT 2'),
+    ]);
   });
 
   it('is written with its own builders and import', () => {

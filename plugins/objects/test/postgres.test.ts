@@ -85,6 +85,36 @@ describeWithPostgres('@covet/plugin-objects on PostgreSQL', () => {
     expect(await view()).toBeUndefined();
   });
 
+  it('drops a kept view before a type change of a column it reads and creates it after, both ways', async () => {
+    const { url } = await database();
+    const source = (type: string) =>
+      [
+        "import { defineTable, t } from '@covet/core';",
+        "import { defineView } from '@covet/plugin-objects';",
+        `export const users = defineTable('users', { id: t.serial().primaryKey(), name: ${type} });`,
+        "export const names = defineView('names', 'SELECT id, name FROM users');",
+        "export const counts = defineView('counts', 'SELECT count(*) AS n FROM users', { materialized: true });",
+        '',
+      ].join('\n');
+    const project = objectsProject({ engine: 'postgres', url }, { 'models/app.ts': source('t.varchar(50)') });
+    cleanup.push(() => project.dispose());
+    runOk(project, 'makemigrations', '--name', 'initial');
+    runOk(project, 'migrate');
+    project.write('models/app.ts', source('t.text()'));
+    const detected = runOk(project, 'makemigrations', '--name', 'name_text').stdout;
+    expect(detected.indexOf('Drop view names')).toBeLessThan(detected.indexOf('Alter column users.name'));
+    expect(detected.indexOf('Alter column users.name')).toBeLessThan(detected.indexOf('Create view names'));
+    runOk(project, 'migrate');
+    const nameType = () =>
+      withClient(url, async (client) => (await client.query<{ t: string }>("SELECT data_type AS t FROM information_schema.columns WHERE table_name = 'names' AND column_name = 'name'")).rows[0]?.t);
+    expect(await nameType()).toBe('text');
+    expect(await definition(url, 'counts')).toMatch(/^materialized: /);
+    runOk(project, 'rollback');
+    expect(await nameType()).toBe('character varying');
+    expect(await definition(url, 'counts')).toMatch(/^materialized: /);
+    expect(runOk(project, 'makemigrations', '--name', 'again').stdout.trim()).toBe('No changes detected.');
+  });
+
   it('refreshes a materialized view from a migration, concurrently outside a transaction; rollback leaves its rows', async () => {
     const { url } = await database();
     const project = objectsProject({ engine: 'postgres', url }, { 'models/app.ts': models([['user_counts', 'SELECT count(*) AS n FROM users', { materialized: true }]]) });
