@@ -1,5 +1,6 @@
 import {
   compileOperationSql,
+  identifierRulesOf,
   type Dialect,
   type Migration,
   type Operation,
@@ -7,7 +8,7 @@ import {
   type SchemaState,
 } from '@covet/core';
 import type { ResolvedPolicy } from './options.js';
-import { checkOperation, checkStatementCount, type Finding } from './rules.js';
+import { checkOperation, checkStatementCount, checkWholeMigration, type Finding } from './rules.js';
 
 /** What {@link checkMigration} needs of a migration: a loaded one, or the operations `makemigrations` is about to write. */
 export interface MigrationToCheck {
@@ -42,11 +43,12 @@ export async function checkMigration(
   const findings: Finding[] = [];
   let state = stateBefore;
   let statements = 0;
+  const identifierRules = dialect ? identifierRulesOf(dialect) : undefined;
   for (const [index, operation] of migration.operations.entries()) {
     findings.push(
       ...checkOperation(
         operation,
-        { migration: migration.id, meta: migration.meta, index, stateBefore: state, createdTables: tablesCreatedBefore(migration.operations, index), engine, direction: 'up' },
+        { migration: migration.id, meta: migration.meta, index, stateBefore: state, createdTables: tablesCreatedBefore(migration.operations, index), engine, direction: 'up', identifierRules },
         policy,
       ),
     );
@@ -57,6 +59,7 @@ export async function checkMigration(
   }
   const tooMany = checkStatementCount(migration.id, statements, policy);
   if (tooMany) findings.push(tooMany);
+  findings.push(...checkWholeMigration(migration, state, policy, engine));
   return { findings, stateAfter: state };
 }
 

@@ -12,10 +12,11 @@ export type {
   RuleSetting,
   NamingOptions,
   MaxStatementsOptions,
+  MaxTablesOptions,
   DestructiveOptions,
   ResolvedPolicy,
 } from './options.js';
-export { checkOperation, checkStatementCount, formatFinding } from './rules.js';
+export { checkOperation, checkStatementCount, checkWholeMigration, formatFinding } from './rules.js';
 export type { Finding, OperationSite } from './rules.js';
 export { checkMigration } from './check.js';
 export type { MigrationToCheck } from './check.js';

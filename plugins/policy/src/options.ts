@@ -15,6 +15,12 @@ export interface MaxStatementsOptions {
   readonly max?: number;
 }
 
+/** Options of the `max-tables` rule. */
+export interface MaxTablesOptions {
+  /** The most tables one migration may touch (default 5). */
+  readonly max?: number;
+}
+
 /** Options of the `destructive` rule. */
 export interface DestructiveOptions {
   /** Check the reverses a rollback runs as well (dropping what the migration created). Default false. */
@@ -33,6 +39,9 @@ export interface PolicyRules {
   readonly naming?: RuleSetting<NamingOptions>;
   readonly 'run-sql-reverse'?: RuleSetting;
   readonly 'max-statements'?: RuleSetting<MaxStatementsOptions>;
+  readonly 'max-tables'?: RuleSetting<MaxTablesOptions>;
+  readonly 'identifier-length'?: RuleSetting;
+  readonly 'foreign-key-index'?: RuleSetting;
 }
 
 export type RuleName = keyof PolicyRules;
@@ -51,6 +60,9 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, RuleLevel>> = Object.free
   naming: 'off',
   'run-sql-reverse': 'warn',
   'max-statements': 'off',
+  'max-tables': 'off',
+  'identifier-length': 'error',
+  'foreign-key-index': 'off',
 });
 
 export const RULE_NAMES = Object.keys(DEFAULT_LEVELS) as RuleName[];
@@ -63,6 +75,7 @@ export interface ResolvedPolicy {
   readonly levels: Readonly<Record<RuleName, RuleLevel>>;
   readonly naming: Readonly<Partial<Record<keyof NamingOptions, RegExp>>>;
   readonly maxStatements: number;
+  readonly maxTables: number;
   readonly destructiveOnRollback: boolean;
 }
 
@@ -114,23 +127,30 @@ export function resolvePolicy(options: unknown): ResolvedPolicy {
   if (levels.naming !== 'off' && Object.keys(naming).length === 0) {
     throw new Error(`rules.naming needs patterns: ['${levels.naming}', { table: '^[a-z][a-z0-9_]*$' }] (any of ${NAMING_KEYS.join(', ')})`);
   }
-  let maxStatements = 50;
-  for (const [key, value] of Object.entries(ruleOptions['max-statements'] ?? {})) {
-    if (key !== 'max') throw new Error(`unknown option "${key}" of rules.max-statements (the option is max)`);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new Error(`rules.max-statements.max must be a positive integer, got ${describe(value)}`);
-    }
-    maxStatements = value;
-  }
+  const maxStatements = maxOption(ruleOptions, 'max-statements', 50);
+  const maxTables = maxOption(ruleOptions, 'max-tables', 5);
   let destructiveOnRollback = false;
   for (const [key, value] of Object.entries(ruleOptions.destructive ?? {})) {
     if (key !== 'rollback') throw new Error(`unknown option "${key}" of rules.destructive (the option is rollback)`);
     if (typeof value !== 'boolean') throw new Error(`rules.destructive.rollback must be true or false, got ${describe(value)}`);
     destructiveOnRollback = value;
   }
-  for (const rule of ['data-dependent', 'backward-incompatible', 'index-concurrently', 'run-sql-reverse'] as const) {
+  for (const rule of ['data-dependent', 'backward-incompatible', 'index-concurrently', 'run-sql-reverse', 'identifier-length', 'foreign-key-index'] as const) {
     const extra = ruleOptions[rule];
     if (extra !== undefined && Object.keys(extra).length > 0) throw new Error(`rules.${rule} takes no options, got ${describe(extra)}`);
   }
-  return { levels, naming, maxStatements, destructiveOnRollback };
+  return { levels, naming, maxStatements, maxTables, destructiveOnRollback };
+}
+
+/** The `max` option of `rule` (a positive integer), or `fallback`. */
+function maxOption(ruleOptions: Partial<Record<RuleName, Record<string, unknown>>>, rule: 'max-statements' | 'max-tables', fallback: number): number {
+  let max = fallback;
+  for (const [key, value] of Object.entries(ruleOptions[rule] ?? {})) {
+    if (key !== 'max') throw new Error(`unknown option "${key}" of rules.${rule} (the option is max)`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error(`rules.${rule}.max must be a positive integer, got ${describe(value)}`);
+    }
+    max = value;
+  }
+  return max;
 }

@@ -1,14 +1,21 @@
-import { STAGE_LATE, definePlugin, type Covet, type ResolvedConfig, type SchemaState } from '@covet/core';
+import { STAGE_LATE, definePlugin, identifierRulesOf, type Covet, type Reporter, type ResolvedConfig, type SchemaState } from '@covet/core';
 import { checkMigration, tablesCreatedBefore } from './check.js';
 import { lintCommand } from './lint.js';
 import { resolvePolicy, type PolicyOptions, type ResolvedPolicy } from './options.js';
-import { checkOperation, checkStatementCount, formatFinding, type Finding } from './rules.js';
+import { checkOperation, checkStatementCount, checkWholeMigration, formatFinding, type Finding } from './rules.js';
 
 /** The plugin's name, as reports and errors show it. */
 export const PLUGIN_NAME = '@covet/plugin-policy';
 
 function refusal(findings: readonly Finding[]): Error {
   return new Error(findings.map((finding) => formatFinding(finding, false)).join('; '));
+}
+
+/** Reports the warnings, then refuses the run when any finding is an error. */
+function enforce(findings: readonly Finding[], report: Reporter): void {
+  for (const finding of findings) if (finding.level === 'warn') report.warn(formatFinding(finding));
+  const errors = findings.filter((finding) => finding.level === 'error');
+  if (errors.length > 0) throw refusal(errors);
 }
 
 function apply(covet: Covet, policy: ResolvedPolicy): void {
@@ -39,6 +46,14 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
     return file;
   });
 
+  // migrate: the rules on a whole migration, before any SQL.
+  covet.hooks.validateMigration.tap(PLUGIN_NAME, (migration, context) => {
+    if (context.direction !== 'up') return;
+    let state = context.stateBefore;
+    for (const operation of migration.operations) state = covet.operations.get(operation.kind).applyToState(state, operation.args);
+    enforce(checkWholeMigration(migration, state, policy, context.dialect.name), context.report);
+  });
+
   // migrate / rollback: every operation that will run (a rollback's reverses), before any SQL.
   covet.hooks.validateOperation.tap(PLUGIN_NAME, (operation, context) => {
     const findings = checkOperation(
@@ -51,12 +66,11 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
         createdTables: context.direction === 'up' ? tablesCreatedBefore(context.migration.operations, context.index) : new Set(),
         engine: context.dialect.name,
         direction: context.direction,
+        identifierRules: identifierRulesOf(context.dialect),
       },
       policy,
     );
-    for (const finding of findings) if (finding.level === 'warn') context.report.warn(formatFinding(finding));
-    const errors = findings.filter((finding) => finding.level === 'error');
-    if (errors.length > 0) throw refusal(errors);
+    enforce(findings, context.report);
   });
 
   if (policy.levels['max-statements'] !== 'off') {

@@ -1,10 +1,12 @@
 import {
   getTable,
+  identifierLength,
   isOperation,
   isWideningType,
   type ColumnState,
   type ColumnType,
   type Direction,
+  type IdentifierRules,
   type MigrationMeta,
   type Operation,
   type SchemaState,
@@ -38,6 +40,29 @@ export interface OperationSite {
   /** The dialect the migrations are checked for (`postgres`, `mysql`, `sqlite`, ...). */
   readonly engine: string;
   readonly direction: Direction;
+  /** The dialect's identifier rules (`identifierRulesOf(dialect)`), for `identifier-length`; absent: not checked. */
+  readonly identifierRules?: IdentifierRules | undefined;
+}
+
+type NameKind = 'table' | 'column' | 'index' | 'foreignKey';
+const LABELS: Readonly<Record<NameKind, string>> = { table: 'table', column: 'column', index: 'index', foreignKey: 'foreign key' };
+
+/** The names an operation creates: a table (and its columns, indexes, keys), a column, an index, a foreign key. */
+function createdNames(operation: Operation): { what: NameKind; name: string }[] {
+  if (isOperation(operation, 'createTable')) {
+    return [
+      { what: 'table', name: operation.args.name },
+      ...operation.args.columns.map((c) => ({ what: 'column' as const, name: c.name })),
+      ...(operation.args.indexes ?? []).map((index) => ({ what: 'index' as const, name: index.name })),
+      ...(operation.args.foreignKeys ?? []).map((key) => ({ what: 'foreignKey' as const, name: key.name })),
+    ];
+  }
+  if (isOperation(operation, 'renameTable')) return [{ what: 'table', name: operation.args.to }];
+  if (isOperation(operation, 'addColumn')) return [{ what: 'column', name: operation.args.column.name }];
+  if (isOperation(operation, 'renameColumn')) return [{ what: 'column', name: operation.args.to }];
+  if (isOperation(operation, 'createIndex')) return [{ what: 'index', name: operation.args.index.name }];
+  if (isOperation(operation, 'addForeignKey')) return [{ what: 'foreignKey', name: operation.args.foreignKey.name }];
+  return [];
 }
 
 /** `[rule] app:name, operation #2 (dropTable): problem. Fix: fix` — the line every place prints. */
@@ -182,25 +207,28 @@ export function checkOperation(operation: Operation, site: OperationSite, policy
     }
   }
 
-  // naming
+  // naming and identifier-length: the names the operation creates
+  const names = createdNames(operation);
   if (levels.naming !== 'off') {
-    const check = (what: 'table' | 'column' | 'index' | 'foreignKey', name: string) => {
+    for (const { what, name } of names) {
       const pattern = policy.naming[what];
       if (pattern && !pattern.test(name)) {
-        const label = what === 'foreignKey' ? 'foreign key' : what;
+        const label = LABELS[what];
         add('naming', `${label} name ${q(name)} does not match ${pattern.source}`, `rename the ${label} to match ${pattern.source}`);
       }
-    };
-    if (isOperation(operation, 'createTable')) {
-      check('table', operation.args.name);
-      for (const c of operation.args.columns) check('column', c.name);
-      for (const index of operation.args.indexes ?? []) check('index', index.name);
-      for (const key of operation.args.foreignKeys ?? []) check('foreignKey', key.name);
-    } else if (isOperation(operation, 'renameTable')) check('table', operation.args.to);
-    else if (isOperation(operation, 'addColumn')) check('column', operation.args.column.name);
-    else if (isOperation(operation, 'renameColumn')) check('column', operation.args.to);
-    else if (isOperation(operation, 'createIndex')) check('index', operation.args.index.name);
-    else if (isOperation(operation, 'addForeignKey')) check('foreignKey', operation.args.foreignKey.name);
+    }
+  }
+  if (site.identifierRules) {
+    const { maxLength, unit = 'characters', engine = site.engine } = site.identifierRules;
+    for (const { what, name } of names) {
+      if (maxLength !== undefined && Number.isFinite(maxLength) && identifierLength(name, unit) > maxLength) {
+        add(
+          'identifier-length',
+          `${LABELS[what]} name ${q(name)} is ${identifierLength(name, unit)} ${unit} long, more than the ${maxLength} ${engine} allows`,
+          `shorten it to ${maxLength} ${unit} or fewer`,
+        );
+      }
+    }
   }
 
   // run-sql-reverse
@@ -221,4 +249,65 @@ export function checkStatementCount(migration: string, count: number, policy: Re
     problem: `runs ${count} SQL statements, more than the ${policy.maxStatements} allowed`,
     fix: 'split it into smaller migrations',
   };
+}
+
+/** The tables an operation names (the one it changes, and for a foreign key the one it points to). */
+function tablesOf(operation: Operation): string[] {
+  if (isOperation(operation, 'createTable') || isOperation(operation, 'dropTable')) return [operation.args.name];
+  if (isOperation(operation, 'renameTable')) return [operation.args.from];
+  const args = operation.args as { table?: unknown };
+  return typeof args.table === 'string' ? [args.table] : [];
+}
+
+/**
+ * The rules on a whole migration (run forwards from `stateBefore` to `stateAfter`): `max-tables`,
+ * and `foreign-key-index` (a foreign key the migration adds whose columns no index or primary
+ * key of the table starts with, once the migration is done).
+ */
+export function checkWholeMigration(
+  migration: { readonly id: string; readonly operations: readonly Operation[] },
+  stateAfter: SchemaState,
+  policy: ResolvedPolicy,
+  engine: string,
+): Finding[] {
+  const findings: Finding[] = [];
+  const { levels } = policy;
+  if (levels['max-tables'] !== 'off') {
+    const touched = [...new Set(migration.operations.flatMap(tablesOf))];
+    if (touched.length > policy.maxTables) {
+      findings.push({
+        rule: 'max-tables',
+        level: levels['max-tables'],
+        migration: migration.id,
+        problem: `touches ${touched.length} tables (${touched.join(', ')}), more than the ${policy.maxTables} allowed`,
+        fix: 'split it into smaller migrations',
+      });
+    }
+  }
+  // MySQL and MariaDB index a foreign key's columns themselves.
+  if (levels['foreign-key-index'] !== 'off' && engine !== 'mysql') {
+    for (const [index, operation] of migration.operations.entries()) {
+      const added = isOperation(operation, 'createTable')
+        ? (operation.args.foreignKeys ?? []).map((key) => ({ table: operation.args.name, key }))
+        : isOperation(operation, 'addForeignKey')
+          ? [{ table: operation.args.table, key: operation.args.foreignKey }]
+          : [];
+      for (const { table, key } of added) {
+        const state = getTable(stateAfter, table);
+        if (!state || !state.foreignKeys.some((candidate) => candidate.name === key.name)) continue;
+        const leads = (columns: readonly string[]) => key.columns.every((column, position) => columns[position] === column);
+        if (leads(state.primaryKey?.columns ?? []) || state.indexes.some((candidate) => leads(candidate.columns))) continue;
+        findings.push({
+          rule: 'foreign-key-index',
+          level: levels['foreign-key-index'],
+          migration: migration.id,
+          index,
+          kind: operation.kind,
+          problem: `foreign key ${q(key.name)} on ${table} (${key.columns.join(', ')}) has no index starting with its columns: deletes in ${key.references.table} scan ${table}`,
+          fix: `add op.createIndex(${q(table)}, { columns: [${key.columns.map(q).join(', ')}] }) in the same migration`,
+        });
+      }
+    }
+  }
+  return findings;
 }

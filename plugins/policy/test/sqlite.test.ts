@@ -32,14 +32,27 @@ function project(label: string, second?: string, options: unknown = RULES): Proj
   return Project.create(label, SQLITE, options, files);
 }
 
+/** Which of `names` are tables of the project's SQLite database (none when it does not exist). */
+function tablesIn(target: Project, names: readonly string[]): string[] {
+  const file = join(target.dir, 'app.db');
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${names.map(() => '?').join(', ')}) ORDER BY name`).all(...names);
+    return rows.map((row) => (row as { name: string }).name);
+  } finally {
+    db.close();
+  }
+}
+
 async function lint(target: Project, ...argv: string[]): Promise<{ code: number; report: LintReport; stderr: string }> {
   const result = await target.run('lint', '--json', ...argv);
   return { code: result.code, report: JSON.parse(result.stdout) as LintReport, stderr: result.stderr };
 }
 
 /** The rules the second migration breaks, as `rule level #position`. */
-async function findingsOfSecond(operations: readonly string[], extra = ''): Promise<string[]> {
-  const { report } = await lint(project('rule', migration(operations, ['0001_initial'], extra)), '--since', '0001_initial');
+async function findingsOfSecond(operations: readonly string[], extra = '', options: unknown = RULES): Promise<string[]> {
+  const { report } = await lint(project('rule', migration(operations, ['0001_initial'], extra), options), '--since', '0001_initial');
   expect(report.migrations).toEqual(['default:0002_change']);
   return report.findings.map((finding) => `${finding.rule} ${finding.level} #${(finding.index ?? -1) + 1}`);
 }
@@ -117,6 +130,39 @@ describe('rules, through covet lint on SQLite', () => {
     expect(await findingsOfSecond(five)).toEqual([]);
   });
 
+  it('max-tables: the tables one migration touches', async () => {
+    const options = { rules: { 'max-tables': ['error', { max: 2 }] } };
+    const three = ["op.addColumn('users', 'a', t.text())", "op.addColumn('orders', 'b', t.text())", "op.createTable('tags', { id: t.serial().primaryKey() })"];
+    const { report } = await lint(project('tables', migration(three, ['0001_initial']), options), '--since', '0001_initial');
+    expect(report.findings.map((finding) => finding.message)).toEqual([
+      '[max-tables] default:0002_change: touches 3 tables (users, orders, tags), more than the 2 allowed. Fix: split it into smaller migrations',
+    ]);
+    expect(await findingsOfSecond(three.slice(0, 2), '', options)).toEqual([]);
+  });
+
+  it('foreign-key-index: a foreign key needs an index that starts with its columns', async () => {
+    const options = { rules: { 'foreign-key-index': 'error' } };
+    const table = "op.createTable('comments', { id: t.serial().primaryKey(), user_id: t.integer().references('users', 'id') })";
+    const { report } = await lint(project('fk', migration([table], ['0001_initial']), options), '--since', '0001_initial');
+    expect(report.findings.map((finding) => finding.message)).toEqual([
+      '[foreign-key-index] default:0002_change, operation #1 (createTable): foreign key "comments_user_id_fkey" on comments (user_id) has no index starting with its columns: deletes in users scan comments. ' +
+        'Fix: add op.createIndex("comments", { columns: ["user_id"] }) in the same migration',
+    ]);
+    expect(await findingsOfSecond([table, "op.createIndex('comments', { columns: ['user_id', 'id'] })"], '', options)).toEqual([]);
+  });
+
+  it('identifier-length: names longer than the dialect allows (PostgreSQL: 63 bytes)', async () => {
+    const long = `orders_${'x'.repeat(60)}`;
+    const target = project('length', migration([`op.createTable('${long}', { id: t.serial().primaryKey() })`], ['0001_initial']), {});
+    const forPostgres = await target.run('lint', '--json', '--since', '0001_initial', '--database-url', 'postgres://postgres@127.0.0.1:1/covet_policy_never_created');
+    expect(forPostgres.code).toBe(1);
+    expect((JSON.parse(forPostgres.stdout) as LintReport).findings.map((finding) => finding.problem)).toEqual([
+      `table name "${long}" is 67 bytes long, more than the 63 postgres allows`,
+    ]);
+    // SQLite has no limit.
+    expect((await lint(target, '--since', '0001_initial')).report.findings).toEqual([]);
+  });
+
   it('lints every migration without --since, in text form, and refuses an unknown --since', async () => {
     const target = project('text', migration(["op.renameColumn('users', 'name', 'full_name')"], ['0001_initial']));
     const text = await target.run('lint');
@@ -188,6 +234,14 @@ describe('where the rules run on SQLite', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/\n\s+lint\s+Check the migrations against the policy rules, with no database/);
     expect(help.stdout).toMatch(/\n\s+migrate\b/);
+  });
+
+  it('migrate stops before any SQL on a rule about the whole migration (max-tables)', async () => {
+    const target = project('migrate-tables', undefined, { rules: { 'max-tables': ['error', { max: 1 }] } });
+    const refused = await target.run('migrate');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('[max-tables] touches 2 tables (users, orders), more than the 1 allowed. Fix: split it into smaller migrations (plugin "@covet/plugin-policy", hook validateMigration');
+    expect(tablesIn(target, ['users', 'orders'])).toEqual([]);
   });
 
   it('migrate reports warnings and runs', async () => {
