@@ -1,8 +1,10 @@
 // The engine-neutral rules on SQLite: each with a migration that breaks it and one that does not,
 // through `covet lint --json` (no database), `migrate` / `rollback` (refused before any SQL) and
 // `makemigrations` (a warning, the file written).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LintReport } from '../src/index.js';
@@ -161,6 +163,16 @@ describe('rules, through covet lint on SQLite', () => {
     ]);
     // SQLite has no limit.
     expect((await lint(target, '--since', '0001_initial')).report.findings).toEqual([]);
+  });
+
+  it('the covet binary (CommonJS) runs lint from the package name', () => {
+    const target = project('binary', migration(["op.dropTable('orders')"], ['0001_initial']));
+    const bin = join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'bin', 'covet.cjs');
+    const result = spawnSync(process.execPath, [bin, 'lint', '--json'], { cwd: target.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as LintReport;
+    expect(report.findings.map((finding) => `${finding.rule} ${finding.migration}`)).toEqual(['destructive default:0002_change']);
+    expect(result.stderr).toContain('error: covet lint: 1 error-level finding(s) in the migrations');
   });
 
   it('lints every migration without --since, in text form, and refuses an unknown --since', async () => {
