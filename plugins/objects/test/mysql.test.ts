@@ -3,7 +3,7 @@
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNAVAILABLE, createTestDatabase, reportSkipped, type TestDatabase } from '../../../packages/dialect-mysql/test/helpers.js';
-import { models, objectsProject, viewsLoop } from './project.js';
+import { keptViewAroundAlter, models, objectsProject, viewsLoop } from './project.js';
 
 const TITLE = '@covet/plugin-objects on MariaDB';
 
@@ -34,6 +34,13 @@ else
         first: /'first' AS `version`/,
         second: /'second' AS `version`/,
       });
+      cleanup.push(() => project.dispose());
+    });
+
+    it('drops a kept view before a column change of a table it reads and creates it after', async () => {
+      const database = await createTestDatabase();
+      cleanup.push(() => database.drop());
+      const project = await keptViewAroundAlter(database.config, (_project, name) => viewDefinition(database, name));
       cleanup.push(() => project.dispose());
     });
 

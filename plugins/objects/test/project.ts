@@ -107,3 +107,35 @@ export async function viewsLoop(options: ViewsLoopOptions): Promise<CliProject> 
   expect(project.migrationFiles()).toHaveLength(3);
   return project;
 }
+
+/** The model file of {@link keptViewAroundAlter}: users.name of `type`, and a view reading it. */
+const namesModels = (type: string) =>
+  [
+    "import { defineTable, t } from '@covet/core';",
+    "import { defineView } from '@covet/plugin-objects';",
+    `export const users = defineTable('users', { id: t.serial().primaryKey(), name: ${type} });`,
+    "export const names = defineView('names', 'SELECT id, name FROM users');",
+    '',
+  ].join('\n');
+
+/**
+ * A view kept in the models while users.name widens from varchar(50) to text: the migration
+ * drops it before the change and creates it after; migrate and rollback both succeed and leave
+ * the view in place.
+ */
+export async function keptViewAroundAlter(database: DatabaseConfig, view: (project: CliProject, name: string) => Promise<string | undefined>): Promise<CliProject> {
+  const project = objectsProject(database, { 'models/app.ts': namesModels('t.varchar(50)') });
+  runOk(project, 'makemigrations', '--name', 'initial');
+  runOk(project, 'migrate');
+  project.write('models/app.ts', namesModels('t.text()'));
+  const detected = runOk(project, 'makemigrations', '--name', 'name_text').stdout;
+  expect(detected.indexOf('Drop view names')).toBeGreaterThan(-1);
+  expect(detected.indexOf('Drop view names')).toBeLessThan(detected.indexOf('Alter column users.name'));
+  expect(detected.indexOf('Alter column users.name')).toBeLessThan(detected.indexOf('Create view names'));
+  runOk(project, 'migrate');
+  expect(await view(project, 'names')).toBeDefined();
+  runOk(project, 'rollback');
+  expect(await view(project, 'names')).toBeDefined();
+  expect(runOk(project, 'makemigrations').stdout.trim()).toBe('No changes detected.');
+  return project;
+}

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { CliProject } from '@covet/core/testing';
 import { TRACKING_TABLE } from '@covet/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST, SECOND, models, objectsProject, runOk, viewsLoop } from './project.js';
+import { FIRST, SECOND, keptViewAroundAlter, models, objectsProject, runOk, viewsLoop } from './project.js';
 
 interface SqliteDatabase {
   prepare(sql: string): { get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
@@ -35,6 +35,10 @@ describe('@covet/plugin-objects on SQLite', () => {
   it('creates, replaces and drops a model view; each rollback restores the old definition', async () => {
     const exactly = (sql: string) => new RegExp(`^${`CREATE VIEW "active_users" AS ${sql}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
     projects.push(await viewsLoop({ database: DATABASE, view: async (project, name) => viewSql(project, name), first: exactly(FIRST), second: exactly(SECOND) }));
+  });
+
+  it('drops a kept view before a column change of a table it reads (a rebuild here) and creates it after', async () => {
+    projects.push(await keptViewAroundAlter(DATABASE, async (project, name) => viewSql(project, name)));
   });
 
   it('stops makemigrations on a materialized view with one line naming the view, the engine and the export, writing nothing', () => {
