@@ -54,8 +54,11 @@ export function poolConfig(config: DatabaseConfig): pg.PoolConfig {
   return settings;
 }
 
-/** A driver error's message as one line without secrets. */
-function oneLine(error: unknown): string {
+/**
+ * A driver error's message as one line without secrets (its first line, passed through
+ * `redactSecrets`), for Covet's one-line errors. Shared with dialects built on this one.
+ */
+export function driverErrorLine(error: unknown): string {
   return redactSecrets((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
 }
 
@@ -64,8 +67,11 @@ function pipelinable(statement: SqlStatement): boolean {
   return (statement.params !== undefined && statement.params.length > 0) || isSingleCommand(statement.sql);
 }
 
-/** `error` with the position of the failing statement of a batch (`executeAll`). */
-function withStatementIndex(error: unknown, index: number): unknown {
+/**
+ * `error` with the position of the failing statement of a batch (`executeAll`): the runner
+ * reads `statementIndex` to name the operation that failed. Shared with dialects built on this one.
+ */
+export function withStatementIndex(error: unknown, index: number): unknown {
   return typeof error === 'object' && error !== null ? Object.assign(error, { statementIndex: index }) : error;
 }
 
@@ -135,7 +141,7 @@ export class PostgresConnection implements DialectConnection {
     } catch (error) {
       await pool.end().catch(() => undefined);
       const code = (error as { code?: unknown }).code;
-      throw new CovetError('CONNECTION_FAILED', `Cannot connect to ${where}: ${oneLine(error)}${typeof code === 'string' ? ` [${code}]` : ''}`, {
+      throw new CovetError('CONNECTION_FAILED', `Cannot connect to ${where}: ${driverErrorLine(error)}${typeof code === 'string' ? ` [${code}]` : ''}`, {
         hint: 'Check the host, port, user, password and database name, and that the server accepts connections.',
         cause: error,
       });
@@ -153,7 +159,7 @@ export class PostgresConnection implements DialectConnection {
     } catch (error) {
       client.release(true);
       await pool.end().catch(() => undefined);
-      throw new CovetError('CONNECTION_FAILED', `Cannot set up the session on ${where}: ${oneLine(error)}`, { cause: error });
+      throw new CovetError('CONNECTION_FAILED', `Cannot set up the session on ${where}: ${driverErrorLine(error)}`, { cause: error });
     }
   }
 
@@ -170,7 +176,7 @@ export class PostgresConnection implements DialectConnection {
   #usable(): void {
     if (this.#closed) throw new CovetError('CONNECTION_CLOSED', `The connection to ${this.#where} is closed`);
     if (this.#broken) {
-      throw new CovetError('CONNECTION_LOST', `Lost the connection to ${this.#where}: ${oneLine(this.#broken)}`, { cause: this.#broken });
+      throw new CovetError('CONNECTION_LOST', `Lost the connection to ${this.#where}: ${driverErrorLine(this.#broken)}`, { cause: this.#broken });
     }
   }
 

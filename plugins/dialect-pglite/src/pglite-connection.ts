@@ -1,21 +1,19 @@
-import { CovetError, redactSecrets } from '@covet/core/dialect';
+import { CovetError } from '@covet/core/dialect';
 import type { DatabaseConfig, Dialect, DialectConnection, MigrationLockOptions, SqlStatement } from '@covet/core/dialect';
-import { acquireMigrationLock, migrationLockKey, PostgresIntrospector, releaseMigrationLock, schemaOf } from '@covet/dialect-postgres';
+import {
+  acquireMigrationLock,
+  driverErrorLine,
+  migrationLockKey,
+  PostgresIntrospector,
+  releaseMigrationLock,
+  schemaOf,
+  withStatementIndex,
+} from '@covet/dialect-postgres';
 import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDirectory, openTimeoutOf } from './directory-lock.js';
 
 /** `config.name` for a database that lives in memory for the connection's lifetime. */
 export const MEMORY = ':memory:';
-
-/** A driver error's message as one line without secrets. */
-function oneLine(error: unknown): string {
-  return redactSecrets((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
-}
-
-/** `error` with the position of the failing statement of a batch (`executeAll`). */
-function withStatementIndex(error: unknown, index: number): unknown {
-  return typeof error === 'object' && error !== null ? Object.assign(error, { statementIndex: index }) : error;
-}
 
 type PGliteClass = typeof PGlite;
 
@@ -24,7 +22,7 @@ async function loadPGlite(): Promise<PGliteClass> {
   try {
     return (await import('@electric-sql/pglite')).PGlite;
   } catch (error) {
-    throw new CovetError('DRIVER_MISSING', `Cannot load @electric-sql/pglite: ${oneLine(error)}`, {
+    throw new CovetError('DRIVER_MISSING', `Cannot load @electric-sql/pglite: ${driverErrorLine(error)}`, {
       hint: 'Install it next to @covet/dialect-pglite: npm install @electric-sql/pglite',
       cause: error,
     });
@@ -109,7 +107,7 @@ export class PGliteConnection implements DialectConnection {
     } catch (error) {
       await db?.close().catch(() => undefined);
       release();
-      throw new CovetError('CONNECTION_FAILED', `Cannot open ${where}: ${oneLine(error)}`, {
+      throw new CovetError('CONNECTION_FAILED', `Cannot open ${where}: ${driverErrorLine(error)}`, {
         hint: 'Check that the directory is a PGlite data directory (or does not exist yet) and is writable.',
         cause: error,
       });

@@ -36,7 +36,7 @@ function run(cwd: string, ...argv: string[]): Promise<RunResult> {
 const projects: string[] = [];
 
 /** A project below test/.tmp whose database is the PGlite data directory `./data`. */
-function project(options: Record<string, unknown> = {}): { dir: string; data: string; write(path: string, text: string): void } {
+function project(options: Record<string, unknown> = {}, config: Record<string, unknown> = {}): { dir: string; data: string; write(path: string, text: string): void } {
   mkdirSync(TMP_ROOT, { recursive: true });
   const dir = mkdtempSync(join(TMP_ROOT, 'project-'));
   projects.push(dir);
@@ -44,7 +44,7 @@ function project(options: Record<string, unknown> = {}): { dir: string; data: st
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   };
-  write('covet.config.json', JSON.stringify({ database: { engine: 'pglite', name: './data', options }, migrations: './migrations', models: './models' }, null, 2));
+  write('covet.config.json', JSON.stringify({ database: { engine: 'pglite', name: './data', options }, migrations: './migrations', models: './models', ...config }, null, 2));
   return { dir, data: join(dir, 'data'), write };
 }
 
@@ -148,5 +148,34 @@ describe('covet CLI on PGlite (real processes)', () => {
     const migrate = await run(p.dir, 'migrate');
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(existsSync(directoryLockPath(p.data))).toBe(false);
+  });
+
+  it('views and materialized views of @covet/plugin-objects on PGlite: created, changed, rolled back to their old definition', { timeout: 180_000 }, async () => {
+    const p = project({}, { plugins: ['@covet/plugin-objects'] });
+    const views = (live: string) => `${MODELS}
+import { defineView } from '@covet/plugin-objects';
+export const livePosts = defineView('live_posts', 'SELECT id, title FROM posts WHERE ${live}');
+export const postCounts = defineView('post_counts', 'SELECT author_id, count(*) AS n FROM posts GROUP BY author_id', { materialized: true });
+`;
+    p.write('models/blog.ts', views('published'));
+    const make = await run(p.dir, 'makemigrations', '--name', 'initial');
+    expect(make.code, make.stderr).toBe(0);
+    expect(make.stdout).toMatch(/live_posts/);
+    const migrate = await run(p.dir, 'migrate');
+    expect(migrate.code, migrate.stderr).toBe(0);
+    const definitions = "SELECT (SELECT definition FROM pg_views WHERE viewname = 'live_posts') AS live, (SELECT count(*)::int FROM pg_matviews WHERE matviewname = 'post_counts') AS counts";
+    const first = await inspect(p.data, (query) => query(definitions));
+    expect(first[0]!.live).toMatch(/WHERE published/);
+    expect(first[0]!.counts).toBe(1);
+
+    p.write('models/blog.ts', views('NOT published'));
+    const change = await run(p.dir, 'makemigrations', '--name', 'drafts');
+    expect(change.code, change.stderr).toBe(0);
+    expect((await run(p.dir, 'migrate')).code).toBe(0);
+    expect((await inspect(p.data, (query) => query(definitions)))[0]!.live).toMatch(/WHERE \(?NOT published/);
+
+    const rollback = await run(p.dir, 'rollback');
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(await inspect(p.data, (query) => query(definitions))).toEqual(first);
   });
 });
