@@ -3,7 +3,7 @@ import type { CovetPlugin } from '@covet/core';
 import { createPostgresDialect } from './postgres-dialect.js';
 
 export { createPostgresDialect, PostgresDialect } from './postgres-dialect.js';
-export { PostgresConnection, DEFAULT_LOCK_TIMEOUT, lockTimeoutSetting, poolConfig, schemaOf, driverErrorLine, withStatementIndex } from './postgres-connection.js';
+export { PostgresConnection, DEFAULT_LOCK_TIMEOUT, lockTimeoutSetting, poolConfig, schemaOf, driverErrorLine, withStatementIndex, TABLE_EXISTS_SQL, TABLE_COLUMNS_SQL } from './postgres-connection.js';
 export type { PostgresConnectionStatistics } from './postgres-connection.js';
 export { PostgresIntrospector, INTROSPECTION_SQL } from './postgres-introspector.js';
 export type { PostgresBatchQuery } from './postgres-introspector.js';

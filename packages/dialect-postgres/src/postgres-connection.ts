@@ -76,6 +76,16 @@ export function withStatementIndex(error: unknown, index: number): unknown {
 }
 
 /**
+ * Catalog queries for `tableExists` and `tableColumns` (`$1` the schema, `$2` the table): only
+ * tables (ordinary and partitioned), never a view or sequence of the same name. Shared with
+ * dialects built on this one (PGlite).
+ */
+export const TABLE_EXISTS_SQL =
+  "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')";
+/** See {@link TABLE_EXISTS_SQL}: the table's live columns, in order. */
+export const TABLE_COLUMNS_SQL =
+  "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+/**
  * One Covet run's PostgreSQL session: a `pg` pool holding one dedicated client, so the
  * migration lock (a session advisory lock), the tracking-table reads and every migration's
  * transaction go through the same server session, serialised by that lock.
@@ -271,18 +281,11 @@ export class PostgresConnection implements DialectConnection {
   }
 
   async tableExists(name: string): Promise<boolean> {
-    const rows = await this.query(
-      "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
-      [this.schema, name],
-    );
-    return rows.length > 0;
+    return (await this.query(TABLE_EXISTS_SQL, [this.schema, name])).length > 0;
   }
 
   async tableColumns(name: string): Promise<string[]> {
-    const rows = await this.query<{ attname: string }>(
-      "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-      [this.schema, name],
-    );
+    const rows = await this.query<{ attname: string }>(TABLE_COLUMNS_SQL, [this.schema, name]);
     return rows.map((row) => row.attname);
   }
 

@@ -7,6 +7,8 @@ import {
   PostgresIntrospector,
   releaseMigrationLock,
   schemaOf,
+  TABLE_COLUMNS_SQL,
+  TABLE_EXISTS_SQL,
   withStatementIndex,
 } from '@covet/dialect-postgres';
 import type { PGlite } from '@electric-sql/pglite';
@@ -154,14 +156,11 @@ export class PGliteConnection implements DialectConnection {
   }
 
   async tableExists(name: string): Promise<boolean> {
-    return (await this.tableColumns(name)).length > 0;
+    return (await this.query(TABLE_EXISTS_SQL, [this.schema, name])).length > 0;
   }
 
   async tableColumns(name: string): Promise<string[]> {
-    const rows = await this.query<{ attname: string }>(
-      "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-      [this.schema, name],
-    );
+    const rows = await this.query<{ attname: string }>(TABLE_COLUMNS_SQL, [this.schema, name]);
     return rows.map((row) => row.attname);
   }
 
