@@ -7,14 +7,24 @@ import {
   type OperationRegistry,
   type SchemaState,
 } from '@covet/core';
+import type { EngineFacts } from './engine-facts.js';
 import type { ResolvedPolicy } from './options.js';
-import { checkOperation, checkStatementCount, checkWholeMigration, type Finding } from './rules.js';
+import { checkOperation, checkStatementCount, checkWholeMigration, sqlTextOf, type Finding } from './rules.js';
 
 /** What {@link checkMigration} needs of a migration: a loaded one, or the operations `makemigrations` is about to write. */
 export interface MigrationToCheck {
   readonly id: string;
   readonly meta?: Migration['meta'];
   readonly operations: readonly Operation[];
+  /** Whether it runs in one transaction (default true). */
+  readonly atomic?: boolean;
+}
+
+/** What {@link checkMigration} knows beyond the schema: the SQL earlier migrations ran, and the engine. */
+export interface CheckContext {
+  /** SQL the migrations before this one ran (`runSql`, `validateConstraint`), oldest first. */
+  readonly sqlBefore?: readonly string[];
+  readonly facts?: EngineFacts;
 }
 
 /** Tables the migration creates before operation `index`: they hold no rows yet. */
@@ -39,19 +49,35 @@ export async function checkMigration(
   policy: ResolvedPolicy,
   engine: string,
   dialect?: Dialect,
-): Promise<{ findings: Finding[]; stateAfter: SchemaState }> {
+  context: CheckContext = {},
+): Promise<{ findings: Finding[]; stateAfter: SchemaState; sql: string[] }> {
   const findings: Finding[] = [];
   let state = stateBefore;
   let statements = 0;
   const identifierRules = dialect ? identifierRulesOf(dialect) : undefined;
+  const sql: string[] = [];
   for (const [index, operation] of migration.operations.entries()) {
     findings.push(
       ...checkOperation(
         operation,
-        { migration: migration.id, meta: migration.meta, index, stateBefore: state, createdTables: tablesCreatedBefore(migration.operations, index), engine, direction: 'up', identifierRules },
+        {
+          migration: migration.id,
+          meta: migration.meta,
+          index,
+          stateBefore: state,
+          createdTables: tablesCreatedBefore(migration.operations, index),
+          engine,
+          direction: 'up',
+          identifierRules,
+          operations: migration.operations,
+          atomic: migration.atomic,
+          sqlBefore: [...(context.sqlBefore ?? []), ...sql],
+          facts: context.facts,
+        },
         policy,
       ),
     );
+    sql.push(...sqlTextOf(operation));
     const definition = registry.get(operation.kind);
     const after = definition.applyToState(state, operation.args);
     if (dialect && policy.levels['max-statements'] !== 'off') statements += await countStatements(definition, operation, dialect, state, after);
@@ -60,7 +86,7 @@ export async function checkMigration(
   const tooMany = checkStatementCount(migration.id, statements, policy);
   if (tooMany) findings.push(tooMany);
   findings.push(...checkWholeMigration(migration, state, policy, engine));
-  return { findings, stateAfter: state };
+  return { findings, stateAfter: state, sql };
 }
 
 async function countStatements(

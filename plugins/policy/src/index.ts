@@ -14,12 +14,16 @@ export type {
   MaxStatementsOptions,
   MaxTablesOptions,
   DestructiveOptions,
+  LockTimeoutOptions,
+  MysqlAlgorithmOptions,
   ResolvedPolicy,
 } from './options.js';
-export { checkOperation, checkStatementCount, checkWholeMigration, formatFinding } from './rules.js';
+export { checkOperation, checkStatementCount, checkWholeMigration, formatFinding, notNullCheckIn, sqlTextOf, DEFAULT_MYSQL_VERSION } from './rules.js';
+export { MYSQL_ALGORITHMS, lockTimeoutMs, parseServerVersion, postgresRewriteReason, postgresAddRewrites } from './engine-facts.js';
+export type { Algorithm, EngineFacts, ServerVersion } from './engine-facts.js';
 export type { Finding, OperationSite } from './rules.js';
 export { checkMigration } from './check.js';
-export type { MigrationToCheck } from './check.js';
+export type { MigrationToCheck, CheckContext } from './check.js';
 export type { LintReport } from './lint.js';
 
 export default policy;

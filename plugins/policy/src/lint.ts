@@ -8,8 +8,9 @@ import {
   type ResolvedConfig,
 } from '@covet/core';
 import { checkMigration } from './check.js';
+import { configFacts } from './facts.js';
 import type { ResolvedPolicy } from './options.js';
-import { formatFinding, type Finding } from './rules.js';
+import { formatFinding, sqlTextOf, type Finding } from './rules.js';
 
 /** `covet lint`'s JSON document (`--json`). */
 export interface LintReport {
@@ -51,16 +52,22 @@ export function lintCommand(covet: Covet, policy: ResolvedPolicy, config: () => 
         start = order.indexOf(since) + 1;
       }
       let state = EMPTY_STATE;
+      const facts = configFacts(engine, resolved.database.options);
+      const sqlBefore: string[] = [];
       const findings: Finding[] = [];
       const checked: string[] = [];
       for (const [position, entry] of order.entries()) {
         const migration = await entry.load();
         if (position < start) {
           // Before --since: only replayed, to know the schema the checked ones start from.
-          for (const operation of migration.operations) state = covet.operations.get(operation.kind).applyToState(state, operation.args);
+          for (const operation of migration.operations) {
+            state = covet.operations.get(operation.kind).applyToState(state, operation.args);
+            sqlBefore.push(...sqlTextOf(operation));
+          }
           continue;
         }
-        const result = await checkMigration(migration, state, covet.operations, policy, engine, dialect);
+        const result = await checkMigration(migration, state, covet.operations, policy, engine, dialect, { sqlBefore, facts });
+        sqlBefore.push(...result.sql);
         findings.push(...result.findings);
         checked.push(migration.id);
         state = result.stateAfter;

@@ -27,6 +27,24 @@ export interface DestructiveOptions {
   readonly rollback?: boolean;
 }
 
+/** Options of the `lock-timeout` rule. */
+export interface LockTimeoutOptions {
+  /** The longest `lock_timeout` allowed, in milliseconds; unset: any but none (`0`). */
+  readonly max?: number;
+}
+
+/** Options of the `mysql-algorithm` rule. */
+export interface MysqlAlgorithmOptions {
+  /**
+   * The server the migrations are checked for when no database is connected (`covet lint`):
+   * `'mariadb 10.11'`, `'mysql 8.0.35'`, or what `SELECT VERSION()` returns
+   * (`'10.11.6-MariaDB'`). Default `'mysql 8.0'`. `migrate` and `rollback` read the server's own.
+   */
+  readonly version?: string;
+  /** The slowest algorithm allowed: `'inplace'` (default; COPY is refused) or `'instant'`. */
+  readonly algorithm?: 'instant' | 'inplace';
+}
+
 /** A rule's setting: its level, or `[level, options]`. */
 export type RuleSetting<Options = never> = RuleLevel | readonly [RuleLevel, Options];
 
@@ -42,6 +60,11 @@ export interface PolicyRules {
   readonly 'max-tables'?: RuleSetting<MaxTablesOptions>;
   readonly 'identifier-length'?: RuleSetting;
   readonly 'foreign-key-index'?: RuleSetting;
+  readonly 'table-rewrite'?: RuleSetting;
+  readonly 'not-null-check'?: RuleSetting;
+  readonly 'lock-timeout'?: RuleSetting<LockTimeoutOptions>;
+  readonly 'foreign-key-not-valid'?: RuleSetting;
+  readonly 'mysql-algorithm'?: RuleSetting<MysqlAlgorithmOptions>;
 }
 
 export type RuleName = keyof PolicyRules;
@@ -63,7 +86,13 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, RuleLevel>> = Object.free
   'max-tables': 'off',
   'identifier-length': 'error',
   'foreign-key-index': 'off',
+  'table-rewrite': 'warn',
+  'not-null-check': 'warn',
+  'lock-timeout': 'warn',
+  'foreign-key-not-valid': 'warn',
+  'mysql-algorithm': 'warn',
 });
+
 
 export const RULE_NAMES = Object.keys(DEFAULT_LEVELS) as RuleName[];
 
@@ -77,6 +106,10 @@ export interface ResolvedPolicy {
   readonly maxStatements: number;
   readonly maxTables: number;
   readonly destructiveOnRollback: boolean;
+  /** `lock-timeout`'s `max` in milliseconds; undefined: any but none. */
+  readonly lockTimeoutMax: number | undefined;
+  /** `mysql-algorithm`'s options, checked. */
+  readonly mysqlAlgorithm: { readonly version: string | undefined; readonly algorithm: 'instant' | 'inplace' };
 }
 
 function describe(value: unknown): string {
@@ -135,11 +168,43 @@ export function resolvePolicy(options: unknown): ResolvedPolicy {
     if (typeof value !== 'boolean') throw new Error(`rules.destructive.rollback must be true or false, got ${describe(value)}`);
     destructiveOnRollback = value;
   }
-  for (const rule of ['data-dependent', 'backward-incompatible', 'index-concurrently', 'run-sql-reverse', 'identifier-length', 'foreign-key-index'] as const) {
+  let lockTimeoutMax: number | undefined;
+  for (const [key, value] of Object.entries(ruleOptions['lock-timeout'] ?? {})) {
+    if (key !== 'max') throw new Error(`unknown option "${key}" of rules.lock-timeout (the option is max)`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error(`rules.lock-timeout.max must be a positive integer (milliseconds), got ${describe(value)}`);
+    }
+    lockTimeoutMax = value;
+  }
+  const mysqlAlgorithm = { version: undefined as string | undefined, algorithm: 'inplace' as 'instant' | 'inplace' };
+  for (const [key, value] of Object.entries(ruleOptions['mysql-algorithm'] ?? {})) {
+    if (key === 'version') {
+      if (typeof value !== 'string' || !/\d+\.\d+/.test(value)) {
+        throw new Error(`rules.mysql-algorithm.version must be a server version like 'mariadb 10.11' or 'mysql 8.0.35', got ${describe(value)}`);
+      }
+      mysqlAlgorithm.version = value;
+    } else if (key === 'algorithm') {
+      if (value !== 'instant' && value !== 'inplace') throw new Error(`rules.mysql-algorithm.algorithm must be 'instant' or 'inplace', got ${describe(value)}`);
+      mysqlAlgorithm.algorithm = value;
+    } else {
+      throw new Error(`unknown option "${key}" of rules.mysql-algorithm (the options are version, algorithm)`);
+    }
+  }
+  for (const rule of [
+    'data-dependent',
+    'backward-incompatible',
+    'index-concurrently',
+    'run-sql-reverse',
+    'identifier-length',
+    'foreign-key-index',
+    'table-rewrite',
+    'not-null-check',
+    'foreign-key-not-valid',
+  ] as const) {
     const extra = ruleOptions[rule];
     if (extra !== undefined && Object.keys(extra).length > 0) throw new Error(`rules.${rule} takes no options, got ${describe(extra)}`);
   }
-  return { levels, naming, maxStatements, maxTables, destructiveOnRollback };
+  return { levels, naming, maxStatements, maxTables, destructiveOnRollback, lockTimeoutMax, mysqlAlgorithm };
 }
 
 /** The `max` option of `rule` (a positive integer), or `fallback`. */

@@ -1,8 +1,10 @@
 import { STAGE_LATE, definePlugin, identifierRulesOf, type Covet, type Reporter, type ResolvedConfig, type SchemaState } from '@covet/core';
 import { checkMigration, tablesCreatedBefore } from './check.js';
+import type { EngineFacts } from './engine-facts.js';
+import { configFacts, liveFacts } from './facts.js';
 import { lintCommand } from './lint.js';
 import { resolvePolicy, type PolicyOptions, type ResolvedPolicy } from './options.js';
-import { checkOperation, checkStatementCount, checkWholeMigration, formatFinding, type Finding } from './rules.js';
+import { checkOperation, checkStatementCount, checkWholeMigration, formatFinding, sqlTextOf, type Finding } from './rules.js';
 
 /** The plugin's name, as reports and errors show it. */
 export const PLUGIN_NAME = '@covet/plugin-policy';
@@ -39,11 +41,23 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
     if (!stateBefore) return file;
     statesBefore.delete(app);
     const engine = config?.database.engine ?? '';
-    const { findings } = await checkMigration({ id: `${app}:${name}`, operations }, stateBefore, covet.operations, policy, engine, config ? covet.dialects.get(engine) : undefined);
+    const { findings } = await checkMigration({ id: `${app}:${name}`, operations }, stateBefore, covet.operations, policy, engine, config ? covet.dialects.get(engine) : undefined, {
+      facts: configFacts(engine, config?.database.options),
+    });
     for (const finding of findings) {
       report.warn(`${formatFinding(finding)}${finding.level === 'error' ? ' (an error: migrate and covet lint will refuse this migration)' : ''}`);
     }
     return file;
+  });
+
+  // migrate / rollback: what the live database says of itself (lock_timeout, server version,
+  // validated checks), read once before the first migration is validated; the configuration's
+  // when nothing is connected (--dry-run).
+  let facts: EngineFacts | undefined;
+  // SQL of the operations validated so far in this run (a check added by an earlier migration).
+  const sqlBefore: string[] = [];
+  covet.hooks.validateMigration.tapPromise(PLUGIN_NAME, async (_migration, context) => {
+    facts ??= context.connection ? await liveFacts(context.dialect.name, context.connection) : configFacts(context.dialect.name, config?.database.options);
   });
 
   // migrate: the rules on a whole migration, before any SQL.
@@ -67,9 +81,14 @@ function apply(covet: Covet, policy: ResolvedPolicy): void {
         engine: context.dialect.name,
         direction: context.direction,
         identifierRules: identifierRulesOf(context.dialect),
+        operations: context.direction === 'up' ? context.migration.operations : undefined,
+        atomic: context.migration.atomic,
+        sqlBefore: [...sqlBefore],
+        facts,
       },
       policy,
     );
+    if (context.direction === 'up') sqlBefore.push(...sqlTextOf(operation));
     enforce(findings, context.report);
   });
 
