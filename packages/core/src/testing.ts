@@ -7,6 +7,7 @@ export type { BookkeepingTable, BookkeepingVersion } from './runner/tracking-tab
 import { describeBookkeepingConformance } from './testing/bookkeeping-conformance.js';
 import { apply, compile } from './testing/apply-operations.js';
 import { describeIdentifierProperty } from './testing/identifier-property.js';
+import { describeLockConformance } from './testing/lock-conformance.js';
 export { createCliProject, describeCliHistory, migrationSource } from './testing/cli-history.js';
 export type { CliDatabase, CliHistoryOptions, CliProject, CliProjectOptions, CliRunResult } from './testing/cli-history.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
@@ -42,6 +43,15 @@ export interface DialectConformanceOptions {
    * your dialect supplies SQL for through `operationSql`. Default none.
    */
   readonly plugins?: readonly unknown[];
+  /**
+   * Creates an empty database that two connections of this process reach at once, for the
+   * migration-lock tests (two runs against one database). Default {@link createDatabase};
+   * supply it when `createDatabase` gives each connection a database of its own (an in-memory
+   * one). Where a second connection waits to open the database (PGlite's data directory), make
+   * that wait long enough for a short run to finish (2 s or more) and short enough for a test
+   * (a few seconds): the lock-timeout test waits for it to give up.
+   */
+  createSharedDatabase?(): Promise<ConformanceDatabase>;
 }
 
 /**
@@ -482,4 +492,5 @@ export function runDialectConformance(options: DialectConformanceOptions): void 
 
   describe(`dialect conformance: ${options.name}: generated names`, () => describeIdentifierProperty(dialect, () => options.createDatabase()));
   describeBookkeepingConformance(`dialect conformance: ${options.name}: Covet's own tables`, dialect, () => options.createDatabase());
+  describeLockConformance(`dialect conformance: ${options.name}: migration lock`, dialect, () => (options.createSharedDatabase ? options.createSharedDatabase() : options.createDatabase()));
 }
