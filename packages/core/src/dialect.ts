@@ -13,7 +13,7 @@ export type {
 } from './dialect/dialect.js';
 export type { CompileContext, Operation, SqlRenderer, ValidationContext } from './operations/define-operation.js';
 export { compileBuiltin, builtinOperationSql } from './dialect/builtin-compiler.js';
-export { compileOperationSql, operationSqlSource, checkOperationSql } from './operations/operation-sql.js';
+export { compileOperationSql, operationSqlSource, checkOperationSql, dialectFamily } from './operations/operation-sql.js';
 export type { OperationSqlSource } from './operations/operation-sql.js';
 export { BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
 export { DialectBase, standardLiteral } from './dialect/dialect-base.js';

@@ -85,7 +85,7 @@ export type {
 } from './operations/define-operation.js';
 export { op } from './operations/op.js';
 export { BUILTIN_OPERATIONS, BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
-export { compileOperationSql, operationSqlSource, checkOperationSql } from './operations/operation-sql.js';
+export { compileOperationSql, operationSqlSource, checkOperationSql, dialectFamily } from './operations/operation-sql.js';
 export type { OperationSqlSource } from './operations/operation-sql.js';
 export type {
   CreateTableArgs,

@@ -16,7 +16,8 @@ declare const __COVET_BUILD_ID__: string | undefined;
  * The migration lock is `GET_LOCK('covet_migrate:<database>')` on a dedicated connection.
  */
 export class MysqlDialect extends DialectBase {
-  readonly name = 'mysql';
+  /** `string`, not the literal: a dialect for a MySQL-compatible engine may extend this class under its own name (with `family = 'mysql'`). */
+  readonly name: string = 'mysql';
   /** This build of the compiler (set when the package is built): compiled plans are cached under it. */
   readonly cacheKey = typeof __COVET_BUILD_ID__ === 'string' ? `@covet/dialect-mysql@${__COVET_BUILD_ID__}` : undefined;
   readonly capabilities: DialectCapabilities = Object.freeze({

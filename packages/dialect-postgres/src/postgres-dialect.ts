@@ -16,7 +16,8 @@ declare const __COVET_BUILD_ID__: string | undefined;
  * `database.options.lockTimeout` says otherwise) for a busy table.
  */
 export class PostgresDialect extends DialectBase {
-  readonly name = 'postgres';
+  /** `string`, not the literal: a dialect for a PostgreSQL-compatible engine may extend this class under its own name (with `family = 'postgres'`). */
+  readonly name: string = 'postgres';
   /** This build of the compiler (set when the package is built): compiled plans are cached under it. */
   readonly cacheKey = typeof __COVET_BUILD_ID__ === 'string' ? `@covet/dialect-postgres@${__COVET_BUILD_ID__}` : undefined;
   readonly capabilities: DialectCapabilities = Object.freeze({

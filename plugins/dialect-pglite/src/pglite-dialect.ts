@@ -14,6 +14,8 @@ declare const __COVET_BUILD_ID__: string | undefined;
  */
 export class PGliteDialect extends DialectBase {
   readonly name = 'pglite';
+  /** PGlite speaks PostgreSQL: an operation's `sql.postgres` serves it (see `dialectFamily`). */
+  readonly family = 'postgres';
   readonly #postgres = new PostgresDialect();
   /** This build and the PostgreSQL compiler's (compiled plans are cached under it). */
   readonly cacheKey =

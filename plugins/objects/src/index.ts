@@ -10,6 +10,7 @@ import {
   defineModelObject,
   defineOperation,
   definePlugin,
+  dialectFamily,
   diffPluginObjects,
   getPluginObject,
   getPluginObjects,
@@ -30,8 +31,11 @@ declare const __PACKAGE_ID__: string | undefined;
 export const PACKAGE_NAME = '@covet/plugin-objects';
 /** The plugin-state namespace, and the prefix of the operation kinds (`objects.createView`). */
 export const NAMESPACE = 'objects';
-/** Engines whose dialects this plugin writes materialized views for (PGlite is PostgreSQL). */
-export const MATERIALIZED_VIEW_ENGINES: readonly string[] = ['postgres', 'pglite'];
+/**
+ * The engine families (`dialectFamily` of `@covet/core`) this plugin writes materialized views
+ * for: PostgreSQL, and so every dialect of its family (PGlite, `family: 'postgres'`).
+ */
+export const MATERIALIZED_VIEW_ENGINES: readonly string[] = ['postgres'];
 
 /** A view as the plugin state keeps it. */
 export interface ViewDefinition {
@@ -143,13 +147,20 @@ function requireView(name: string, state: SchemaState): ViewDefinition {
   return view;
 }
 
-function createSql(args: ViewArgs, { dialect }: CompileContext): string {
-  if (args.materialized && !MATERIALIZED_VIEW_ENGINES.includes(dialect.name)) throw materializedUnsupported(args.name, dialect.name);
+/** `CREATE [MATERIALIZED] VIEW`; `materializedViews` is false on engines without them (the `default` SQL). */
+function createSql(args: ViewArgs, { dialect }: CompileContext, materializedViews: boolean): string {
+  if (args.materialized && !materializedViews) throw materializedUnsupported(args.name, dialect.name);
   return `CREATE ${args.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${dialect.quoteIdentifier(args.name)} AS ${args.sql}`;
 }
 
 function dropSql(name: string, materialized: boolean | undefined, { dialect }: CompileContext): string {
   return `DROP ${materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${dialect.quoteIdentifier(name)}`;
+}
+
+/** Drops the old view (of its own kind) and creates the new one. */
+function replaceSql(args: ViewArgs, context: CompileContext, materializedViews: boolean): { sql: string }[] {
+  const old = getPluginObject(context.stateBefore, NAMESPACE, args.name);
+  return [{ sql: dropSql(args.name, old?.materialized, context) }, { sql: createSql(args, context, materializedViews) }];
 }
 
 const write =
@@ -178,7 +189,11 @@ export const OPERATIONS: readonly OperationDefinition[] = [
     describe: (args) => `Create ${label(args.materialized)} ${args.name}`,
     applyToState: (state, args) => withPluginObject(state, NAMESPACE, args.name, definitionOf(args.sql, args)),
     reverse: (args) => [objects.dropView(args.name)],
-    sql: { default: (args, context) => [{ sql: createSql(args, context) }] },
+    // sql.postgres serves every dialect of the PostgreSQL family (PGlite too); the others get default.
+    sql: {
+      postgres: (args, context) => [{ sql: createSql(args, context, true) }],
+      default: (args, context) => [{ sql: createSql(args, context, false) }],
+    },
     write: write('createView'),
     ...(cacheKey ? { cacheKey } : {}),
   }),
@@ -197,10 +212,8 @@ export const OPERATIONS: readonly OperationDefinition[] = [
     // SQLite has no CREATE OR REPLACE VIEW, PostgreSQL's cannot drop a column and there is none
     // for materialized views: drop the old one (of its own kind) and create the new one.
     sql: {
-      default: (args, context) => {
-        const old = getPluginObject(context.stateBefore, NAMESPACE, args.name);
-        return [{ sql: dropSql(args.name, old?.materialized, context) }, { sql: createSql(args, context) }];
-      },
+      postgres: (args, context) => replaceSql(args, context, true),
+      default: (args, context) => replaceSql(args, context, false),
     },
     write: write('replaceView'),
     ...(cacheKey ? { cacheKey } : {}),
@@ -242,9 +255,9 @@ export const OPERATIONS: readonly OperationDefinition[] = [
     // PostgreSQL refuses REFRESH ... CONCURRENTLY inside a transaction block.
     transactional: (args) => args.concurrently !== true,
     sql: {
+      postgres: (args, { dialect }) => [{ sql: `REFRESH MATERIALIZED VIEW ${args.concurrently ? 'CONCURRENTLY ' : ''}${dialect.quoteIdentifier(args.name)}` }],
       default: (args, { dialect }) => {
-        if (!MATERIALIZED_VIEW_ENGINES.includes(dialect.name)) throw materializedUnsupported(args.name, dialect.name);
-        return [{ sql: `REFRESH MATERIALIZED VIEW ${args.concurrently ? 'CONCURRENTLY ' : ''}${dialect.quoteIdentifier(args.name)}` }];
+        throw materializedUnsupported(args.name, dialect.name);
       },
     },
     write: write('refreshView'),
@@ -274,7 +287,9 @@ const plugin = definePlugin({
     // A materialized view declared for an engine without them stops makemigrations, naming the
     // model file and export, before any file is written.
     covet.hooks.processModels.tap(PACKAGE_NAME, (state, { exports }) => {
-      if (engine === undefined || MATERIALIZED_VIEW_ENGINES.includes(engine)) return state;
+      if (engine === undefined) return state;
+      const dialect = covet.dialects.get(engine);
+      if (MATERIALIZED_VIEW_ENGINES.includes(dialect ? dialectFamily(dialect) : engine)) return state;
       for (const [name, view] of Object.entries(getPluginObjects(state, NAMESPACE))) {
         if (!view.materialized) continue;
         const where = exports.find(({ value }) => isModelObject(value) && value.namespace === NAMESPACE && value.name === name);

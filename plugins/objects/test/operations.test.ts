@@ -1,9 +1,9 @@
 // The plugin's operations without a database: validation errors, state, reverses from the state
 // before, SQL per dialect, and the code the writer writes.
-import { EMPTY_STATE, IRREVERSIBLE, op, t, getPluginObject, type Operation, type OperationDefinition, type SchemaState, type SqlStatement } from '@covet/core';
+import { EMPTY_STATE, IRREVERSIBLE, compileOperationSql, op, t, getPluginObject, type Operation, type OperationDefinition, type SchemaState } from '@covet/core';
 import type { Dialect } from '@covet/core/dialect';
 import { createMysqlDialect } from '@covet/dialect-mysql';
-import { createPostgresDialect } from '@covet/dialect-postgres';
+import { PostgresDialect, createPostgresDialect } from '@covet/dialect-postgres';
 import { createSqliteDialect } from '@covet/dialect-sqlite';
 import { describe, expect, it } from 'vitest';
 import plugin, { OPERATIONS, defineView, objects, orderViewChanges } from '../src/index.js';
@@ -14,12 +14,18 @@ const apply = (state: SchemaState, operation: Operation): SchemaState => {
   kind.validate(operation.args, state);
   return kind.applyToState(state, operation.args);
 };
-/** The renderers here are synchronous: the statements' SQL, rendered for `dialect`. */
-function sqlOf(operation: Operation, stateBefore: SchemaState, dialect: Dialect): string[] {
+/** The statements' SQL for `dialect`, where core takes it from (the operation's sql for the name, the family, or default). */
+async function sqlOf(operation: Operation, stateBefore: SchemaState, dialect: Dialect): Promise<string[]> {
   const kind = definition(operation.kind);
-  const statements = kind.sql!.default!(operation.args, { dialect, stateBefore, stateAfter: kind.applyToState(stateBefore, operation.args) });
-  if (!Array.isArray(statements)) throw new Error(`${operation.kind} rendered asynchronously`);
-  return (statements as readonly SqlStatement[]).map((statement) => statement.sql);
+  const statements = await compileOperationSql(kind, operation, { dialect, stateBefore, stateAfter: kind.applyToState(stateBefore, operation.args) });
+  if (!statements) throw new Error(`${operation.kind} has no SQL for ${dialect.name}`);
+  return statements.map((statement) => statement.sql);
+}
+
+/** A third-party dialect of the PostgreSQL family (as PGlite is): it gets the operations' sql.postgres. */
+class PostgresCompatibleDialect extends PostgresDialect {
+  override readonly name = 'pgcompat';
+  readonly family = 'postgres';
 }
 
 const withCounts = apply(EMPTY_STATE, objects.createView('counts', 'SELECT 1 AS n', { materialized: true }));
@@ -54,26 +60,39 @@ describe('@covet/plugin-objects operations', () => {
     expect(definition('objects.dropView').reverse({ name: 'counts' }, EMPTY_STATE)).toBe(IRREVERSIBLE);
   });
 
-  it('renders quoted SQL per dialect, dropping the old kind on a replace', () => {
+  it('renders quoted SQL per dialect, dropping the old kind on a replace', async () => {
     const postgres = createPostgresDialect();
-    expect(sqlOf(objects.createView('counts', 'SELECT 1 AS n', { materialized: true }), EMPTY_STATE, postgres)).toEqual(['CREATE MATERIALIZED VIEW "counts" AS SELECT 1 AS n']);
-    expect(sqlOf(objects.replaceView('counts', 'SELECT 2 AS n'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"', 'CREATE VIEW "counts" AS SELECT 2 AS n']);
-    expect(sqlOf(objects.dropView('counts'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"']);
-    expect(sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createMysqlDialect())).toEqual(['CREATE VIEW `v` AS SELECT 1']);
-    expect(sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createSqliteDialect())).toEqual(['CREATE VIEW "v" AS SELECT 1']);
-    expect(() => sqlOf(objects.createView('counts', 'SELECT 1', { materialized: true }), EMPTY_STATE, createMysqlDialect())).toThrow(
+    expect(await sqlOf(objects.createView('counts', 'SELECT 1 AS n', { materialized: true }), EMPTY_STATE, postgres)).toEqual(['CREATE MATERIALIZED VIEW "counts" AS SELECT 1 AS n']);
+    expect(await sqlOf(objects.replaceView('counts', 'SELECT 2 AS n'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"', 'CREATE VIEW "counts" AS SELECT 2 AS n']);
+    expect(await sqlOf(objects.dropView('counts'), withCounts, postgres)).toEqual(['DROP MATERIALIZED VIEW "counts"']);
+    expect(await sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createMysqlDialect())).toEqual(['CREATE VIEW `v` AS SELECT 1']);
+    expect(await sqlOf(objects.createView('v', 'SELECT 1'), EMPTY_STATE, createSqliteDialect())).toEqual(['CREATE VIEW "v" AS SELECT 1']);
+    await expect(sqlOf(objects.createView('counts', 'SELECT 1', { materialized: true }), EMPTY_STATE, createMysqlDialect())).rejects.toThrow(
       'Materialized view "counts" needs PostgreSQL: engine "mysql" has no materialized views',
     );
   });
 
-  it('refreshes a materialized view only, changing no state and reversed by nothing', () => {
+  it("serves every dialect of the PostgreSQL family from sql.postgres: materialized views, with no list of engine names", async () => {
+    const compatible = new PostgresCompatibleDialect();
+    expect(await sqlOf(objects.createView('counts', 'SELECT 1 AS n', { materialized: true }), EMPTY_STATE, compatible)).toEqual(['CREATE MATERIALIZED VIEW "counts" AS SELECT 1 AS n']);
+    expect(await sqlOf(objects.replaceView('counts', 'SELECT 2 AS n', { materialized: true }), withCounts, compatible)).toEqual([
+      'DROP MATERIALIZED VIEW "counts"',
+      'CREATE MATERIALIZED VIEW "counts" AS SELECT 2 AS n',
+    ]);
+    expect(await sqlOf(objects.refreshView('counts'), withCounts, compatible)).toEqual(['REFRESH MATERIALIZED VIEW "counts"']);
+    await expect(sqlOf(objects.refreshView('counts'), withCounts, createSqliteDialect())).rejects.toThrow(
+      'Materialized view "counts" needs PostgreSQL: engine "sqlite" has no materialized views',
+    );
+  });
+
+  it('refreshes a materialized view only, changing no state and reversed by nothing', async () => {
     expect(apply(withCounts, objects.refreshView('counts'))).toBe(withCounts);
     expect(definition('objects.refreshView').reverse({ name: 'counts' }, withCounts)).toEqual([]);
     const plain = apply(EMPTY_STATE, objects.createView('plain', 'SELECT 1'));
     expect(() => apply(plain, objects.refreshView('plain'))).toThrow('Cannot refresh view "plain": it is not a materialized view');
     expect(() => apply(EMPTY_STATE, objects.refreshView('nope'))).toThrow('View "nope" does not exist');
     const postgres = createPostgresDialect();
-    expect(sqlOf(objects.refreshView('counts', { concurrently: true }), withCounts, postgres)).toEqual(['REFRESH MATERIALIZED VIEW CONCURRENTLY "counts"']);
+    expect(await sqlOf(objects.refreshView('counts', { concurrently: true }), withCounts, postgres)).toEqual(['REFRESH MATERIALIZED VIEW CONCURRENTLY "counts"']);
     expect(definition('objects.refreshView').transactional).toBeInstanceOf(Function);
     const transactional = definition('objects.refreshView').transactional as (args: unknown) => boolean;
     expect([transactional({ name: 'counts' }), transactional({ name: 'counts', concurrently: true })]).toEqual([true, false]);

@@ -218,6 +218,15 @@ export interface Dialect {
   readonly specificationVersion: typeof DIALECT_SPECIFICATION_VERSION;
   /** The engine name users put in `database.engine`, e.g. `sqlite`. */
   readonly name: string;
+  /**
+   * Optional: the engine whose SQL this dialect speaks, when it is not its own name: a
+   * PostgreSQL-compatible engine (PGlite, a wire-compatible server) says `'postgres'`, a
+   * MySQL-compatible one `'mysql'`. An operation's `sql[family]` then serves this dialect when
+   * the operation has no `sql[name]` and the dialect has no SQL of its own for the kind, so a
+   * plugin that wrote `sql.postgres` works here unchanged (see `compileOperationSql`). Plugins
+   * ask `dialectFamily(dialect)` rather than compare names. Unset: the family is `name`.
+   */
+  readonly family?: string;
   readonly capabilities: DialectCapabilities;
   /** Quotes an identifier (already validated) for this database. */
   quoteIdentifier(name: string): string;

@@ -18,7 +18,7 @@ import {
 } from './builtin/index.js';
 import { createOperation, defineOperation, isOperation, type CompileContext, type OperationDefinition, type SqlRenderer } from './define-operation.js';
 import { op } from './op.js';
-import { checkOperationSql, compileOperationSql, operationSqlSource } from './operation-sql.js';
+import { checkOperationSql, compileOperationSql, dialectFamily, operationSqlSource } from './operation-sql.js';
 
 /** A compiler with one method per built-in kind that is not portable: `<kind> <table or name>`. */
 class RecordingCompiler implements BuiltinOperationCompiler {
@@ -174,6 +174,39 @@ describe('the operation catalogue', () => {
     expect(await compileOperationSql(defaultOnly, operation, context(dialect))).toEqual([{ sql: 'CREATE VIEW "v" AS SELECT 1' }]);
     expect(await compileOperationSql(defaultOnly, operation, context(new OfflineDialect('other')))).toEqual([{ sql: 'own default' }]);
     expect(await compileOperationSql(createView, operation, context(new OfflineDialect('other')))).toBeUndefined();
+  });
+
+  it("serves a dialect of a family (PGlite: postgres) from the operation's sql[family]: after its own name and the dialect's SQL, before sql.default", async () => {
+    class FamilyDialect extends OfflineDialect {
+      readonly family = 'postgres';
+    }
+    class FamilyViewsDialect extends ViewsDialect {
+      readonly family = 'postgres';
+    }
+    const forPostgres = defineOperation<ViewArgs>({
+      ...createView,
+      sql: { postgres: () => [{ sql: 'postgres sql' }], default: () => [{ sql: 'default sql' }] },
+    });
+    const postgresOnly = defineOperation<ViewArgs>({ ...createView, sql: { postgres: () => [{ sql: 'postgres sql' }] } });
+    const operation = createOperation('views.createView', { name: 'v', query: 'SELECT 1' });
+    const pglite = new FamilyDialect('pglite');
+    expect(dialectFamily(pglite)).toBe('postgres');
+    expect(dialectFamily(new OfflineDialect('sqlite'))).toBe('sqlite');
+    // The family's SQL, where the operation has nothing for the name: not its default.
+    expect(await compileOperationSql(forPostgres, operation, context(pglite))).toEqual([{ sql: 'postgres sql' }]);
+    expect(operationSqlSource(postgresOnly, pglite)).toBe('operation');
+    expect(() => checkOperationSql([postgresOnly], pglite)).not.toThrow();
+    // The dialect's own name first, and what the dialect knows of the kind before the family's SQL.
+    const named = defineOperation<ViewArgs>({ ...createView, sql: { pglite: () => [{ sql: 'pglite sql' }], postgres: () => [{ sql: 'postgres sql' }] } });
+    expect(await compileOperationSql(named, operation, context(pglite))).toEqual([{ sql: 'pglite sql' }]);
+    expect(await compileOperationSql(forPostgres, operation, context(new FamilyViewsDialect('pglite')))).toEqual([{ sql: 'CREATE VIEW "v" AS SELECT 1' }]);
+    expect(operationSqlSource(forPostgres, new FamilyViewsDialect('pglite'))).toBe('dialect');
+    // Another family gets the default, or nothing.
+    expect(await compileOperationSql(forPostgres, operation, context(new OfflineDialect('sqlite')))).toEqual([{ sql: 'default sql' }]);
+    expect(await compileOperationSql(postgresOnly, operation, context(new OfflineDialect('sqlite')))).toBeUndefined();
+    const missing = covetErrorOf(() => checkOperationSql([createView], pglite));
+    expect(missing.message).toBe('Dialect "pglite" has no SQL for operation kind "views.createView"');
+    expect(missing.hint).toContain('sql.pglite, sql.postgres or sql.default');
   });
 
   it('reads only own members of the SQL tables (a dialect named toString has no inherited SQL)', async () => {

@@ -11,10 +11,29 @@ function own<T>(table: Readonly<Record<string, T | undefined>> | undefined, key:
 }
 
 /**
+ * The engine family whose SQL `dialect` speaks: its `family`, or its `name` when it has none.
+ * PGlite's is `postgres`. Ask this, not `dialect.name`, when SQL depends on the engine (a
+ * feature PostgreSQL has and SQLite lacks), so PostgreSQL-compatible dialects get it too.
+ *
+ * @example
+ * if (dialectFamily(dialect) !== 'postgres') throw new Error('materialized views need PostgreSQL');
+ */
+export function dialectFamily(dialect: Pick<Dialect, 'name' | 'family'>): string {
+  return typeof dialect.family === 'string' && dialect.family !== '' ? dialect.family : dialect.name;
+}
+
+/** The operation's SQL for `dialect`'s family, when the family is not the dialect's own name. */
+function familySql<T>(table: Readonly<Record<string, T | undefined>> | undefined, dialect: Dialect): T | undefined {
+  const family = dialectFamily(dialect);
+  return family === dialect.name ? undefined : own(table, family);
+}
+
+/**
  * Where the SQL of `definition`'s kind comes from on `dialect`, in the order core looks: the
  * operation's own `sql[dialect.name]`, the dialect's `operationSql[kind]`, the operation's
- * `sql.default`. `undefined` when none has it — a dialect that only answers from
- * `compileOperation` is not seen here, which is why dialects publish `operationSql`.
+ * `sql[family]` (see {@link dialectFamily}), the operation's `sql.default`. `undefined` when
+ * none has it — a dialect that only answers from `compileOperation` is not seen here, which is
+ * why dialects publish `operationSql`.
  *
  * @example
  * operationSqlSource(covet.operations.get('views.createView'), dialect); // 'dialect' when the dialect knows the kind
@@ -22,14 +41,16 @@ function own<T>(table: Readonly<Record<string, T | undefined>> | undefined, key:
 export function operationSqlSource(definition: OperationDefinition<never>, dialect: Dialect): OperationSqlSource | undefined {
   if (own(definition.sql, dialect.name)) return 'operation';
   if (own(dialect.operationSql, definition.kind)) return 'dialect';
-  if (own(definition.sql, 'default')) return 'operation';
+  if (familySql(definition.sql, dialect) || own(definition.sql, 'default')) return 'operation';
   return undefined;
 }
 
 /**
  * The statements of `operation` (of kind `definition`) on `context.dialect`: the operation's
  * own SQL for the dialect's name, then the dialect's (`compileOperation`, then its
- * `operationSql`), then the operation's `sql.default`; `undefined` when none has it. The one
+ * `operationSql`), then the operation's SQL for the dialect's family (`sql.postgres` on
+ * PGlite), then its `sql.default`; `undefined` when none has it. What the dialect knows of
+ * its own engine wins over SQL written for the family. The one
  * place that decides where an operation's SQL comes from: the runner, `sqlmigrate` and the
  * conformance suite all compile through it.
  *
@@ -48,6 +69,8 @@ export async function compileOperationSql<Args>(
   if (compiled !== undefined) return compiled;
   const dialectSql = own(dialect.operationSql, operation.kind);
   if (dialectSql) return dialectSql(operation.args as never, context);
+  const family = familySql<SqlRenderer<Args>>(definition.sql, dialect);
+  if (family) return family(operation.args, context);
   const portable = own<SqlRenderer<Args>>(definition.sql, 'default');
   return portable ? portable(operation.args, context) : undefined;
 }
@@ -68,7 +91,7 @@ export function checkOperationSql(definitions: Iterable<OperationDefinition<neve
       'OPERATION_SQL_MISSING',
       `Dialect "${dialect.name}" has no SQL for operation kind "${definition.kind}"${where ? ` (${where})` : ''}`,
       {
-        hint: `Give the dialect a renderer for it (operationSql["${definition.kind}"], or a compiler method for a built-in kind), or give the operation sql.${dialect.name} or sql.default.`,
+        hint: `Give the dialect a renderer for it (operationSql["${definition.kind}"], or a compiler method for a built-in kind), or give the operation sql.${dialect.name}${dialectFamily(dialect) === dialect.name ? '' : `, sql.${dialectFamily(dialect)}`} or sql.default.`,
       },
     );
   }
