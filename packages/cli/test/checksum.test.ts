@@ -2,7 +2,7 @@
 // formatting are not edits.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestProject, configSource, failureShape, loaderCacheFiles, migrationSource, removeProjects } from './helpers.js';
+import { TestProject, failureShape, pluginConfig, loaderCacheFiles, migrationSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -120,19 +120,11 @@ describe('migration meta', () => {
       const project = TestProject.create('checksum-meta', {
         files: { [`migrations/${FIRST}.ts`]: first, [`migrations/${SECOND}.ts`]: withMeta("{ reviewedBy: 'ana' }") },
       });
-      const config = configSource(
-        '  plugins: [metaLog],',
-        `import { appendFileSync } from 'node:fs';
-import { definePlugin } from '@covet/core';
-const metaLog = definePlugin({
-  name: 'meta-log',
-  apply(covet) {
+      const config = pluginConfig('metaLog', 'meta-log', `
     covet.hooks.validateMigration.tap('meta-log', (migration) => {
       appendFileSync(${JSON.stringify(project.path('meta.log'))}, migration.name + ' ' + JSON.stringify(migration.meta ?? null) + '\\n');
-    });
-  },
-});`,
-      );
+    });`, `import { appendFileSync } from 'node:fs';
+`);
       project.write('covet.config.ts', config);
       const migrated = await project.run('migrate');
       expect(migrated.code, migrated.output).toBe(0);

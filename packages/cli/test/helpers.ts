@@ -80,6 +80,23 @@ export function configSource(extra = '', imports = ''): string {
     .join('\n');
 }
 
+/**
+ * The source of a plugin object written inline: `{ name, apply(covet) { <apply> } }`, where
+ * `apply` is the body's source (it sees `covet`).
+ */
+export function inlinePlugin(name: string, apply: string): string {
+  return `{\n  name: ${JSON.stringify(name)},\n  apply(covet) {${apply.startsWith('\n') ? '' : '\n'}${apply}\n  },\n}`;
+}
+
+/**
+ * A `covet.config.ts` ({@link configSource}) that lists one plugin written in the file:
+ * `const <variable> = definePlugin(<inlinePlugin(name, apply)>)`, after `preamble` (the imports
+ * and constants the body uses).
+ */
+export function pluginConfig(variable: string, name: string, apply: string, preamble = ''): string {
+  return configSource(`  plugins: [${variable}],`, `${preamble}import { definePlugin } from '@covet/core';\nconst ${variable} = definePlugin(${inlinePlugin(name, apply)});`);
+}
+
 /** A hand-written migration file. `operations` are `op.*` expressions as source text. */
 export function migrationSource(operations: readonly string[], dependencies: readonly string[] = [], extra = ''): string {
   return [

@@ -4,7 +4,7 @@
 // the result is the same database either way, that any change to a migration or a plugin that
 // looks at operations gets the full plan, and that failures read the same.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestProject, migrationSource, removeProjects } from './helpers.js';
+import { TestProject, inlinePlugin, migrationSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -32,7 +32,7 @@ class CountingSqlite extends SqliteDialect {
     return super.compileOperation(operation, context);
   }
 }
-const counting = { name: 'counting-sqlite', apply: (covet) => covet.hooks.registerDialects.tap('counting', (registry) => registry.register(new CountingSqlite())) };
+const counting = ${inlinePlugin('counting-sqlite', "    covet.hooks.registerDialects.tap('counting', (registry) => registry.register(new CountingSqlite()));")};
 ${plugin ? `const extra = ${plugin};` : ''}
 
 export default defineConfig({
@@ -118,9 +118,8 @@ describe('compiled plans (PlanCache)', () => {
   });
 
   it('a plugin that looks at operations gets the full plan, with its hooks, on a fresh database', async () => {
-    const plugin = `{ name: 'watcher', apply(covet) {
-      covet.hooks.beforeOperation.tap('watcher', (operation, { migration }) => { globalThis.covetHookLog.push(migration.name + ' ' + operation.kind); });
-    } }`;
+    const plugin = inlinePlugin('watcher', `
+      covet.hooks.beforeOperation.tap('watcher', (operation, { migration }) => { globalThis.covetHookLog.push(migration.name + ' ' + operation.kind); });`);
     const project = TestProject.create('plans-plugin', { config: countingConfig(), files: files() });
     expect((await project.run('migrate')).code).toBe(0);
 
@@ -139,7 +138,7 @@ describe('compiled plans (PlanCache)', () => {
     /** A plugin whose `notes.createNote` keeps a view in the plugin state, counting its SQL renders. */
     const notesConfig = (cacheKey?: string) =>
       countingConfig(
-        `{ name: 'notes', apply(covet) {
+        inlinePlugin('notes', `
       covet.hooks.registerOperations.tap('notes', (registry) => registry.register(defineOperation({
         kind: 'notes.createNote',
         ${cacheKey === undefined ? '' : `cacheKey: ${JSON.stringify(cacheKey)},`}
@@ -148,8 +147,7 @@ describe('compiled plans (PlanCache)', () => {
         applyToState: (state, args) => withPluginObject(state, 'notes', args.name, { text: args.text }),
         reverse: (args) => [{ kind: 'notes.dropNote', args: { name: args.name } }],
         sql: { default: (args) => { globalThis.covetPluginCompiles = (globalThis.covetPluginCompiles ?? 0) + 1; return [{ sql: 'CREATE VIEW ' + args.name + " AS SELECT '" + args.text + "' AS note" }]; } },
-      })));
-    } }`,
+      })));`),
         ', defineOperation, withPluginObject',
       );
     const notesFiles = {
@@ -250,9 +248,8 @@ describe('compiled plans (PlanCache)', () => {
   });
 
   it('a statement that fails reads the same from a compiled plan: migration, operation, SQL; afterFailure once', async () => {
-    const plugin = `{ name: 'reporter', apply(covet) {
-      covet.hooks.afterFailure.tap('reporter', (error, { migration, index }) => { globalThis.covetHookLog.push(migration.name + ' #' + index + ' ' + error.message); });
-    } }`;
+    const plugin = inlinePlugin('reporter', `
+      covet.hooks.afterFailure.tap('reporter', (error, { migration, index }) => { globalThis.covetHookLog.push(migration.name + ' #' + index + ' ' + error.message); });`);
     const project = TestProject.create('plans-failure', { config: countingConfig(plugin), files: files() });
     const outcomes: { stderr: string; log: string[]; applied: string[] }[] = [];
     for (const run of ['compiled now', 'from the plan']) {

@@ -2,7 +2,7 @@
 // any SQL, SQL rewriting, and a plugin's own command.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestProject, configSource, failureShape, migrationSource, modelSource, removeProjects } from './helpers.js';
+import { TestProject, configSource, pluginConfig, failureShape, migrationSource, modelSource, removeProjects } from './helpers.js';
 
 afterAll(removeProjects);
 
@@ -22,12 +22,7 @@ const twoByTwo = {
 
 /** A config whose `recorder` plugin appends every hook it sees to `hooks.log`. */
 function recorderConfig(project: TestProject): string {
-  const plugin = `
-const LOG = ${JSON.stringify(project.path('hooks.log'))};
-const log = (line) => appendFileSync(LOG, line + '\\n');
-const recorder = definePlugin({
-  name: 'recorder',
-  apply(covet) {
+  return pluginConfig('recorder', 'recorder', `
     const h = covet.hooks;
     h.processConfig.tap('recorder', (config) => { log('processConfig'); return config; });
     h.validateMigration.tap('recorder', (m, c) => log(\`validateMigration \${c.direction} \${m.name}\`));
@@ -43,10 +38,10 @@ const recorder = definePlugin({
     h.afterFailure.tap('recorder', (error, c) => log(\`afterFailure \${c.migration?.name}#\${c.index} \${c.operation?.kind} \${error.message.split(' (')[0]}\`));
     h.processModels.tap('recorder', (state, c) => { log(\`processModels \${c.app} \${Object.keys(state.tables).join(',')}\`); return state; });
     h.processChanges.tap('recorder', (operations, c) => { log(\`processChanges \${c.app} \${operations.map((o) => o.kind).join(',')}\`); return operations; });
-    h.processMigrationFile.tap('recorder', (file, c) => { log(\`processMigrationFile \${c.app} \${c.operations.length}\`); return file; });
-  },
-});`;
-  return configSource('  plugins: [recorder],', `import { appendFileSync } from 'node:fs';\nimport { definePlugin } from '@covet/core';\n${plugin}`);
+    h.processMigrationFile.tap('recorder', (file, c) => { log(\`processMigrationFile \${c.app} \${c.operations.length}\`); return file; });`, `import { appendFileSync } from 'node:fs';
+const LOG = ${JSON.stringify(project.path('hooks.log'))};
+const log = (line) => appendFileSync(LOG, line + '\\n');
+`);
 }
 
 function readLog(project: TestProject): string[] {
@@ -172,18 +167,10 @@ describe('plugins', () => {
   });
 
   it('a validateOperation policy that throws stops the run before any SQL', async () => {
-    const config = configSource(
-      '  plugins: [noDrops],',
-      `import { definePlugin } from '@covet/core';
-const noDrops = definePlugin({
-  name: 'no-drops',
-  apply(covet) {
+    const config = pluginConfig('noDrops', 'no-drops', `
     covet.hooks.validateOperation.tap('no-drops', (operation, { migration }) => {
       if (operation.kind === 'dropTable') throw new Error(\`\${migration.id} drops a table: get a DBA review first\`);
-    });
-  },
-});`,
-    );
+    });`);
     const project = TestProject.create('plugins-policy', {
       config,
       files: {
@@ -215,14 +202,7 @@ const noDrops = definePlugin({
   });
 
   it('a validateSql policy stops a run before its first statement, and a rollback too: nothing executed', async () => {
-    const policyConfig = (log: string) => configSource(
-      '  plugins: [policy],',
-      `import { appendFileSync } from 'node:fs';
-const LOG = ${JSON.stringify(log)};
-import { definePlugin } from '@covet/core';
-const policy = definePlugin({
-  name: 'sql-policy',
-  apply(covet) {
+    const policyConfig = (log: string) => pluginConfig('policy', 'sql-policy', `
     let count = 0;
     covet.hooks.beforeRun.tap('sql-policy', (plan, c) => appendFileSync(LOG, \`beforeRun \${c.direction}\\n\`));
     covet.hooks.validateSql.tap('sql-policy', (statements, c) => {
@@ -230,10 +210,9 @@ const policy = definePlugin({
       if (statements.some((s) => /^\\s*DROP\\s+TABLE\\b/i.test(s.sql))) throw new Error('DROP TABLE needs a DBA review');
       count += statements.length;
       if (c.direction === 'up' && count > 3) throw new Error(\`more than 3 statements in one run (\${count})\`);
-    });
-  },
-});`,
-    );
+    });`, `import { appendFileSync } from 'node:fs';
+const LOG = ${JSON.stringify(log)};
+`);
     const project = TestProject.create('plugins-validate-sql', {
       files: {
         [`migrations/${A}.ts`]: migrationSource(["op.createTable('one', { id: t.serial().primaryKey() })", "op.addColumn('one', 'label', t.text())"]),
@@ -279,22 +258,14 @@ const policy = definePlugin({
   });
 
   it('a processSql tap that rewrites SQL takes effect', async () => {
-    const config = configSource(
-      '  plugins: [rewriter],',
-      `import { definePlugin } from '@covet/core';
-const rewriter = definePlugin({
-  name: 'rewriter',
-  apply(covet) {
+    const config = pluginConfig('rewriter', 'rewriter', `
     covet.hooks.processSql.tap('rewriter', (statements, context) =>
       statements.map((statement) => ({ ...statement, sql: statement.sql.replace('VALUES (1)', 'VALUES (42)') })).concat(
         context.operation.kind === 'createTable'
           ? [{ sql: 'CREATE TABLE audit_created (note text)' }]
           : [],
       ),
-    );
-  },
-});`,
-    );
+    );`);
     const project = TestProject.create('plugins-sql', {
       config,
       files: {
@@ -343,12 +314,7 @@ const rewriter = definePlugin({
   });
 
   it('a command registered through registerCommands runs as covet <name>', async () => {
-    const config = configSource(
-      '  plugins: [greeter],',
-      `import { definePlugin } from '@covet/core';
-const greeter = definePlugin({
-  name: 'greeter',
-  apply(covet) {
+    const config = pluginConfig('greeter', 'greeter', `
     covet.hooks.registerCommands.tap('greeter', (registry) => {
       registry.register({
         name: 'greet [who]',
@@ -364,10 +330,7 @@ const greeter = definePlugin({
         description: 'Fail',
         action() { throw new Error('boom from the plugin command'); },
       });
-    });
-  },
-});`,
-    );
+    });`);
     const project = TestProject.create('plugins-command', { config });
 
     const plain = await project.run('greet', 'world');
@@ -499,12 +462,7 @@ export default definePreset({
   });
 
   it('lines a plugin reports are printed with its name, and --json lists them in reports', async () => {
-    const config = configSource(
-      '  plugins: [reviewer],',
-      `import { definePlugin } from '@covet/core';
-const reviewer = definePlugin({
-  name: 'acme-review',
-  apply(covet) {
+    const config = pluginConfig('reviewer', 'acme-review', `
     covet.hooks.validateOperation.tap('rule:drops', (operation, context) => {
       if (operation.kind === 'dropTable') context.report.warn(\`\${context.migration.id} drops table \${operation.args.name}\`);
     });
@@ -512,10 +470,7 @@ const reviewer = definePlugin({
     covet.hooks.processChanges.tap('rule:changes', (operations, context) => {
       context.report.info(\`\${operations.length} change(s) in \${context.app}\`);
       return operations;
-    });
-  },
-});`,
-    );
+    });`);
     const project = TestProject.create('plugins-report', {
       config,
       files: {
@@ -550,18 +505,10 @@ const reviewer = definePlugin({
   });
 
   it('plugin commands appear in covet --help', async () => {
-    const config = configSource(
-      '  plugins: [linter],',
-      `import { definePlugin } from '@covet/core';
-const linter = definePlugin({
-  name: 'linter',
-  apply(covet) {
+    const config = pluginConfig('linter', 'linter', `
     covet.hooks.registerCommands.tap('linter', (registry) => {
       registry.register({ name: 'lint [migration]', description: 'Check migrations against the rules', action() {} });
-    });
-  },
-});`,
-    );
+    });`);
     const project = TestProject.create('plugins-help', { config });
     for (const run of [() => project.run('--help'), () => project.spawn(['--help']), () => project.run()]) {
       const help = await run();
