@@ -8,7 +8,10 @@
 // the root README's tour is run there on SQLite, block by block, as the README writes it: the
 // model and config files are taken from the README's code blocks and its `npx covet` lines are
 // run in order. The README and this test therefore cannot drift apart: a command the README
-// shows is run, and a command this test expects must be in the README.
+// shows is run, and a command this test expects must be in the README. Then the packed plugins
+// run in small projects beside it: @covet/plugin-policy (`covet lint`, a refused `migrate`),
+// @covet/plugin-objects (a view on SQLite, created and rolled back) and @covet/dialect-pglite
+// (a data directory migrated and rolled back, with a materialized view).
 //
 // Nothing is read from the workspace's node_modules (the repository's bin folders are taken off
 // PATH, and pnpm's npm_config_* variables are not passed on). Each step has a time limit; any
@@ -101,7 +104,7 @@ function cleanEnvironment(npmCache) {
   return env;
 }
 
-function run(step, command, args, { cwd, env, timeout, input } = {}) {
+function run(step, command, args, { cwd, env, timeout, input, expectCode = 0 } = {}) {
   const result = spawnSync(command, args, { cwd, env, timeout, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const output = stripAnsi(`${result.stdout ?? ''}${result.stderr ?? ''}`);
   const shown = `$ ${[command, ...args].join(' ')}   (in ${cwd ?? process.cwd()})`;
@@ -109,8 +112,8 @@ function run(step, command, args, { cwd, env, timeout, input } = {}) {
     fail(step, `timed out after ${Math.round(timeout / 1000)} s`, `${shown}\n${tail(output)}`);
   }
   if (result.error) fail(step, result.error.message, shown);
-  if (result.status !== 0) {
-    fail(step, `exit code ${result.status ?? result.signal}`, `${shown}\n${tail(output)}`);
+  if (result.status !== expectCode) {
+    fail(step, `exit code ${result.status ?? result.signal}${expectCode === 0 ? '' : `, expected ${expectCode}`}`, `${shown}\n${tail(output)}`);
   }
   return { stdout: stripAnsi(result.stdout ?? ''), stderr: stripAnsi(result.stderr ?? ''), output };
 }
@@ -357,7 +360,8 @@ function main() {
         for (const outputLine of result.output.trimEnd().split('\n')) console.log(`    ${outputLine}`);
       }
     }
-    log(`passed: ${tarballs.size} tarballs installed outside the workspace, ${plan.filter((step) => step.kind === 'run').length} README commands run`);
+    const pluginCommands = pluginTour(project, env);
+    log(`passed: ${tarballs.size} tarballs installed outside the workspace, ${plan.filter((step) => step.kind === 'run').length} README commands run, ${pluginCommands} plugin commands run`);
   } finally {
     if (keep) {
       log(`kept ${work} and ${project} (COVET_PACK_KEEP=1)`);
@@ -366,6 +370,110 @@ function main() {
       rmSync(project, { recursive: true, force: true });
     }
   }
+}
+
+/** A file of the plugin tour: `relative` inside `folder`. */
+function writeFiles(folder, files) {
+  for (const [relative, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(folder, relative)), { recursive: true });
+    writeFileSync(join(folder, relative), text);
+  }
+}
+
+/**
+ * The packed plugins, in small projects beside the tour (folders of the project, so they use
+ * the packages installed there), each as its README shows it: @covet/plugin-policy's rules and
+ * `covet lint`, @covet/plugin-objects' views on SQLite, and @covet/dialect-pglite migrating a
+ * data directory, with a materialized view of @covet/plugin-objects (PGlite gets the
+ * operations' `sql.postgres` through its dialect family). Returns how many commands it ran.
+ */
+function pluginTour(project, env) {
+  let commands = 0;
+  const covet = (folder, line, { expectCode = 0, output = [], refuse = [] } = {}) => {
+    log(`$ npx covet ${line}   (in ${folder.slice(project.length + 1)})`);
+    const result = run(`covet ${line} in ${folder}`, 'npx', ['--no-install', 'covet', ...line.split(/\s+/)], { cwd: folder, env, timeout: 3 * MINUTE, expectCode });
+    for (const pattern of output) if (!pattern.test(result.output)) fail(`covet ${line}`, `its output does not match ${pattern}`, tail(result.output));
+    for (const pattern of refuse) if (pattern.test(result.output)) fail(`covet ${line}`, `its output should not match ${pattern}`, tail(result.output));
+    for (const outputLine of result.output.trimEnd().split('\n')) console.log(`    ${outputLine}`);
+    commands++;
+    return result;
+  };
+  const config = (database, plugins) =>
+    `import { defineConfig } from '@covet/core';\n\nexport default defineConfig({\n  database: ${database},\n  models: './models',\n  migrations: './migrations',\n  plugins: ${plugins},\n});\n`;
+  const migration = (operations, dependencies = [], extra = '') =>
+    `import { defineMigration, op, t } from '@covet/core';\n\nexport default defineMigration({\n  dependencies: ${JSON.stringify(dependencies)},\n  operations: [${operations.join(', ')}],${extra}\n});\n`;
+
+  // @covet/plugin-policy: a drop is an error for `covet lint` and stops `migrate` before any SQL.
+  const policy = join(project, 'plugin-policy');
+  writeFiles(policy, {
+    'covet.config.ts': config("{ engine: 'sqlite', name: './app.db' }", "[['@covet/plugin-policy', { rules: { destructive: 'error', naming: ['error', { table: '^[a-z][a-z0-9_]*$' }] } }]]"),
+    'migrations/0001_initial.ts': migration(["op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(100) })"]),
+  });
+  mkdirSync(join(policy, 'models'), { recursive: true });
+  covet(policy, 'lint', { output: [/1 migration\(s\) checked for sqlite: 0 error\(s\)/] });
+  writeFiles(policy, { 'migrations/0002_drop.ts': migration(["op.dropColumn('users', 'email')"], ['0001_initial']) });
+  const lint = covet(policy, 'lint --json', { expectCode: 1 });
+  const report = JSON.parse(lint.stdout);
+  const findings = report.findings.map((finding) => `${finding.rule} ${finding.level} ${finding.migration}`);
+  if (JSON.stringify(findings) !== JSON.stringify(['destructive error default:0002_drop'])) {
+    fail('covet lint --json', `findings ${JSON.stringify(findings)}, expected one destructive error in default:0002_drop`, lint.stdout);
+  }
+  covet(policy, 'migrate', {
+    expectCode: 1,
+    output: [/error: \[destructive\] drops column "users\.email" .*\(plugin "@covet\/plugin-policy", hook validateOperation, migration default:0002_drop, operation #1 \(dropColumn\)\)/],
+  });
+  covet(policy, 'showmigrations', { output: [/\[ \] 0001_initial/, /\[ \] 0002_drop/] });
+  writeFiles(policy, { 'migrations/0002_drop.ts': migration(["op.dropColumn('users', 'email')"], ['0001_initial'], "\n  meta: { allowDestructive: ['users.email'] },") });
+  covet(policy, 'migrate', { output: [/Applied default:0001_initial/, /Applied default:0002_drop/] });
+
+  // @covet/plugin-objects on SQLite: a view declared in a model file, created, then rolled back.
+  const objects = join(project, 'plugin-objects');
+  writeFiles(objects, {
+    'covet.config.ts': config("{ engine: 'sqlite', name: './app.db' }", "['@covet/plugin-objects']"),
+    'models/app.ts': `import { defineTable, t } from '@covet/core';
+import { defineView } from '@covet/plugin-objects';
+
+export const users = defineTable('users', {
+  id: t.serial().primaryKey(),
+  active: t.boolean().notNull().default(true),
+});
+
+export const activeUsers = defineView('active_users', 'SELECT id FROM users WHERE active');
+`,
+  });
+  covet(objects, 'makemigrations --name initial', { output: [/Create table users/, /Create view active_users/] });
+  covet(objects, 'migrate', { output: [/Applied default:\d{14}_initial/] });
+  const views = () => {
+    const script = `const db = new (require('better-sqlite3'))('app.db', { readonly: true });
+      console.log(JSON.stringify(db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").all().map((row) => row.name)));`;
+    return JSON.parse(run('inspect app.db', process.execPath, ['-e', script], { cwd: objects, env, timeout: MINUTE }).stdout);
+  };
+  if (JSON.stringify(views()) !== '["active_users"]') fail('plugin-objects migrate', `views in app.db: ${JSON.stringify(views())}, expected ["active_users"]`);
+  covet(objects, 'rollback', { output: [/Rolled back default:\d{14}_initial/] });
+  if (views().length !== 0) fail('plugin-objects rollback', `views left in app.db: ${JSON.stringify(views())}`);
+
+  // @covet/dialect-pglite: PostgreSQL in WebAssembly on a data directory, with a materialized view.
+  const pglite = join(project, 'dialect-pglite');
+  writeFiles(pglite, {
+    'covet.config.ts': config("{ engine: 'pglite', name: './.pglite' }", "['@covet/plugin-objects']"),
+    'models/app.ts': `import { defineTable, t } from '@covet/core';
+import { defineView } from '@covet/plugin-objects';
+
+export const posts = defineTable('posts', {
+  id: t.serial().primaryKey(),
+  author_id: t.integer().notNull(),
+});
+
+export const postCounts = defineView('post_counts', 'SELECT author_id, count(*) AS n FROM posts GROUP BY author_id', { materialized: true });
+`,
+  });
+  covet(pglite, 'makemigrations --name initial', { output: [/Create table posts/, /Create materialized view post_counts/] });
+  covet(pglite, 'migrate', { output: [/Applied default:\d{14}_initial/] });
+  covet(pglite, 'showmigrations', { output: [/\[X\] \d{14}_initial/] });
+  covet(pglite, 'makemigrations --check', { output: [/No changes detected/] });
+  covet(pglite, 'rollback', { output: [/Rolled back default:\d{14}_initial/] });
+  covet(pglite, 'showmigrations', { output: [/\[ \] \d{14}_initial/] });
+  return commands;
 }
 
 /**
