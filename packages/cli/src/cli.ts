@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { CovetError, isCovetError, redactSecrets, type CommandDefinition, type ConfigOverrides, type Operation } from '@covet/core';
 import { JsonReport } from './json-report.js';
 import { createOutput, reportError, type Output } from './output.js';
-import { permissionProblems } from './permissions.js';
+import { migrationFileProblems, permissionProblems } from './permissions.js';
 import { openProject, type Project } from './project.js';
 import { VERSION } from './version.js';
 
@@ -118,13 +118,21 @@ export async function runCli(rawArgv: readonly string[], options: RunCliOptions 
       });
     }
     output.debug(`database: ${opened.describeDatabase()}`);
+    const strict = global.strict === true || argv.includes('--strict');
+    const reportProblems = (problems: readonly string[]) => {
+      if (problems.length > 0 && strict) {
+        throw new CovetError('PERMISSIONS_UNSAFE', problems[0]!, {
+          hint: problems.length > 1 ? `And ${problems.length - 1} more such problem(s). Nothing was run.` : 'Nothing was run (--strict).',
+        });
+      }
+      for (const problem of problems) output.error(`${output.colors.yellow('warning:')} ${problem}`);
+    };
     const problems = permissionProblems(opened.config);
-    if (problems.length > 0 && (global.strict || argv.includes('--strict'))) {
-      throw new CovetError('PERMISSIONS_UNSAFE', problems[0]!, {
-        hint: problems.length > 1 ? `And ${problems.length - 1} more such problem(s). Nothing was run.` : 'Nothing was run (--strict).',
-      });
-    }
-    for (const problem of problems) output.error(`${output.colors.yellow('warning:')} ${problem}`);
+    // Refused now: the migration files' own problems are counted in the refusal too.
+    reportProblems(problems.length > 0 && strict ? permissionProblems(opened.config, { files: true }) : problems);
+    // Each migration file is checked when it is about to be evaluated: a run that evaluates
+    // none (nothing pending, every applied file unchanged) stats none of them.
+    opened.beforeEvaluate = (files, found) => reportProblems(migrationFileProblems(files, found));
     return opened;
   };
   let reportsShown = false;

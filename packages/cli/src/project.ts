@@ -163,6 +163,11 @@ export class Project {
   #connection: Promise<DialectConnection> | undefined;
   #migrations: Promise<MigrationGraph<MigrationEntry>> | undefined;
   #migrationFiles: Promise<MigrationFiles> | undefined;
+  /**
+   * Called with the migration files about to be evaluated, before any is (see
+   * `LoadMigrationsOptions.beforeEvaluate` in @covet/core): the CLI checks their permissions.
+   */
+  beforeEvaluate: ((files: readonly string[], found: readonly string[]) => void) | undefined;
 
   constructor(config: ResolvedConfig, covet: Covet, dialect: Dialect) {
     this.config = config;
@@ -199,6 +204,7 @@ export class Project {
       findMigrationFiles({
         sources: this.config.apps.map((app) => ({ app: app.name, directory: app.migrationsDir })),
         operations: this.covet.operations,
+        beforeEvaluate: (files, found) => this.beforeEvaluate?.(files, found),
       }),
     );
     return this.#migrationFiles;

@@ -59,4 +59,38 @@ describe.skipIf(process.platform === 'win32')('file permissions', () => {
     expect(fixed.code, fixed.output).toBe(0);
     expect(fixed.stderr).toBe('');
   });
+
+  it('an applied migration file writable by everyone is not looked at while its text is unchanged (nothing evaluates it); once changed, it is warned of, and --strict refuses', async () => {
+    const p = project('applied-writable');
+    expect((await p.run('migrate')).code).toBe(0);
+    chmodSync(p.path('migrations', `${FIRST}.ts`), 0o666);
+    // A helper beside it is not a migration, but an evaluated migration may import it.
+    p.write('migrations/_shared.ts', 'export const name = "shared";\n');
+    chmodSync(p.path('migrations', '_shared.ts'), 0o666);
+
+    for (const command of ['migrate', 'showmigrations']) {
+      const quiet = await p.run(command, '--strict');
+      expect(quiet.code, quiet.output).toBe(0);
+      expect(quiet.stderr).toBe('');
+    }
+
+    // A pending migration is evaluated: the helper of its folder is checked with it, not the unchanged applied file.
+    const SECOND = '20260101000002_second';
+    p.write(`migrations/${SECOND}.ts`, migrationSource(["op.createTable('second', { id: t.serial().primaryKey() })"], [FIRST]));
+    chmodSync(p.path('migrations', `${SECOND}.ts`), 0o644);
+    const refused = await p.run('migrate', '--strict');
+    expect(refused.code, refused.output).toBe(1);
+    expect(failureShape(refused)).toEqual({ errorLines: 1, stackLines: 0 });
+    expect(refused.stderr).toContain(`error: The migration file ${p.path('migrations', '_shared.ts')} is writable by every user (mode 666)`);
+    expect(refused.stderr).not.toContain(`${FIRST}.ts is writable`);
+    expect(p.applied()).toEqual([`default:${FIRST}`]);
+    expect(p.tables()).not.toContain('second');
+
+    // The applied file changed: it is evaluated (and its checksum compared), so it is warned of.
+    chmodSync(p.path('migrations', '_shared.ts'), 0o644);
+    p.write(`migrations/${FIRST}.ts`, `${p.read(`migrations/${FIRST}.ts`)}// edited\n`);
+    const warned = await p.run('migrate');
+    expect(warned.stderr).toContain(`warning: The migration file ${p.path('migrations', `${FIRST}.ts`)} is writable by every user (mode 666)`);
+    expect(warned.stderr.match(/is writable by every user/g)).toHaveLength(1);
+  });
 });

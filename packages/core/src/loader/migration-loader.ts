@@ -50,6 +50,14 @@ export interface LoadMigrationsOptions {
   readonly operations: OperationRegistry;
   /** Set false to always import every file (no cache). */
   readonly cache?: boolean;
+  /**
+   * Called with the paths of the migration files about to be evaluated or taken from the
+   * loader cache (every file the tracking table does not vouch for), before any is imported,
+   * and with `found`, every migration file found. A throw stops the load: the CLI checks
+   * their file permissions here, so a no-op run checks none (it evaluates none). Each file
+   * is passed once.
+   */
+  readonly beforeEvaluate?: (files: readonly string[], found: readonly string[]) => void;
 }
 
 interface FoundFile {
@@ -112,6 +120,7 @@ export class MigrationFiles {
   readonly #found: readonly FoundFile[];
   readonly #caches = new Map<string, MigrationCache | undefined>();
   readonly #importer = new BatchImporter();
+  readonly #checked = new Set<string>();
   #saveScheduled = false;
 
   constructor(options: LoadMigrationsOptions, found: readonly FoundFile[]) {
@@ -155,6 +164,7 @@ export class MigrationFiles {
       }
     }
     const rest = this.#found.filter((file) => !trusted.has(file));
+    this.#beforeEvaluate(rest);
     const toImport = rest.filter((file) => !file.cacheable || this.#cache(file.app)?.get(file.hash) === undefined);
     const imported = new Map<FoundFile, Migration>();
     // One bundle per migrations folder, resolving the packages the files import (`@covet/core`,
@@ -189,6 +199,19 @@ export class MigrationFiles {
     return new MigrationGraph(entries);
   }
 
+  /** Tells `beforeEvaluate` of the files among `files` it has not been told of yet. */
+  #beforeEvaluate(files: readonly FoundFile[]): void {
+    const check = this.#options.beforeEvaluate;
+    if (!check) return;
+    const fresh = files.map((file) => file.file).filter((file) => !this.#checked.has(file));
+    if (fresh.length === 0) return;
+    check(
+      fresh,
+      this.#found.map((file) => file.file),
+    );
+    for (const file of fresh) this.#checked.add(file);
+  }
+
   #remember(file: FoundFile, migration: Migration): void {
     const hasCode = migration.up !== undefined || migration.down !== undefined;
     this.#cache(file.app)?.set(file.hash, {
@@ -207,6 +230,7 @@ export class MigrationFiles {
    * turn (a rollback replaying 500 applied migrations compiles one bundle, not 500).
    */
   async #loadLater(file: FoundFile): Promise<Migration> {
+    this.#beforeEvaluate([file]);
     const cache = this.#cache(file.app);
     const cached = cache?.get(file.hash);
     if (cache && cached?.hasOperations) return cachedMigration(file, cached, () => cache.operations(file.hash));
