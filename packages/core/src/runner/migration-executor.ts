@@ -132,7 +132,8 @@ export class MigrationExecutor {
   ): Promise<RunSummary> {
     const { hooks } = this.#options.covet;
     const { direction } = context;
-    await hooks.beforeRun.promise({ direction, migrations: plans.map((plan) => plan.migration) }, context);
+    // (Hooks nobody tapped are not called: see isTapped.)
+    if (isTapped(hooks.beforeRun)) await hooks.beforeRun.promise({ direction, migrations: plans.map((plan) => plan.migration) }, context);
     const timings: { migration: Migration; durationMs: number }[] = [];
     // The tracking table is created with the first migration applied, in its transaction: a
     // run that is refused or fails on its first migration leaves the database as it was.
@@ -175,7 +176,7 @@ export class MigrationExecutor {
       // The record of the last migration is obsolete once its tracking row is written.
       await intent?.close().catch(() => undefined);
     }
-    await hooks.afterRun.promise({ direction, migrations: timings }, context);
+    if (isTapped(hooks.afterRun)) await hooks.afterRun.promise({ direction, migrations: timings }, context);
     return { direction, migrations: done };
   }
 
@@ -308,10 +309,10 @@ export class MigrationExecutor {
     const done: PlannedStep[] = [];
     const body = async () => {
       if (createTracking) await this.#store.ensure();
-      await covet.hooks.beforeMigration.promise(migration, migrationContext);
+      if (isTapped(covet.hooks.beforeMigration)) await covet.hooks.beforeMigration.promise(migration, migrationContext);
       if (!fake && this.#batchable(plan, context)) {
         await this.#runBatch(plan, trackingStatement);
-        await covet.hooks.afterMigration.promise(migration, migrationContext);
+        if (isTapped(covet.hooks.afterMigration)) await covet.hooks.afterMigration.promise(migration, migrationContext);
         return;
       }
       if (!fake) {
@@ -341,7 +342,7 @@ export class MigrationExecutor {
       this.#checkpoint(this.#options.dialect.capabilities.transactionalDdl);
       if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
       else await this.#store.write(migration, trackingStatement, direction);
-      await covet.hooks.afterMigration.promise(migration, migrationContext);
+      if (isTapped(covet.hooks.afterMigration)) await covet.hooks.afterMigration.promise(migration, migrationContext);
     };
     try {
       // Even without transactional DDL the transaction still holds the tracking row (and any

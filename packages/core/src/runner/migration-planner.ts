@@ -194,7 +194,7 @@ export class MigrationPlanner {
     const hooked = processes || isTapped(covet.hooks.validateOperation);
     for (const plan of planned) {
       const migrationContext: MigrationHookContext = { ...context, stateBefore: plan.stateBefore };
-      await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
+      if (isTapped(covet.hooks.validateMigration)) await covet.hooks.validateMigration.promise(plan.migration, migrationContext);
       for (const step of plan.steps) {
         try {
           if (context.direction === 'down') {
