@@ -285,7 +285,7 @@ describe('property: load(write(operations)) gives back the operations and checks
     // The generators must exercise the builders, not only their refusals or the data fallback.
     expect(seen.createTables).toBeGreaterThan(5);
     expect(seen.asData).toBeLessThan(seen.operations / 4);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('round trip of meta', () => {
