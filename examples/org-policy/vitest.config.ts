@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // a hang.
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });
