@@ -231,6 +231,34 @@ export class MysqlConnection implements DialectConnection {
     await this.#run(this.#pool, statement.sql, statement.params);
   }
 
+  /**
+   * Runs statements in one transaction on a session of its own, committed when all succeeded
+   * and rolled back when one fails: a migration's tracking row with the runner's next intent
+   * note, one commit (see `DialectConnection.executeDurablyAll`). Statements that commit
+   * implicitly (DDL) are refused: they would break the transaction in two.
+   */
+  async executeDurablyAll(statements: readonly SqlStatement[]): Promise<void> {
+    for (const statement of statements) {
+      if (causesImplicitCommit(statement.sql)) throw new CovetError('QUERY_FAILED', `executeDurablyAll cannot run a statement that commits on its own: ${statement.sql.split('\n')[0]}`);
+    }
+    const connection = await this.#acquire();
+    let healthy = true;
+    try {
+      await this.#run(connection, 'START TRANSACTION');
+      try {
+        for (const statement of statements) await this.#run(connection, statement.sql, statement.params);
+        await this.#run(connection, 'COMMIT');
+      } catch (error) {
+        healthy = !isLost(error);
+        if (healthy) await this.#run(connection, 'ROLLBACK').catch(() => (healthy = false));
+        throw error;
+      }
+    } finally {
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+
   /** Whether a statement commits on its own (DDL and the like): no rollback undoes it. */
   commitsImplicitly(sql: string): boolean {
     return causesImplicitCommit(sql);

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMysqlDialect, type MysqlConnection } from '../src/index.js';
 import { COVET_BIN as BIN, createTestDatabase, reportSkipped, UNAVAILABLE, type TestDatabase } from './helpers.js';
-import { BASE, covet, ENV, migration, probes, project, SLOW, type Result } from './interruptions.js';
+import { BASE, covet, ENV, migration, NEXT, probes, project, SLOW, until, type Result } from './interruptions.js';
 
 describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
   let database: TestDatabase;
@@ -140,6 +140,131 @@ describe.runIf(!UNAVAILABLE)('interruptions on MariaDB', () => {
       expect(rollback.status, rollback.stderr).toBe(0);
       expect(await tables()).toEqual(['base']);
       expect(await applied()).toEqual([BASE]);
+    }, 60_000);
+  });
+
+  // A migration run without a transaction (built-in DDL only) has its tracking row written in
+  // one transaction with the note announcing the next migration's first operation: the windows
+  // around that write.
+  describe('between two migrations of DDL only', () => {
+    /** Starts `covet migrate` in `cwd`; `stderr` grows as it writes. */
+    function start(cwd: string) {
+      const child = spawn(process.execPath, [BIN, 'migrate'], { cwd, env: ENV });
+      const output = { stdout: '', stderr: '' };
+      child.stdout.on('data', (chunk) => (output.stdout += chunk));
+      child.stderr.on('data', (chunk) => (output.stderr += chunk));
+      const exited = new Promise<Result>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, ...output })));
+      return { child, output, exited };
+    }
+    /** The id of a session of the database running a statement that starts with `prefix`, once there is one. */
+    const running = (prefix: string) =>
+      until(async () => {
+        const rows = await admin.query<{ id: number }>("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE CONCAT(?, '%') AND COMMAND IN ('Query', 'Execute')", [
+          database.name,
+          prefix,
+        ]);
+        return rows[0] ? Number(rows[0].id) : undefined;
+      });
+    /** Waits until session `id` has ended. */
+    const ended = (id: number) =>
+      until(async () => ((await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [id])).length === 0 ? true : undefined));
+
+    it('kill -9 while the tracking row and the next note are written: neither is kept, [!] at its last operation, resolve --applied', async () => {
+      folder = project('combined-write', database, { direction: 'up' });
+      migration(folder, SLOW, [BASE], ["op.createTable('a', { id: t.serial().primaryKey() })"]);
+      migration(folder, NEXT, [SLOW], ["op.createTable('b', { id: t.serial().primaryKey() })"]);
+      expect(covet(folder, 'migrate', BASE).status).toBe(0);
+      // Another session locks the tracking table's rows and the gap after them: the insert of
+      // the next row waits inside the combined transaction, after the note was sent or before.
+      const holder = await admin.pool.getConnection();
+      let session: number;
+      try {
+        await holder.query('START TRANSACTION');
+        await holder.query('SELECT * FROM covet_migrations FOR UPDATE');
+        const { child, exited } = start(folder);
+        session = await running('INSERT INTO `covet_migrations` (');
+        child.kill('SIGKILL');
+        expect((await exited).signal).toBe('SIGKILL');
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+      await ended(session);
+      // a is there; its row is not, and the record still names it, at its last operation.
+      expect(await tables()).toEqual(['a', 'base']);
+      expect(await applied()).toEqual([BASE]);
+      expect(covet(folder, 'showmigrations').stdout).toContain(`[!] ${SLOW}  interrupted part-way (up): no operation applied, was at operation #1 (createTable) (or a run is still going)`);
+      await refusesToGoOn(folder, `Migration shop:${SLOW} was interrupted part-way (up): no operation applied, it was at operation #1 (createTable)`);
+      expect(covet(folder, 'resolve', SLOW, '--applied').status).toBe(0);
+      const rerun = covet(folder, 'migrate');
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(await tables()).toEqual(['a', 'b', 'base']);
+      expect(await applied()).toEqual([BASE, SLOW, NEXT]);
+      expect(await admin.query('SELECT * FROM covet_migrations_partial')).toEqual([]);
+    }, 60_000);
+
+    it("kill -9 during the next migration's first operation: the row and the note were written together, [!] names the next one", async () => {
+      folder = project('combined-next', database, { direction: 'up' }, { lockWaitTimeout: '60s' });
+      migration(folder, SLOW, [BASE], ["op.createTable('a', { id: t.serial().primaryKey() })"]);
+      migration(folder, NEXT, [SLOW], ["op.addColumn('base', 'label', t.text())"]);
+      expect(covet(folder, 'migrate', BASE).status).toBe(0);
+      // An open transaction that read base holds its metadata lock: the ALTER TABLE waits.
+      const holder = await admin.pool.getConnection();
+      let session: number;
+      try {
+        await holder.query('START TRANSACTION');
+        await holder.query('SELECT * FROM base');
+        const { child, exited } = start(folder);
+        session = await running('ALTER TABLE `base`');
+        child.kill('SIGKILL');
+        expect((await exited).signal).toBe('SIGKILL');
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+      await ended(session);
+      expect(await applied()).toEqual([BASE, SLOW]);
+      const status = covet(folder, 'showmigrations').stdout;
+      expect(status).toContain(`[X] ${SLOW}`);
+      expect(status).toContain(`[!] ${NEXT}  interrupted part-way (up): no operation applied, was at operation #1 (addColumn) (or a run is still going)`);
+      const [row] = await admin.query<{ name: string }>('SELECT name FROM covet_migrations_partial');
+      expect(row!.name).toBe(NEXT);
+      // The killed session's ALTER ran once the lock was free: the operation is done.
+      expect(covet(folder, 'resolve', NEXT, '--applied').status).toBe(0);
+      expect(await applied()).toEqual([BASE, SLOW, NEXT]);
+      expect(await admin.query('SELECT * FROM covet_migrations_partial')).toEqual([]);
+    }, 60_000);
+
+    it('SIGTERM while a migration runs: it finishes, its row is written, the next one is not started and not recorded (143)', async () => {
+      folder = project('combined-stop', database, { direction: 'up' }, { lockWaitTimeout: '60s' });
+      migration(folder, SLOW, [BASE], ["op.addColumn('base', 'label', t.text())"]);
+      migration(folder, NEXT, [SLOW], ["op.createTable('b', { id: t.serial().primaryKey() })"]);
+      expect(covet(folder, 'migrate', BASE).status).toBe(0);
+      const holder = await admin.pool.getConnection();
+      let result: Result;
+      try {
+        await holder.query('START TRANSACTION');
+        await holder.query('SELECT * FROM base');
+        const { child, output, exited } = start(folder);
+        await running('ALTER TABLE `base`');
+        child.kill('SIGTERM');
+        await until(async () => (output.stderr.includes('SIGTERM: stopping at the next safe point') ? true : undefined));
+        await holder.query('ROLLBACK');
+        result = await exited;
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+      expect(result.status, result.stderr).toBe(143);
+      expect(result.stderr).toContain(`error: Stopped by SIGTERM: applied shop:${SLOW}; not applied: shop:${NEXT}`);
+      expect(await applied()).toEqual([BASE, SLOW]);
+      expect(await tables()).toEqual(['base']);
+      // The note announcing the next migration went with the row; the stop took it back.
+      expect(await admin.query('SELECT * FROM covet_migrations_partial')).toEqual([]);
+      expect(covet(folder, 'showmigrations').stdout).toContain(`[ ] ${NEXT}`);
+      const rerun = covet(folder, 'migrate');
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(await applied()).toEqual([BASE, SLOW, NEXT]);
     }, 60_000);
   });
 

@@ -14,6 +14,7 @@ export const ENV = { ...process.env, DATABASE_URL: '' };
 
 export const BASE = '20260101000001_base';
 export const SLOW = '20260101000002_slow';
+export const NEXT = '20260101000003_next';
 
 export interface Result {
   readonly status: number | null;
@@ -57,7 +58,7 @@ export function project(label: string, database: TestDatabase, sleep: { directio
 }
 
 /** Polls `check` until it answers something other than `undefined` (an event, not a delay). */
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;

@@ -172,6 +172,14 @@ export interface DialectConnection {
    */
   executeDurably?(statement: SqlStatement): Promise<void>;
   /**
+   * Optional, with `executeDurably`: runs `statements` in one transaction on a session of its
+   * own, committed at once when all succeeded, rolled back (none of them kept) when one fails.
+   * The runner writes a migration's tracking row and the intent record's next note this way:
+   * one commit where two would take two (see the runner's intent record). Without it each is
+   * written on its own.
+   */
+  executeDurablyAll?(statements: readonly SqlStatement[]): Promise<void>;
+  /**
    * Optional, for databases without transactional DDL: whether a statement commits on its own
    * (DDL on MySQL), so that a rollback cannot undo it. The runner asks it about the statements
    * a migration's custom code runs, to know what a failure of that code leaves behind.

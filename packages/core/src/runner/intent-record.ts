@@ -1,5 +1,6 @@
 import type { Direction } from '../hooks/hooks.js';
 import type { Migration } from '../migration/define-migration.js';
+import type { SqlStatement } from '../schema/types.js';
 import type { PartialRow, PartialRuns } from './tracking-table.js';
 
 /** How the note of a run that was still going when it ended begins (process killed, connection lost). */
@@ -28,6 +29,13 @@ export function isFinished(row: PartialRow, applied: ReadonlySet<string>): boole
   return row.direction === 'up' ? isApplied : !isApplied;
 }
 
+/** The first note a migration will write (see {@link IntentRecord.finish}). */
+export interface NextNote {
+  readonly migration: Migration;
+  readonly direction: Direction;
+  readonly note: string;
+}
+
 /**
  * The intent record of a run on a database without transactional DDL, where a statement
  * commits as it runs and a killed process, a signal or a lost connection can leave a migration
@@ -38,9 +46,13 @@ export function isFinished(row: PartialRow, applied: ReadonlySet<string>): boole
  * operation that is (`in progress: operation #3 ...`).
  *
  * One row serves the whole run: each migration takes it over (an UPDATE of the row's key) and
- * its tracking row makes it obsolete ({@link isFinished}), so a run of N migrations of K
- * operations writes N×K small statements and one DELETE at the end. A row still there when
- * the next run starts stops that run (exit 4) until `covet resolve` settles it.
+ * its tracking row makes it obsolete ({@link isFinished}). Where the connection writes several
+ * statements in one durable transaction (`executeDurablyAll`), a migration run without a
+ * transaction of its own has its tracking row written together with the note announcing the
+ * next migration's first operation ({@link finish}), and the last one's with the row's
+ * deletion: a run of N migrations of K operations commits N×K small writes, one per
+ * operation, where the tracking rows alone took N. A row still there when the next run starts
+ * stops that run (exit 4) until `covet resolve` settles it.
  */
 export class IntentRecord {
   readonly #partial: PartialRuns;
@@ -48,17 +60,56 @@ export class IntentRecord {
   #key: { readonly app: string; readonly name: string } | undefined;
   /** False once the migration the row names has its tracking row (the row is then obsolete). */
   #live = false;
+  /**
+   * The row as {@link finish} wrote it for the next migration, until that migration's first
+   * note finds it already written (it is live from then on). A run that ends before (a stop
+   * between two migrations) deletes it: that migration never started.
+   */
+  #announced: string | undefined;
 
   constructor(partial: PartialRuns) {
     this.#partial = partial;
   }
 
+  /** Whether {@link finish} can write a tracking row and a note in one transaction. */
+  get combines(): boolean {
+    return this.#partial.writesTogether;
+  }
+
   /** Records that `migration` (going `direction`) has `operations` (1-based) done, with a note. */
   async note(migration: Migration, direction: Direction, operations: readonly number[], note: string): Promise<void> {
     const row: PartialRow = { app: migration.app, name: migration.name, direction, operations, error: note };
+    const announced = this.#announced;
+    this.#announced = undefined;
+    if (announced !== undefined && announced === rowText(row)) {
+      this.#live = true;
+      return;
+    }
     await this.#partial.put(row, this.#key);
     this.#key = { app: migration.app, name: migration.name };
     this.#live = true;
+  }
+
+  /**
+   * The migration the row names is finished: writes its tracking row (`tracking`: the insert,
+   * or the delete rolling back) in one transaction with the note announcing `next` (the
+   * migration that runs after it, at its first operation), or with the row's deletion when
+   * none follows. Only where {@link combines}; a failure leaves the row as it was.
+   */
+  async finish(tracking: SqlStatement, next: NextNote | undefined): Promise<void> {
+    if (next) {
+      const row: PartialRow = { app: next.migration.app, name: next.migration.name, direction: next.direction, operations: [], error: next.note };
+      await this.#partial.put(row, this.#key, [tracking]);
+      this.#key = { app: row.app, name: row.name };
+      this.#announced = rowText(row);
+    } else {
+      const key = this.#key;
+      if (key) await this.#partial.delete(key.app, key.name, [tracking]);
+      else await this.#partial.writeTogether([tracking]);
+      this.#key = undefined;
+      this.#announced = undefined;
+    }
+    this.#live = false;
   }
 
   /** The migration the row names is recorded (or forgotten, rolling back): the row is obsolete. */
@@ -72,6 +123,7 @@ export class IntentRecord {
     if (!key) return;
     this.#key = undefined;
     this.#live = false;
+    this.#announced = undefined;
     await this.#partial.delete(key.app, key.name);
   }
 
@@ -79,4 +131,9 @@ export class IntentRecord {
   async close(): Promise<void> {
     if (this.#key && !this.#live) await this.clear();
   }
+}
+
+/** A row's content, to compare a note with the one written ahead. */
+function rowText(row: PartialRow): string {
+  return JSON.stringify([row.app, row.name, row.direction, row.operations, row.error]);
 }

@@ -15,7 +15,7 @@ import { IRREVERSIBLE, type Operation } from '../operations/define-operation.js'
 import type { Covet } from '../plugin/covet.js';
 import type { SqlStatement } from '../schema/types.js';
 import { CodeHandle } from './code-handle.js';
-import { IN_PROGRESS, STOPPED, type IntentRecord } from './intent-record.js';
+import { IN_PROGRESS, STOPPED, type IntentRecord, type NextNote } from './intent-record.js';
 import { isBuiltin, operationContext, type CompiledMigration, type MigrationPlanner, type PlannedMigration, type PlannedStep } from './migration-planner.js';
 import { FAILED_AT, STATEMENTS_RUN, causeText, isConnectionLost, lostCause, operationError } from './run-errors.js';
 import { trackingError, type PendingRow, type TrackingStore } from './tracking-store.js';
@@ -73,6 +73,8 @@ export class MigrationExecutor {
   #deferredRows: PendingRow[] | undefined;
   /** The intent record of the run going on, on a database without transactional DDL. */
   #intent: IntentRecord | undefined;
+  /** The first note of the migration after the one running, if there is one and it is known (see #writeTracking). */
+  #next: NextNote | undefined;
   /** A call custom code made after it had returned: the run fails with it at its next step. */
   #late: CovetError | undefined;
   /** Whether a run is going on (custom code calling after it is left to the process to report). */
@@ -124,7 +126,7 @@ export class MigrationExecutor {
    * Runs migrations (up or down, as `context` says) in order between `beforeRun` and
    * `afterRun`, each with `run`; the ones done go into `done` as they finish.
    */
-  async #runInOrder<Plan extends { readonly migration: Migration }>(
+  async #runInOrder<Plan extends PlannedMigration | CompiledMigration>(
     plans: readonly Plan[],
     context: RunHookContext,
     done: Migration[],
@@ -156,9 +158,11 @@ export class MigrationExecutor {
         : undefined;
     if (cancel) signal!.addEventListener('abort', cancel, { once: true });
     try {
-      for (const plan of plans) {
+      for (const [position, plan] of plans.entries()) {
         this.#checkpoint();
         const started = now();
+        const next = plans[position + 1];
+        this.#next = intent && next ? firstNote(next, direction) : undefined;
         await run(plan, createTracking);
         createTracking = false;
         done.push(plan.migration);
@@ -171,6 +175,7 @@ export class MigrationExecutor {
       if (cancel) signal!.removeEventListener('abort', cancel);
       this.#running = false;
       this.#intent = undefined;
+      this.#next = undefined;
       // Also after a failure: the migrations before it stay applied, with their rows.
       await this.#writeDeferredRows(done);
       // The record of the last migration is obsolete once its tracking row is written.
@@ -250,10 +255,11 @@ export class MigrationExecutor {
       }
       at = undefined;
       this.#checkpoint(false);
-      await this.#store.write(migration, this.#store.insert(migration, this.#options.entryOf(migration.id)));
+      await this.#writeTracking(migration, this.#store.insert(migration, this.#options.entryOf(migration.id)), 'up', transactional);
     };
+    const transactional = this.#needsTransaction(migration, steps.map((step) => step.kind));
     try {
-      if (this.#needsTransaction(migration, steps.map((step) => step.kind))) await connection.transaction(body);
+      if (transactional) await connection.transaction(body);
       else await body();
     } catch (error) {
       const failure = await this.#settleFailure({
@@ -341,15 +347,16 @@ export class MigrationExecutor {
       // stop still rolls it back.
       this.#checkpoint(this.#options.dialect.capabilities.transactionalDdl);
       if (context.dryRun) this.#emit({ type: 'sql', direction, migration, statement: trackingStatement });
-      else await this.#store.write(migration, trackingStatement, direction);
+      else await this.#writeTracking(migration, trackingStatement, direction, transactional);
       if (isTapped(covet.hooks.afterMigration)) await covet.hooks.afterMigration.promise(migration, migrationContext);
     };
+    // Even without transactional DDL the transaction still holds the tracking row (and any
+    // data the migration writes) together, unless there is nothing to hold (#needsTransaction);
+    // compensation runs after it has ended.
+    const transactional = !context.dryRun && migration.atomic && this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind));
     try {
-      // Even without transactional DDL the transaction still holds the tracking row (and any
-      // data the migration writes) together, unless there is nothing to hold (#needsTransaction);
-      // compensation runs after it has ended.
-      if (context.dryRun || !migration.atomic || !this.#needsTransaction(migration, plan.steps.map((step) => step.operation.kind))) await body();
-      else await connection.transaction(body);
+      if (transactional) await connection.transaction(body);
+      else await body();
     } catch (error) {
       const failure = intent
         ? await this.#settleFailure({
@@ -391,6 +398,24 @@ export class MigrationExecutor {
       await this.#executeStep(plan.migration, step.index, () => step.operation, statements);
     }
     if (context && isTapped(afterOperation)) await afterOperation.promise(step.operation, context);
+  }
+
+  /**
+   * Writes (or, rolling back, deletes) a finished migration's tracking row. Where DDL commits as
+   * it runs and the migration ran without a transaction of its own, the row goes in one
+   * durable transaction with the intent record's note announcing the next migration's first
+   * operation, or with the record's deletion after the last (IntentRecord.finish): one commit
+   * where there were two, and the next migration starts with its note written. Otherwise the
+   * row is written on the run's session (inside the migration's transaction, if it has one).
+   */
+  async #writeTracking(migration: Migration, statement: SqlStatement, direction: Direction, transactional: boolean): Promise<void> {
+    const intent = this.#intent;
+    if (!intent || transactional || !intent.combines) return this.#store.write(migration, statement, direction);
+    try {
+      await intent.finish(statement, this.#next);
+    } catch (error) {
+      throw trackingError(migration, error, direction);
+    }
   }
 
   /**
@@ -769,6 +794,23 @@ type StatementOwner = { readonly index: number; readonly operation?: Operation }
 export interface RunSummary {
   readonly direction: Direction;
   readonly migrations: readonly Migration[];
+}
+
+/**
+ * The note a migration's run writes first in the intent record (see #runMigration and
+ * #runCompiledSteps), or `undefined` when it writes none before its first statement.
+ */
+function firstNote(plan: PlannedMigration | CompiledMigration, direction: Direction): NextNote | undefined {
+  const { migration } = plan;
+  const note = (what: string): NextNote => ({ migration, direction, note: `${IN_PROGRESS}${what}` });
+  if ('plan' in plan) {
+    const step = plan.steps[0];
+    return step ? note(`operation #${step.index + 1} (${step.kind})`) : undefined;
+  }
+  if (direction === 'down' && migration.down) return note('custom down code');
+  const step = plan.steps[0];
+  if (step) return note(`operation #${step.index + 1} (${step.operation.kind})`);
+  return direction === 'up' && migration.up ? note('custom up code') : undefined;
 }
 
 async function runCode(migration: Migration, which: 'up' | 'down', handle: CodeHandle, dryRun: boolean): Promise<void> {

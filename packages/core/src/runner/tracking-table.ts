@@ -702,10 +702,27 @@ export class PartialRuns {
     return this.#connection.dialect.quoteIdentifier(identifier);
   }
 
-  /** The intent record must survive the run's session being killed: a session of its own where there is one. */
-  #execute(statement: SqlStatement): Promise<void> {
+  /**
+   * The intent record must survive the run's session being killed: a session of its own where
+   * there is one. Statements in `before` (a tracking row) commit in one transaction with
+   * `statement`; only where {@link writesTogether}.
+   */
+  #execute(statement: SqlStatement, before: readonly SqlStatement[] = []): Promise<void> {
     const connection = this.#connection;
+    if (before.length > 0) return this.writeTogether([...before, statement]);
     return connection.executeDurably ? connection.executeDurably(statement) : connection.execute(statement);
+  }
+
+  /** Whether the connection writes several statements in one durable transaction (`executeDurablyAll`). */
+  get writesTogether(): boolean {
+    return this.#connection.executeDurablyAll !== undefined;
+  }
+
+  /** Runs `statements` in one transaction that commits at once (`executeDurablyAll`). */
+  writeTogether(statements: readonly SqlStatement[]): Promise<void> {
+    const connection = this.#connection;
+    if (!connection.executeDurablyAll) throw new Error('writeTogether needs DialectConnection.executeDurablyAll');
+    return connection.executeDurablyAll(statements);
   }
 
   async #tableExists(): Promise<boolean> {
@@ -747,9 +764,9 @@ export class PartialRuns {
 
   /**
    * Writes `row`: a new row, or (with `replacing`) the row of that migration rewritten, its
-   * key included. One statement either way.
+   * key included. One statement either way, in one transaction with `before` if given.
    */
-  async put(row: PartialRow, replacing?: { readonly app: string; readonly name: string }): Promise<void> {
+  async put(row: PartialRow, replacing?: { readonly app: string; readonly name: string }, before: readonly SqlStatement[] = []): Promise<void> {
     await this.ensure();
     const { dialect } = this.#connection;
     const q = (identifier: string) => this.#q(identifier);
@@ -767,16 +784,18 @@ export class PartialRuns {
             params: values,
             bookkeeping: true,
           },
+      before,
     );
   }
 
-  async delete(app: string, name: string): Promise<void> {
+  /** Deletes the row of a migration (in one transaction with `before` if given). */
+  async delete(app: string, name: string, before: readonly SqlStatement[] = []): Promise<void> {
     const { dialect } = this.#connection;
     const q = (column: string) => this.#q(column);
     await this.#execute({
       sql: `DELETE FROM ${q(PARTIAL_TABLE)} WHERE ${q('name')} = ${dialect.placeholder(1)} AND ${q('app')} = ${dialect.placeholder(2)}`,
       params: [name, app],
       bookkeeping: true,
-    });
+    }, before);
   }
 }
