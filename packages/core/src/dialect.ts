@@ -53,7 +53,7 @@ export type {
 } from './operations/builtin/index.js';
 export { CovetError, isCovetError, redactSecrets, EXIT_LOCK_TIMEOUT } from './errors/covet-error.js';
 export { validateIdentifier, validateIdentifiersIn, identifierProblem, identifierLength, describeCharacter, constraintName } from './schema/identifiers.js';
-export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers.js';
+export type { IdentifierRules, IdentifierLengthUnit, IdentifierKind } from './schema/identifiers.js';
 export { identifierRulesOf } from './dialect/identifier-rules.js';
 export { normalizeTable } from './schema/define-table.js';
 export { createNameRecord } from './schema/name-record.js';

@@ -60,7 +60,7 @@ export {
   constraintName,
   DEFAULT_MAX_IDENTIFIER_LENGTH,
 } from './schema/identifiers.js';
-export type { IdentifierRules, IdentifierLengthUnit } from './schema/identifiers.js';
+export type { IdentifierRules, IdentifierLengthUnit, IdentifierKind } from './schema/identifiers.js';
 export { createNameRecord } from './schema/name-record.js';
 export { elideLiterals } from './errors/elide-literals.js';
 export type { ElideLiteralsOptions } from './errors/elide-literals.js';

@@ -1,5 +1,6 @@
 import { DialectBase, describeCharacter, identifierRulesOf, standardLiteral, validateIdentifier } from '@covet/core/dialect';
-import type { ColumnState, DatabaseConfig, DialectCapabilities, SqlLiteral, TableState } from '@covet/core/dialect';
+import type { ColumnState, DatabaseConfig, DialectCapabilities, IdentifierKind, SqlLiteral, TableState } from '@covet/core/dialect';
+import { MAX_DATABASE_FILE_NAME, MAX_TABLE_FILE_NAME, fileNameLength } from './mysql-file-names.js';
 import { MysqlCompiler } from './mysql-compiler.js';
 import { openMysqlConnection, poolOptions, type MysqlConnection } from './mysql-connection.js';
 import { normalizeMysqlColumn, normalizeMysqlTable, stringLiteral } from './mysql-types.js';
@@ -53,9 +54,11 @@ export class MysqlDialect extends DialectBase {
 
   /**
    * MySQL's rules beyond core's: names hold characters of the Basic Multilingual Plane only
-   * (identifiers are stored as utf8mb3), and cannot end with a space.
+   * (identifiers are stored as utf8mb3), and cannot end with a space; the name of a table
+   * (`kind` `table`) or a database must also fit the server's file names, where a character
+   * other than an ASCII letter, digit or `_` takes 3 or 5 (see fileNameLength).
    */
-  override checkIdentifier(name: string): string | undefined {
+  override checkIdentifier(name: string, kind?: IdentifierKind): string | undefined {
     let position = 0;
     for (const character of name) {
       position++;
@@ -65,6 +68,13 @@ export class MysqlDialect extends DialectBase {
       }
     }
     if (name.endsWith(' ')) return `it ends with a space (position ${position}), which MySQL does not allow`;
+    if (kind === 'table' || kind === 'database') {
+      const limit = kind === 'table' ? MAX_TABLE_FILE_NAME : MAX_DATABASE_FILE_NAME;
+      const length = fileNameLength(name);
+      if (length > limit) {
+        return `it is ${length} characters as a file name, more than the mysql limit of ${limit} for a ${kind} name (the server names the ${kind === 'table' ? "table's files" : "database's directory"} after it, writing each character other than A-Z, a-z, 0-9 and _ as 3 or 5: é as @0p, 中 as @4e2d)`;
+      }
+    }
     return undefined;
   }
 

@@ -1,6 +1,6 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { CompileContext, Operation } from '../operations/define-operation.js';
-import { validateIdentifier } from '../schema/identifiers.js';
+import { validateIdentifier, type IdentifierKind } from '../schema/identifiers.js';
 import { identifierRulesOf } from './identifier-rules.js';
 import type { ColumnState, TableState } from '../schema/types.js';
 import { builtinOperationSql, type BuiltinOperationCompiler, type CompileResult } from './builtin-compiler.js';
@@ -56,7 +56,7 @@ export abstract class DialectBase implements Dialect {
   }
 
   /** No rules beyond core's and the length limit; a dialect overrides this with its engine's. */
-  checkIdentifier(_name: string): string | undefined {
+  checkIdentifier(_name: string, _kind?: IdentifierKind): string | undefined {
     return undefined;
   }
 

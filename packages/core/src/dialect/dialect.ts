@@ -1,3 +1,4 @@
+import type { IdentifierKind } from '../schema/identifiers.js';
 import type { ColumnState, SchemaState, SqlStatement, TableState } from '../schema/types.js';
 
 // The contract between core, dialects and operations: a dialect receives operations and
@@ -244,9 +245,11 @@ export interface Dialect {
    * its position and the rule — or `undefined` when the engine accepts it. Example: MySQL
    * refuses characters outside the Basic Multilingual Plane and names ending with a space.
    * Only what the engine refuses or cannot round-trip belongs here; restricting names further
-   * is a policy plugin's job.
+   * is a policy plugin's job. `kind` says what the name names where the caller knows it (the
+   * runner does, for operations' arguments): MySQL/MariaDB hold a table's name to the limit of
+   * the file named after it as well.
    */
-  checkIdentifier?(name: string): string | undefined;
+  checkIdentifier?(name: string, kind?: IdentifierKind): string | undefined;
   /** The placeholder for the `index`-th bound value (1-based): `?` or `$1`. */
   placeholder(index: number): string;
   /**

@@ -55,4 +55,44 @@ describe('identifiers', () => {
     expect(error.message).toContain('for column of createIndex: it is 64 bytes');
     expect(() => validateIdentifiersIn(args, MYSQL, 'createIndex')).not.toThrow();
   });
+
+  it("tells the dialect's check what each name names", () => {
+    const seen: string[] = [];
+    const rules = { check: (name: string, kind?: string) => void seen.push(`${name}:${kind}`) };
+    const table = {
+      name: 'posts',
+      columns: [{ name: 'id' }, { name: 'author_id' }],
+      primaryKey: { name: 'posts_pkey', columns: ['id'] },
+      indexes: [{ name: 'posts_idx', columns: ['author_id'] }],
+      foreignKeys: [{ name: 'posts_fkey', columns: ['author_id'], references: { table: 'authors', columns: ['id'] } }],
+    };
+    validateIdentifiersIn(table, rules, 'createTable');
+    expect(seen).toEqual([
+      'posts:table',
+      'id:column',
+      'author_id:column',
+      'posts_pkey:constraint',
+      'id:column',
+      'posts_idx:index',
+      'author_id:column',
+      'posts_fkey:constraint',
+      'author_id:column',
+      'authors:table',
+      'id:column',
+    ]);
+    const kinds = (args: object, operation: string) => {
+      seen.length = 0;
+      validateIdentifiersIn(args, rules, operation);
+      return [...seen];
+    };
+    expect(kinds({ from: 'a', to: 'b' }, 'renameTable')).toEqual(['a:table', 'b:table']);
+    expect(kinds({ table: 't', from: 'a', to: 'b' }, 'renameColumn')).toEqual(['t:table', 'a:column', 'b:column']);
+    expect(kinds({ table: 't', column: { name: 'c' } }, 'addColumn')).toEqual(['t:table', 'c:column']);
+    expect(kinds({ table: 't', column: 'c' }, 'dropColumn')).toEqual(['t:table', 'c:column']);
+    expect(kinds({ table: 't', index: { name: 'i', columns: ['c'] } }, 'createIndex')).toEqual(['t:table', 'i:index', 'c:column']);
+    expect(kinds({ table: 't', name: 'i' }, 'dropIndex')).toEqual(['t:table', 'i:index']);
+    expect(kinds({ table: 't', name: 'f' }, 'dropForeignKey')).toEqual(['t:table', 'f:constraint']);
+    expect(kinds({ name: 'v' }, 'objects.createView')).toEqual(['v:table']);
+    expect(kinds({ name: 'x' }, 'objects.createTrigger')).toEqual(['x:other']);
+  });
 });

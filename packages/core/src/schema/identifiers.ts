@@ -12,6 +12,12 @@ export const DEFAULT_MAX_IDENTIFIER_LENGTH = 63;
 /** The unit an identifier limit counts in. */
 export type IdentifierLengthUnit = 'bytes' | 'characters';
 
+/**
+ * What a name names, for engines whose rules differ by kind (MySQL/MariaDB keep a table in files
+ * named after it, so a table name is also held to the file-name limit). `other` when unknown.
+ */
+export type IdentifierKind = 'table' | 'column' | 'index' | 'constraint' | 'database' | 'other';
+
 /** The limits a name is checked against: a dialect's, or none (the rules every engine shares). */
 export interface IdentifierRules {
   /** Longest name allowed, in `unit` (no limit when absent or `Infinity`). */
@@ -21,10 +27,11 @@ export interface IdentifierRules {
   /** The engine, for the message (`postgres`). */
   readonly engine?: string;
   /**
-   * Further rules of the engine: returns why `name` is refused (a sentence naming the
-   * character and position where there is one), or `undefined` when it is accepted.
+   * Further rules of the engine: returns why `name` (a `kind` of name, when known) is refused
+   * (a sentence naming the character and position where there is one), or `undefined` when it
+   * is accepted.
    */
-  readonly check?: (name: string) => string | undefined;
+  readonly check?: (name: string, kind?: IdentifierKind) => string | undefined;
 }
 
 /** `U+0041 "A"` for messages: the code point, and the character itself when it is printable. */
@@ -48,7 +55,7 @@ export function identifierLength(name: string, unit: IdentifierLengthUnit = 'cha
  * cannot reach the database and come back the same). Anything else — spaces, unicode,
  * reserved words, quote characters — is a legal name, because dialects always quote names.
  */
-export function identifierProblem(name: unknown, rules: IdentifierRules = {}): string | undefined {
+export function identifierProblem(name: unknown, rules: IdentifierRules = {}, kind?: IdentifierKind): string | undefined {
   if (typeof name !== 'string') return 'a name must be a string';
   if (name.length === 0) return 'a name cannot be empty';
   let position = 0;
@@ -76,7 +83,7 @@ export function identifierProblem(name: unknown, rules: IdentifierRules = {}): s
       return `it is ${length} ${unit}${unit === 'bytes' ? ' in UTF-8' : ''}, more than ${limit} of ${max} ${unit}`;
     }
   }
-  return rules.check?.(name);
+  return rules.check?.(name, kind);
 }
 
 /**
@@ -88,17 +95,18 @@ export function identifierProblem(name: unknown, rules: IdentifierRules = {}): s
  *
  * @param where what the name is, for the message (`table`, `users.column`, ...)
  * @param rules a dialect's limits, or a maximum length in characters; none by default
+ * @param kind what the name names, for the dialect's rules by kind (see IdentifierKind)
  * @example
  * validateIdentifier('order items', 'table');                       // fine
  * validateIdentifier('a\u0000b', 'table');                          // throws IDENTIFIER_INVALID
  * validateIdentifier('x'.repeat(64), 'table', { maxLength: 63, unit: 'bytes', engine: 'PostgreSQL' }); // IDENTIFIER_TOO_LONG
  */
-export function validateIdentifier(name: unknown, where: string, rules: number | IdentifierRules = {}): asserts name is string {
+export function validateIdentifier(name: unknown, where: string, rules: number | IdentifierRules = {}, kind?: IdentifierKind): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) {
     throw new CovetError('IDENTIFIER_INVALID', `Missing name for ${where}`);
   }
   const limits = typeof rules === 'number' ? { maxLength: rules } : rules;
-  const problem = identifierProblem(name, limits);
+  const problem = identifierProblem(name, limits, kind);
   if (problem === undefined) return;
   const tooLong = problem.startsWith('it is ');
   throw new CovetError(
@@ -150,24 +158,60 @@ export function constraintName(
 /** Argument keys that hold names in operation arguments (and `columns` lists of names). */
 const NAME_KEYS = new Set(['name', 'table', 'from', 'to', 'column']);
 
+/** What the members holding a list or an object of names hold (`columns` of a table, of an index). */
+const KIND_OF_MEMBER: Readonly<Record<string, IdentifierKind>> = {
+  __proto__: null,
+  columns: 'column',
+  column: 'column',
+  indexes: 'index',
+  index: 'index',
+  foreignKeys: 'constraint',
+  foreignKey: 'constraint',
+  primaryKey: 'constraint',
+  uniques: 'constraint',
+  checks: 'constraint',
+  references: 'table',
+} as unknown as Record<string, IdentifierKind>;
+
+/** What the top-level `name` (`from`, `to`) of an operation names, from its kind (`createTable`, `views.createView`). */
+function kindOfOperation(operation: string): IdentifierKind {
+  if (/Column/.test(operation)) return 'column';
+  if (/Index/.test(operation)) return 'index';
+  if (/ForeignKey|Constraint|Check|Unique|PrimaryKey/.test(operation)) return 'constraint';
+  // A view is kept in a file named after it, like a table.
+  if (/Table|View/.test(operation)) return 'table';
+  return 'other';
+}
+
 /**
  * Checks every name in an operation's arguments against `rules` (a dialect's limits, see
  * `identifierRulesOf`): the values of `name`, `table`, `from`, `to` and `column` members and
- * of `columns` lists, at any depth. `where` says which operation, for the message.
+ * of `columns` lists, at any depth, each with what it names (IdentifierKind: a `table` member
+ * is a table, a `name` in `columns` a column, in `indexes` an index, the operation's own
+ * `name`, `from` and `to` what its kind says). `where` says which operation (its kind), for
+ * the message.
  */
 export function validateIdentifiersIn(args: unknown, rules: IdentifierRules, where: string): void {
-  const visit = (value: unknown, key: string | undefined): void => {
-    if (typeof value === 'string') {
-      if (key !== undefined && NAME_KEYS.has(key)) validateIdentifier(value, `${key} of ${where}`, rules);
-      return;
-    }
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, key === 'columns' ? 'column' : undefined);
-      return;
-    }
-    if (typeof value === 'object' && value !== null) {
-      for (const member of Object.keys(value)) visit((value as Record<string, unknown>)[member], member);
-    }
+  // An object's members, `holder` being what the object names (the operation's kind at the top).
+  const visitObject = (object: object, holder: IdentifierKind): void => {
+    for (const key of Object.keys(object)) visit((object as Record<string, unknown>)[key], key, holder);
   };
-  visit(args, undefined);
+  const visit = (value: unknown, key: string, holder: IdentifierKind): void => {
+    if (typeof value === 'string') {
+      if (!NAME_KEYS.has(key)) return;
+      validateIdentifier(value, `${key} of ${where}`, rules, key === 'table' ? 'table' : key === 'column' ? 'column' : holder);
+      return;
+    }
+    const kind = KIND_OF_MEMBER[key] ?? 'other';
+    if (Array.isArray(value)) {
+      // A list of names (`columns: ['a', 'b']`) or of objects (`columns: [{ name }]`, `indexes`).
+      for (const item of value) {
+        if (typeof item === 'string') visit(item, key === 'columns' ? 'column' : '', holder);
+        else if (typeof item === 'object' && item !== null) visitObject(item, kind);
+      }
+      return;
+    }
+    if (typeof value === 'object' && value !== null) visitObject(value, kind);
+  };
+  if (typeof args === 'object' && args !== null) visitObject(args, kindOfOperation(where));
 }
