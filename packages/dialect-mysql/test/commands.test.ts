@@ -1,9 +1,9 @@
 // The commands Django, Prisma and Atlas users expect, on MySQL/MariaDB (no transactional DDL: each
 // statement commits as it runs, a failure is undone by compensation), with
 // the real `covet` binary: migrate to a past target and zero, sqlmigrate without a database,
-// --fake-initial on tables made outside Covet, squashmigrations on a database that applied
-// the originals and on a fresh one, and --json. Failures assert what did not change.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// and --json (--fake-initial and squashmigrations are in the shared history suite, see
+// history.test.ts). Failures assert what did not change.
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,49 +122,5 @@ describe.runIf(!UNAVAILABLE)(TITLE, () => {
     expect(backwards.stdout).toContain('ALTER TABLE `users` DROP INDEX `users_email_idx`;');
     expect(backwards.stdout).toContain('ALTER TABLE `users` DROP COLUMN `bio`;');
     expect(backwards.stdout).not.toContain('BEGIN;');
-  });
-
-  it('--fake-initial adopts tables made outside Covet, and refuses a partial match changing nothing', { timeout: 60_000 }, async () => {
-    const p = await project();
-    await withClient(p.database.url, (client) => client.query('CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL)'));
-    const adopted = p.run('migrate', '--fake-initial');
-    expect(adopted.code, adopted.stderr).toBe(0);
-    expect(adopted.stdout).toContain(`Faked default:${M1}`);
-    expect((await p.snapshot() as { tracking: string[] }).tracking).toEqual([M1, M2, M3, M4]);
-
-    const q = await project();
-    await withClient(q.database.url, (client) => client.query('CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, mail text)'));
-    const before = await q.snapshot();
-    const refused = q.run('migrate', '--fake-initial');
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`error: Cannot fake default:${M1}: the columns differ (users lacks email; users has mail the migrations do not create)`);
-    expect(await q.snapshot()).toEqual(before);
-  });
-
-  it('squashmigrations keeps working on a database that applied the originals and on a fresh one', { timeout: 60_000 }, async () => {
-    const applied = await project();
-    expect(applied.run('migrate').code).toBe(0);
-    const schema = await applied.snapshot();
-    const squashed = applied.run('squashmigrations', M1, M3);
-    expect(squashed.code, squashed.stderr).toBe(0);
-    const name = readdirSync(join(applied.dir, 'migrations')).find((file) => file.includes('squashed'))!.replace(/\.ts$/, '');
-    for (const original of [M1, M2, M3]) rmSync(join(applied.dir, 'migrations', `${original}.ts`));
-    const nothing = applied.run('migrate');
-    expect(nothing.code, nothing.stderr).toBe(0);
-    expect(nothing.stdout).toContain('No migrations to apply.');
-    expect(await applied.snapshot()).toEqual(schema);
-
-    const fresh = await project();
-    writeFileSync(join(fresh.dir, 'migrations', `${name}.ts`), readFileSync(join(applied.dir, 'migrations', `${name}.ts`)));
-    for (const original of [M1, M2, M3]) rmSync(join(fresh.dir, 'migrations', `${original}.ts`));
-    const migrated = fresh.run('migrate');
-    expect(migrated.code, migrated.stderr).toBe(0);
-    const freshSchema = (await fresh.snapshot()) as { columns: string[]; indexes: string[]; tracking: string[] };
-    expect(freshSchema.tracking).toEqual([name, M4]);
-    expect({ ...freshSchema, tracking: [] }).toEqual({ ...(schema as object), tracking: [] });
-
-    // Rolled back whole, the squashed migration forgets the rows of the originals too.
-    expect(applied.run('migrate', 'zero').code).toBe(0);
-    expect(await applied.snapshot()).toEqual({ columns: [], indexes: [], tracking: [] });
   });
 });

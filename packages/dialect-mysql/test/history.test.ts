@@ -1,6 +1,6 @@
 // The history commands through the real `covet` binary on MySQL/MariaDB (the shared suite of
-// @covet/core/testing): resolve --forget, makemigrations --merge, resolve --accept-edit and
-// checksums of another scheme.
+// @covet/core/testing): resolve --forget, makemigrations --merge, resolve --accept-edit,
+// checksums of another scheme, migrate --fake-initial and squashmigrations.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,5 +18,6 @@ if (UNAVAILABLE) {
     bin: join(dirname(createRequire(import.meta.url).resolve('@covet/cli/package.json')), 'bin', 'covet.cjs'),
     root: join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'test', '.tmp'),
     createDatabase: createTestDatabase,
+    rawDdl: { serialId: 'id int AUTO_INCREMENT PRIMARY KEY' },
   });
 }

@@ -1,6 +1,6 @@
 // The history commands through the real `covet` binary on PostgreSQL (the shared suite of
-// @covet/core/testing): resolve --forget, makemigrations --merge, resolve --accept-edit and
-// checksums of another scheme.
+// @covet/core/testing): resolve --forget, makemigrations --merge, resolve --accept-edit,
+// checksums of another scheme, migrate --fake-initial and squashmigrations.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,5 +18,6 @@ describeWithPostgres('history on PostgreSQL', () => {
       const database = await createTestDatabase();
       return { config: { engine: 'postgres', url: database.url }, drop: () => database.drop() };
     },
+    rawDdl: { serialId: 'id serial PRIMARY KEY' },
   });
 });

@@ -1,11 +1,12 @@
 // Part of `@covet/core/testing`: the history commands driven through the real `covet` binary on
 // a dialect's real database, for every dialect alike: an applied migration whose file is gone
-// (exit 5, `resolve --forget`), two latest migrations (exit 6, `makemigrations --merge`), and an
+// (exit 5, `resolve --forget`), two latest migrations (exit 6, `makemigrations --merge`), an
 // intended edit of an applied migration (exit 3, `resolve --accept-edit`) with checksums of
-// another scheme. Every refusal asserts that the schema and the tracking table did not change,
+// another scheme, `migrate --fake-initial` on tables made outside Covet, and
+// `squashmigrations` on a database that applied the originals and on a fresh one. Every refusal asserts that the schema and the tracking table did not change,
 // read through the dialect's own introspector.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseConfig, Dialect, DialectConnection } from '../dialect/dialect.js';
@@ -129,10 +130,18 @@ export interface CliHistoryOptions {
   /** Where projects are made (see {@link CliProjectOptions.root}). */
   readonly root: string;
   createDatabase(): Promise<CliDatabase>;
+  /**
+   * The engine's own DDL for what Covet's tests create outside Covet (`--fake-initial` adopts
+   * such tables): `serialId` is the column `id`, an auto-incremented integer primary key
+   * (PostgreSQL `id serial PRIMARY KEY`, MySQL `id int AUTO_INCREMENT PRIMARY KEY`).
+   */
+  readonly rawDdl: { readonly serialId: string };
 }
 
 const INITIAL = '20260101000000_initial';
 const SECOND = '20260101000001_add_bio';
+const THIRD = '20260101000002_posts';
+const FOURTH = '20260101000003_title';
 const USERS = "op.createTable('users', { id: t.serial().primaryKey(), name: t.varchar(50) })";
 const modelSource = (body: string) => `import { defineTable, t } from '@covet/core';\n${body}\n`;
 const usersModel = (name = 't.varchar(50)', extra = '') =>
@@ -140,13 +149,13 @@ const usersModel = (name = 't.varchar(50)', extra = '') =>
 
 /**
  * Registers the tests of the history commands through the real `covet` binary on the dialect's
- * database: `resolve --forget`, `makemigrations --merge`, `resolve --accept-edit` and
- * checksums of another scheme.
+ * database: `resolve --forget`, `makemigrations --merge`, `resolve --accept-edit`, checksums
+ * of another scheme, `migrate --fake-initial` and `squashmigrations`.
  *
  * @example
  * // packages/dialect-foo/test/history.test.ts
  * import { describeCliHistory } from '@covet/core/testing';
- * describeCliHistory({ name: 'foo', dialect: createFooDialect(), bin, root: join(here, '.tmp'), createDatabase });
+ * describeCliHistory({ name: 'foo', dialect: createFooDialect(), bin, root: join(here, '.tmp'), createDatabase, rawDdl: { serialId: 'id integer PRIMARY KEY' } });
  */
 export function describeCliHistory(options: CliHistoryOptions): void {
   const { dialect } = options;
@@ -204,6 +213,59 @@ export function describeCliHistory(options: CliHistoryOptions): void {
       };
       return { cli, withConnection, snapshot, applied, refused, refusal };
     }
+
+    it('--fake-initial adopts tables made outside Covet, and refuses a partial match changing nothing', async () => {
+      const second = { [`migrations/${SECOND}.ts`]: migrationSource(["op.addColumn('users', 'bio', t.text())"], [INITIAL]) };
+      const p = await project(second);
+      await p.withConnection((connection) => connection.execute({ sql: `CREATE TABLE ${q('users')} (${options.rawDdl.serialId}, ${q('name')} varchar(50))` }));
+      const adopted = p.cli.run('migrate', '--fake-initial');
+      expect(adopted.code, adopted.stderr).toBe(0);
+      expect(adopted.stdout).toContain(`Faked default:${INITIAL}`);
+      expect(adopted.stdout).toContain(`Applied default:${SECOND}`);
+      expect(await p.applied()).toEqual([INITIAL, SECOND]);
+      expect(getTable((await p.snapshot()).schema, 'users')!.columns.map((column) => column.name)).toEqual(['id', 'name', 'bio']);
+
+      const other = await project(second);
+      await other.withConnection((connection) => connection.execute({ sql: `CREATE TABLE ${q('users')} (${options.rawDdl.serialId}, ${q('mail')} text)` }));
+      expect(await other.refused(1, 'migrate', '--fake-initial')).toContain(
+        `error: Cannot fake default:${INITIAL}: the columns differ (users lacks name; users has mail the migrations do not create)`,
+      );
+    });
+
+    it('squashmigrations keeps working on a database that applied the originals and on a fresh one', async () => {
+      const files = {
+        [`migrations/${SECOND}.ts`]: migrationSource(["op.addColumn('users', 'bio', t.text())", "op.createIndex('users', { name: 'users_name_idx', columns: ['name'] })"], [INITIAL]),
+        [`migrations/${THIRD}.ts`]: migrationSource(["op.createTable('posts', { id: t.serial().primaryKey(), author_id: t.integer().notNull().references('users', 'id') })"], [SECOND]),
+        [`migrations/${FOURTH}.ts`]: migrationSource(["op.addColumn('posts', 'title', t.text())"], [THIRD]),
+      };
+      const applied = await project(files);
+      expect(applied.cli.run('migrate').code).toBe(0);
+      const { schema } = await applied.snapshot();
+      const squashed = applied.cli.run('squashmigrations', INITIAL, THIRD);
+      expect(squashed.code, squashed.stderr).toBe(0);
+      const file = applied.cli.migrationFiles().find((name) => name.includes('squashed'))!;
+      const name = file.replace(/\.ts$/, '');
+      for (const original of [INITIAL, SECOND, THIRD]) applied.cli.remove(`migrations/${original}.ts`);
+      const nothing = applied.cli.run('migrate');
+      expect(nothing.code, nothing.stderr).toBe(0);
+      expect(nothing.stdout).toContain('No migrations to apply.');
+      expect((await applied.snapshot()).schema).toEqual(schema);
+
+      const fresh = await project(files);
+      fresh.cli.write(`migrations/${file}`, readFileSync(applied.cli.path('migrations', file), 'utf8'));
+      for (const original of [INITIAL, SECOND, THIRD]) fresh.cli.remove(`migrations/${original}.ts`);
+      const migrated = fresh.cli.run('migrate');
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(await fresh.applied()).toEqual([name, FOURTH]);
+      expect((await fresh.snapshot()).schema).toEqual(schema);
+
+      // Rolled back whole, the squashed migration forgets the rows of the originals too.
+      const zero = applied.cli.run('migrate', 'zero');
+      expect(zero.code, zero.stderr).toBe(0);
+      const after = await applied.snapshot();
+      expect(Object.keys(after.schema.tables)).toEqual([]);
+      expect(after.tracking).toEqual([]);
+    });
 
     it('an applied migration whose file is gone stops migrate and makemigrations (exit 5); resolve --forget deletes its row and nothing else', async () => {
       const second = migrationSource(["op.addColumn('users', 'bio', t.text())"], [INITIAL]);
