@@ -97,6 +97,10 @@ describe('the operation catalogue on SQLite', () => {
     expect(result.stderr.split('\n')[0]).toBe(
       `error: Operation "views.createView" has no SQL for dialect sqlite (operation #2 of ${project.path('migrations', `${VIEWS}.ts`)})`,
     );
+    // The hint says where SQL can come from: the plugin, the dialect (operationSql), a third-party dialect plugin.
+    expect(result.stderr).toContain('sql.sqlite or sql.default');
+    expect(result.stderr).toContain('operationSql["views.createView"] of the Dialect');
+    expect(result.stderr).toContain("a third-party dialect is a plugin package listed in the config's plugins, see docs/writing-a-dialect.md");
     expect(failureShape(result)).toEqual({ errorLines: 1, stackLines: 0 });
     expect(project.snapshot()).toEqual(before);
   });

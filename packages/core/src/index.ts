@@ -77,6 +77,7 @@ export type {
   Operation,
   BuiltinOperation,
   OperationDefinition,
+  AnyOperationDefinition,
   PortableOperationDefinition,
   CompileContext,
   ValidationContext,
@@ -85,7 +86,7 @@ export type {
 } from './operations/define-operation.js';
 export { op } from './operations/op.js';
 export { BUILTIN_OPERATIONS, BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
-export { compileOperationSql, operationSqlSource, checkOperationSql, dialectFamily } from './operations/operation-sql.js';
+export { compileOperationSql, operationSqlSource, checkOperationSql, dialectFamily, missingSqlError, missingSqlHint } from './operations/operation-sql.js';
 export type { OperationSqlSource } from './operations/operation-sql.js';
 export type {
   CreateTableArgs,

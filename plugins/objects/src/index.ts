@@ -21,7 +21,7 @@ import {
   type CompileContext,
   type ModelObject,
   type Operation,
-  type OperationDefinition,
+  type AnyOperationDefinition,
   type SchemaState,
 } from '@covet/core';
 
@@ -177,7 +177,7 @@ const cacheKey = typeof __PACKAGE_ID__ === 'string' ? __PACKAGE_ID__ : undefined
 const viewOptions = (view: ViewDefinition): ViewOptions | undefined => (view.materialized ? { materialized: true } : undefined);
 
 /** The operations this plugin registers. */
-export const OPERATIONS: readonly OperationDefinition[] = [
+export const OPERATIONS: readonly AnyOperationDefinition[] = [
   defineOperation<ViewArgs>({
     kind: 'objects.createView',
     validate(args, state) {

@@ -8,7 +8,7 @@ import { createSqliteDialect } from '@covet/dialect-sqlite';
 import { describe, expect, it } from 'vitest';
 import plugin, { OPERATIONS, defineView, objects, orderViewChanges } from '../src/index.js';
 
-const definition = (kind: string): OperationDefinition => OPERATIONS.find((candidate) => candidate.kind === kind)!;
+const definition = (kind: string) => OPERATIONS.find((candidate) => candidate.kind === kind)! as OperationDefinition<unknown>;
 const apply = (state: SchemaState, operation: Operation): SchemaState => {
   const kind = definition(operation.kind);
   kind.validate(operation.args, state);

@@ -3,6 +3,7 @@ import {
   CovetError,
   findMigration,
   IRREVERSIBLE,
+  missingSqlError,
   replayMigrations,
   type CompileContext,
   type Migration,
@@ -117,7 +118,7 @@ export async function sqlMigrate(project: Project, name: string, options: SqlMig
       printed.push(c.yellow(`-- note: ${note}`));
     }
     if (compiled === undefined || compiled === READS_LIVE_DATABASE) {
-      throw new CovetError('OPERATION_UNSUPPORTED', `Operation "${step.operation.kind}" has no SQL for dialect ${dialect.name} (operation #${step.index + 1} of ${where})`);
+      throw missingSqlError(step.operation.kind, dialect, `operation #${step.index + 1} of ${where}`);
     }
     const processed = covet.hooks.processSql.taps.length > 0 ? await covet.hooks.processSql.promise(compiled, hookContext(project, migration, step, direction)) : compiled;
     for (const statement of processed) {

@@ -1,4 +1,4 @@
-import type { OperationDefinition } from '../operations/define-operation.js';
+import type { AnyOperationDefinition } from '../operations/define-operation.js';
 import type { ColumnState, ColumnType, SchemaState } from '../schema/types.js';
 
 /** Decimal digits an integer type holds, for a decimal wide enough to take every value. */
@@ -83,7 +83,7 @@ export function columnChangeLosesData(before: ColumnState, after: ColumnState): 
  * Whether an operation may lose data, asking its definition's `destructive` (a flag, or a
  * function of the arguments and the schema before the operation).
  */
-export function isDestructive(definition: Pick<OperationDefinition, 'destructive'>, args: unknown, stateBefore?: SchemaState): boolean {
+export function isDestructive(definition: Pick<AnyOperationDefinition, 'destructive'>, args: unknown, stateBefore?: SchemaState): boolean {
   const { destructive } = definition;
   return typeof destructive === 'function' ? (destructive as (args: unknown, stateBefore?: SchemaState) => boolean)(args, stateBefore) : destructive === true;
 }

@@ -25,7 +25,7 @@ export interface WrittenOperation {
  * Everything Covet knows about one kind of operation. Built-in and plugin operations use the
  * same contract and the same registry.
  */
-export interface OperationDefinition<Args = any> {
+export interface OperationDefinition<Args = unknown> {
   /** camelCase kind, equal to the builder's name; plugin kinds are prefixed (`views.createView`). */
   readonly kind: string;
   /**
@@ -71,9 +71,18 @@ export interface OperationDefinition<Args = any> {
  * definition with `sql.default`, so a built-in kind declared this way is one a dialect's
  * compiler need not implement.
  */
-export type PortableOperationDefinition<Args = any> = OperationDefinition<Args> & {
+export type PortableOperationDefinition<Args = unknown> = OperationDefinition<Args> & {
   readonly sql: Readonly<Record<string, SqlRenderer<Args>>> & { readonly default: SqlRenderer<Args> };
 };
+
+/**
+ * A definition of any kind, whatever its arguments: the type of a list of definitions
+ * (`const OPERATIONS: readonly AnyOperationDefinition[] = [createView, dropView]`) and of what
+ * `covet.operations.register` takes. Its methods take `never`: call them only through
+ * `covet.operations.get(kind)`, which types built-in kinds' arguments and takes `unknown` for
+ * any other kind.
+ */
+export type AnyOperationDefinition = OperationDefinition<never>;
 
 /**
  * Declares a kind of operation. The definition is frozen and must be registered on a
@@ -165,10 +174,10 @@ export function operationsCacheKey(registry: OperationRegistry): string {
  * like a plugin's operations.
  */
 export class OperationRegistry {
-  readonly #definitions = new Map<string, OperationDefinition>();
+  readonly #definitions = new Map<string, AnyOperationDefinition>();
 
   /** Adds a definition; a second definition of the same kind is an error. */
-  register(definition: OperationDefinition): this {
+  register(definition: AnyOperationDefinition): this {
     if (this.#definitions.has(definition.kind)) {
       throw new CovetError('OPERATION_DUPLICATE', `Operation kind "${definition.kind}" is registered twice`);
     }
@@ -190,7 +199,7 @@ export class OperationRegistry {
         hint: 'Add the plugin that provides it to the plugins of your covet config.',
       });
     }
-    return definition;
+    return definition as OperationDefinition<unknown>;
   }
 
   has(kind: string): boolean {

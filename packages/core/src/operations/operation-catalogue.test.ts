@@ -16,7 +16,7 @@ import {
   type PortableBuiltinKind,
   type RunSqlArgs,
 } from './builtin/index.js';
-import { createOperation, defineOperation, isOperation, type CompileContext, type OperationDefinition, type SqlRenderer } from './define-operation.js';
+import { createOperation, defineOperation, isOperation, type AnyOperationDefinition, type CompileContext, type OperationDefinition, type OperationRegistry, type SqlRenderer } from './define-operation.js';
 import { op } from './op.js';
 import { checkOperationSql, compileOperationSql, dialectFamily, operationSqlSource } from './operation-sql.js';
 
@@ -116,6 +116,10 @@ describe('the operation catalogue', () => {
     expectTypeOf<NonNullable<typeof plugin.write>>().parameter(0).toEqualTypeOf<unknown>();
     expectTypeOf<Exclude<NonNullable<typeof plugin.destructive>, boolean>>().parameter(0).toEqualTypeOf<unknown>();
     expectTypeOf(registry.get('views.createView').sql).toEqualTypeOf<Readonly<Record<string, SqlRenderer<unknown>>> | undefined>();
+    // The bare type takes unknown arguments, not any; a list of definitions of different kinds is AnyOperationDefinition[].
+    expectTypeOf<OperationDefinition>().toEqualTypeOf<OperationDefinition<unknown>>();
+    expectTypeOf<OperationDefinition<DropTableArgs>>().toMatchTypeOf<AnyOperationDefinition>();
+    expectTypeOf<Parameters<OperationRegistry['register']>[0]>().toEqualTypeOf<AnyOperationDefinition>();
     const operation: unknown = op.renameTable('a', 'b');
     if (isOperation(operation, 'renameTable')) expectTypeOf(operation.args).toEqualTypeOf<BuiltinOperationArgs['renameTable']>();
   });

@@ -76,6 +76,32 @@ export async function compileOperationSql<Args>(
 }
 
 /**
+ * What a user can do when `dialect` has no SQL for operation `kind`: the hint of every "has no
+ * SQL" error (the runner, `sqlmigrate`, the conformance suite). SQL can come from the
+ * operation's plugin, from the dialect (`operationSql`, so a third-party dialect package can
+ * teach itself a plugin's kind), or be written by hand.
+ */
+export function missingSqlHint(kind: string, dialect: Pick<Dialect, 'name' | 'family'>): string {
+  const family = dialectFamily(dialect);
+  return (
+    `The operation's plugin may give it sql.${dialect.name}${family === dialect.name ? '' : `, sql.${family}`} or sql.default; or the dialect may supply it ` +
+    `(operationSql["${kind}"] of the Dialect, or a compiler method for a built-in kind: a third-party dialect ` +
+    `is a plugin package listed in the config's plugins, see docs/writing-a-dialect.md); or use op.runSql.`
+  );
+}
+
+/**
+ * The one-line error for an operation `dialect` has no SQL for, with {@link missingSqlHint}.
+ *
+ * @param where names the operation (`operation #2 of migrations/0002_views.ts`)
+ */
+export function missingSqlError(kind: string, dialect: Pick<Dialect, 'name' | 'family'>, where: string): CovetError {
+  return new CovetError('OPERATION_UNSUPPORTED', `Operation "${kind}" has no SQL for dialect ${dialect.name} (${where})`, {
+    hint: missingSqlHint(kind, dialect),
+  });
+}
+
+/**
  * Checks that every kind in `definitions` has SQL on `dialect` ({@link operationSqlSource}),
  * throwing a one-line `OPERATION_SQL_MISSING` error naming the first kind without and the
  * dialect. The conformance suite runs it before any test.
@@ -90,9 +116,7 @@ export function checkOperationSql(definitions: Iterable<OperationDefinition<neve
     throw new CovetError(
       'OPERATION_SQL_MISSING',
       `Dialect "${dialect.name}" has no SQL for operation kind "${definition.kind}"${where ? ` (${where})` : ''}`,
-      {
-        hint: `Give the dialect a renderer for it (operationSql["${definition.kind}"], or a compiler method for a built-in kind), or give the operation sql.${dialect.name}${dialectFamily(dialect) === dialect.name ? '' : `, sql.${dialectFamily(dialect)}`} or sql.default.`,
-      },
+      { hint: missingSqlHint(definition.kind, dialect) },
     );
   }
 }

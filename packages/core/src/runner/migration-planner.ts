@@ -7,7 +7,7 @@ import type { MigrationEntry } from '../loader/migration-loader.js';
 import type { Migration } from '../migration/define-migration.js';
 import { BUILTIN_OPERATIONS } from '../operations/builtin/index.js';
 import { IRREVERSIBLE, operationsCacheKey, type CompileContext, type Operation } from '../operations/define-operation.js';
-import { compileOperationSql } from '../operations/operation-sql.js';
+import { compileOperationSql, missingSqlError } from '../operations/operation-sql.js';
 import type { Covet } from '../plugin/covet.js';
 import { validateIdentifiersIn, type IdentifierRules } from '../schema/identifiers.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
@@ -208,11 +208,7 @@ export class MigrationPlanner {
         if (hookContext && isTapped(covet.hooks.validateOperation)) await covet.hooks.validateOperation.promise(step.operation, hookContext);
         const statements = await this.#probe(step);
         if (statements === undefined) {
-          throw new CovetError(
-            'OPERATION_UNSUPPORTED',
-            `Operation "${step.operation.kind}" has no SQL for dialect ${dialect.name} (operation #${step.index + 1} of ${plan.migration.file ?? plan.migration.id})`,
-            { hint: 'Use a plugin that provides it for this dialect, or op.runSql.' },
-          );
+          throw missingSqlError(step.operation.kind, dialect, `operation #${step.index + 1} of ${plan.migration.file ?? plan.migration.id}`);
         }
         if (statements !== 'live' && processes) this.#prepared.set(step, await this.prepareSql(statements, hookContext));
       }

@@ -1,4 +1,4 @@
-import type { OperationDefinition, SqlRenderer } from '../define-operation.js';
+import type { AnyOperationDefinition, OperationDefinition, SqlRenderer } from '../define-operation.js';
 import { addColumn, alterColumn, dropColumn, renameColumn } from './column-operations.js';
 import { addForeignKey, dropForeignKey } from './foreign-key-operations.js';
 import { createIndex, dropIndex } from './index-operations.js';
@@ -51,8 +51,13 @@ export type PortableBuiltinKind = {
 /** The built-in operation kinds, in the order of the list. */
 export const BUILTIN_OPERATION_KINDS: readonly BuiltinOperationKind[] = Object.freeze(Object.keys(BUILTIN_DEFINITIONS) as BuiltinOperationKind[]);
 
-/** The built-in operation definitions, registered on every `Covet` instance. */
-export const BUILTIN_OPERATIONS: readonly OperationDefinition[] = Object.freeze(Object.values(BUILTIN_DEFINITIONS));
+/**
+ * The built-in operation definitions, registered on every `Covet` instance; typed as
+ * `covet.operations.get(kind)` types a kind it is not told (arguments `unknown`).
+ */
+export const BUILTIN_OPERATIONS: readonly OperationDefinition<unknown>[] = Object.freeze(
+  Object.values(BUILTIN_DEFINITIONS) as readonly AnyOperationDefinition[] as readonly OperationDefinition<unknown>[],
+);
 
 /**
  * True when `kind` is a built-in operation kind.
