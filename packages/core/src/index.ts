@@ -85,7 +85,11 @@ export type {
   WrittenOperation,
 } from './operations/define-operation.js';
 export { op } from './operations/op.js';
-export { BUILTIN_OPERATIONS, BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
+export { BUILTIN_OPERATIONS, BUILTIN_OPERATION_KINDS, isBuiltinOperationKind, builtinDefinition } from './operations/builtin/index.js';
+export type { BuiltinDefinition, BuiltinDefinitions, BuiltinBuilderParams } from './operations/builtin/index.js';
+// The code trees operation writers build (`write`), printed by @covet/writer-ts.
+export * as codeTree from './writer/code-tree.js';
+export type { Code, Literal as CodeLiteral } from './writer/code-tree.js';
 export { compileOperationSql, operationSqlSource, checkOperationSql, dialectFamily, missingSqlError, missingSqlHint } from './operations/operation-sql.js';
 export type { OperationSqlSource } from './operations/operation-sql.js';
 export type {

@@ -1,6 +1,7 @@
 import { CovetError } from '../errors/covet-error.js';
 import type { SchemaState, SqlStatement } from '../schema/types.js';
 import type { CompileContext, Operation, ValidationContext } from '../dialect/dialect.js';
+import type { Code } from '../writer/code-tree.js';
 
 // The types a dialect and an operation share live with the dialect contract (one module, so
 // neither imports the other); re-exported here for the code that defines operations.
@@ -15,8 +16,13 @@ export type SqlRenderer<Args> = (args: Args, context: CompileContext) => readonl
 
 /** Code that a migration file uses to rebuild an operation: an expression and its imports. */
 export interface WrittenOperation {
-  /** A TypeScript expression that evaluates to the operation, e.g. `views.createView({ ... })`. */
-  readonly code: string;
+  /**
+   * A TypeScript expression that evaluates to the operation: as text
+   * (`views.createView({ ... })`, written as is), or as a tree built with `codeTree`
+   * (formatted like the rest of the file, and evaluated before it is written to check that it
+   * rebuilds the operation exactly: names it calls must then be `op`, `t` or `sql`).
+   */
+  readonly code: string | Code;
   /** Named imports the expression needs: `{ from: 'covet-plugin-views', names: ['views'] }`. */
   readonly imports?: readonly { readonly from: string; readonly names: readonly string[] }[];
 }

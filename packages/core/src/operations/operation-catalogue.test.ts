@@ -15,8 +15,16 @@ import {
   type DropTableArgs,
   type PortableBuiltinKind,
   type RunSqlArgs,
+  builtinDefinition,
+  type BuiltinDefinitions,
 } from './builtin/index.js';
-import { createOperation, defineOperation, isOperation, type AnyOperationDefinition, type CompileContext, type OperationDefinition, type OperationRegistry, type SqlRenderer } from './define-operation.js';
+import { defineBuiltin } from './builtin/define-builtin.js';
+import * as codeTree from '../writer/code-tree.js';
+import type { Code } from '../writer/code-tree.js';
+import { t } from '../schema/column-builder.js';
+import { sql } from '../schema/sql-tag.js';
+import type { SchemaState } from '../schema/types.js';
+import { createOperation, defineOperation, isOperation, type AnyOperationDefinition, type CompileContext, type Operation, type OperationDefinition, type OperationRegistry, type SqlRenderer } from './define-operation.js';
 import { op } from './op.js';
 import { checkOperationSql, compileOperationSql, dialectFamily, operationSqlSource } from './operation-sql.js';
 
@@ -98,6 +106,35 @@ describe('the operation catalogue', () => {
     expectTypeOf(drop.kind).toEqualTypeOf<'dropTable'>();
     expectTypeOf(drop.args).toEqualTypeOf<DropTableArgs>();
     expect(drop).toEqual({ kind: 'dropTable', args: { name: 'users' } });
+  });
+
+  it("takes each op builder and writer from its kind's definition (build, write): nothing kept by hand elsewhere", () => {
+    for (const kind of BUILTIN_OPERATION_KINDS) {
+      const definition = builtinDefinition(kind);
+      expect(typeof definition.build, kind).toBe('function');
+      expect(typeof definition.write, kind).toBe('function');
+      expect(createCovet().operations.get(kind)).toBe(definition);
+    }
+    // op.<kind>(...params) is { kind, args: build(...params) }.
+    expectTypeOf<Parameters<typeof op.createIndex>>().toEqualTypeOf<Parameters<BuiltinDefinitions['createIndex']['build']>>();
+    expectTypeOf<Parameters<typeof op.renameColumn>>().toEqualTypeOf<[table: string, from: string, to: string]>();
+    expect(op.createIndex('users', { columns: ['email'] }).args).toEqual(builtinDefinition('createIndex').build('users', { columns: ['email'] }));
+    // write gives the code tree of the op.<kind>(...) call, which evaluates back to the operation.
+    const operation = op.addColumn('users', 'nickname', t.varchar(50).default('x'));
+    const { code } = builtinDefinition('addColumn').write(operation.args);
+    expect(typeof code).toBe('object');
+    const rebuilt = codeTree.evaluateCode(code as Code, { op, t, sql }) as Operation;
+    expect(codeTree.sameData(rebuilt, operation)).toBe(true);
+    // A built-in definition without its builder or writer does not type-check.
+    const incomplete = {
+      kind: 'fooBar',
+      validate: () => {},
+      describe: () => 'foo',
+      applyToState: (state: SchemaState) => state,
+      reverse: () => [],
+    };
+    // @ts-expect-error build and write are required of a built-in kind.
+    expect(() => defineBuiltin<{ name: string }>()(incomplete)).not.toThrow();
   });
 
   it('types the catalogue: arguments per kind, portable kinds, no any from operations.get()', () => {

@@ -3,7 +3,11 @@ import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ColumnState, SchemaState, TableState } from '../../schema/types.js';
 import { requireTable, tablesOf, withTable } from '../../state/schema-state.js';
 import { columnChangeLosesData } from '../../diff/data-loss.js';
-import { createOperation, defineOperation, type Operation } from '../define-operation.js';
+import { createOperation, type Operation } from '../define-operation.js';
+import { columnStateOf, isColumnBuilder, type ColumnBuilder } from '../../schema/column-builder.js';
+import { call, literal } from '../../writer/code-tree.js';
+import { defineBuiltin } from './define-builtin.js';
+import { columnCode } from './write-code.js';
 import { referencingForeignKeys, requireColumn, validateColumn } from './validate-args.js';
 
 /** Arguments of `addColumn`. */
@@ -15,13 +19,31 @@ export interface AlterColumnArgs { readonly table: string; readonly column: Colu
 /** Arguments of `renameColumn`. */
 export interface RenameColumnArgs { readonly table: string; readonly from: string; readonly to: string }
 
+/** The column of `op.addColumn` / `op.alterColumn`: a plain column (no key, unique or reference: those are their own operations). */
+function plainColumn(table: string, column: string, type: ColumnBuilder, builder: string): ColumnState {
+  validateIdentifier(column, `column of ${table} (${builder})`);
+  if (!isColumnBuilder(type)) {
+    throw new CovetError('COLUMN_TYPE_INVALID', `op.${builder}(${table}, ${column}) needs a column type made with t`);
+  }
+  const { primaryKey, unique, references } = type.spec;
+  if (primaryKey || unique !== false || references) {
+    const what = primaryKey ? 'primaryKey()' : unique !== false ? 'unique()' : 'references()';
+    throw new CovetError('OPERATION_INVALID', `op.${builder}(${table}, ${column}) cannot take .${what}`, {
+      hint: references ? 'Add it with op.addForeignKey.' : 'Add it with op.createIndex({ unique: true }).',
+    });
+  }
+  return columnStateOf(column, type);
+}
+
 function replaceTable(state: SchemaState, table: TableState): SchemaState {
   return withTable(state, table);
 }
 
 /** ALTER TABLE ... ADD COLUMN. */
-export const addColumn = defineOperation<AddColumnArgs>({
+export const addColumn = defineBuiltin<AddColumnArgs>()({
   kind: 'addColumn',
+  build: (table: string, column: string, type: ColumnBuilder) => ({ table, column: plainColumn(table, column, type, 'addColumn') }),
+  write: (args) => ({ code: call('op.addColumn', literal(args.table), literal(args.column.name), columnCode(args.column)) }),
   validate(args, state) {
     const table = requireTable(state, args.table, 'addColumn');
     validateColumn(args.column, args.table);
@@ -38,8 +60,10 @@ export const addColumn = defineOperation<AddColumnArgs>({
 });
 
 /** ALTER TABLE ... DROP COLUMN; indexes and foreign keys on the column go with it. */
-export const dropColumn = defineOperation<DropColumnArgs>({
+export const dropColumn = defineBuiltin<DropColumnArgs>()({
   kind: 'dropColumn',
+  build: (table: string, column: string) => ({ table, column }),
+  write: (args) => ({ code: call('op.dropColumn', literal(args.table), literal(args.column)) }),
   validate(args, state) {
     validateIdentifier(args.column, `column of ${args.table} (dropColumn)`);
     const table = requireTable(state, args.table, 'dropColumn');
@@ -87,8 +111,10 @@ export const dropColumn = defineOperation<DropColumnArgs>({
 });
 
 /** Changes a column's type, nullability or default. */
-export const alterColumn = defineOperation<AlterColumnArgs>({
+export const alterColumn = defineBuiltin<AlterColumnArgs>()({
   kind: 'alterColumn',
+  build: (table: string, column: string, type: ColumnBuilder) => ({ table, column: plainColumn(table, column, type, 'alterColumn') }),
+  write: (args) => ({ code: call('op.alterColumn', literal(args.table), literal(args.column.name), columnCode(args.column)) }),
   validate(args, state) {
     const table = requireTable(state, args.table, 'alterColumn');
     validateColumn(args.column, args.table);
@@ -113,8 +139,10 @@ export const alterColumn = defineOperation<AlterColumnArgs>({
 });
 
 /** ALTER TABLE ... RENAME COLUMN; keys, indexes and references follow the new name. */
-export const renameColumn = defineOperation<RenameColumnArgs>({
+export const renameColumn = defineBuiltin<RenameColumnArgs>()({
   kind: 'renameColumn',
+  build: (table: string, from: string, to: string) => ({ table, from, to }),
+  write: (args) => ({ code: call('op.renameColumn', literal(args.table), literal(args.from), literal(args.to)) }),
   validate(args, state) {
     validateIdentifier(args.from, `column of ${args.table} (renameColumn)`);
     validateIdentifier(args.to, `new column name of ${args.table} (renameColumn)`);

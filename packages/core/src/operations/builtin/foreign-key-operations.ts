@@ -1,9 +1,12 @@
 import { CovetError } from '../../errors/covet-error.js';
-import { normalizeTable } from '../../schema/define-table.js';
+import { foreignKeyState, normalizeTable, type ForeignKeyOptions } from '../../schema/define-table.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { ForeignKeyState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
-import { createOperation, defineOperation } from '../define-operation.js';
+import { createOperation } from '../define-operation.js';
+import { call, literal } from '../../writer/code-tree.js';
+import { defineBuiltin } from './define-builtin.js';
+import { foreignKeyCode } from './write-code.js';
 import { validateForeignKey } from './validate-args.js';
 import { checkNameScopes } from '../../dialect/name-scopes.js';
 
@@ -13,8 +16,10 @@ export interface AddForeignKeyArgs { readonly table: string; readonly foreignKey
 export interface DropForeignKeyArgs { readonly table: string; readonly name: string }
 
 /** ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY. */
-export const addForeignKey = defineOperation<AddForeignKeyArgs>({
+export const addForeignKey = defineBuiltin<AddForeignKeyArgs>()({
   kind: 'addForeignKey',
+  build: (table: string, foreignKey: ForeignKeyOptions) => ({ table, foreignKey: foreignKeyState(table, foreignKey) }),
+  write: (args) => ({ code: call('op.addForeignKey', literal(args.table), foreignKeyCode(args.table, args.foreignKey)) }),
   validate(args, state, context) {
     const table = requireTable(state, args.table, 'addForeignKey');
     validateForeignKey(args.foreignKey, table, state);
@@ -31,8 +36,10 @@ export const addForeignKey = defineOperation<AddForeignKeyArgs>({
 });
 
 /** ALTER TABLE ... DROP CONSTRAINT; its reverse adds the foreign key back as it was. */
-export const dropForeignKey = defineOperation<DropForeignKeyArgs>({
+export const dropForeignKey = defineBuiltin<DropForeignKeyArgs>()({
   kind: 'dropForeignKey',
+  build: (table: string, name: string) => ({ table, name }),
+  write: (args) => ({ code: call('op.dropForeignKey', literal(args.table), literal(args.name)) }),
   validate(args, state) {
     validateIdentifier(args.name, `foreign key of ${args.table} (dropForeignKey)`);
     const table = requireTable(state, args.table, 'dropForeignKey');

@@ -1,9 +1,12 @@
 import { CovetError } from '../../errors/covet-error.js';
-import { normalizeTable } from '../../schema/define-table.js';
+import { indexState, normalizeTable, type IndexOptions } from '../../schema/define-table.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { IndexState } from '../../schema/types.js';
 import { requireTable, withTable } from '../../state/schema-state.js';
-import { createOperation, defineOperation } from '../define-operation.js';
+import { createOperation } from '../define-operation.js';
+import { call, literal } from '../../writer/code-tree.js';
+import { defineBuiltin } from './define-builtin.js';
+import { indexCode } from './write-code.js';
 import { validateIndex } from './validate-args.js';
 import { checkNameScopes } from '../../dialect/name-scopes.js';
 
@@ -13,8 +16,10 @@ export interface CreateIndexArgs { readonly table: string; readonly index: Index
 export interface DropIndexArgs { readonly table: string; readonly name: string }
 
 /** CREATE [UNIQUE] INDEX. Unique constraints of the models are unique indexes. */
-export const createIndex = defineOperation<CreateIndexArgs>({
+export const createIndex = defineBuiltin<CreateIndexArgs>()({
   kind: 'createIndex',
+  build: (table: string, index: IndexOptions) => ({ table, index: indexState(table, index) }),
+  write: (args) => ({ code: call('op.createIndex', literal(args.table), indexCode(args.table, args.index)) }),
   validate(args, state, context) {
     const table = requireTable(state, args.table, 'createIndex');
     validateIndex(args.index, table);
@@ -29,8 +34,10 @@ export const createIndex = defineOperation<CreateIndexArgs>({
 });
 
 /** DROP INDEX; its reverse recreates the index as it was. */
-export const dropIndex = defineOperation<DropIndexArgs>({
+export const dropIndex = defineBuiltin<DropIndexArgs>()({
   kind: 'dropIndex',
+  build: (table: string, name: string) => ({ table, name }),
+  write: (args) => ({ code: call('op.dropIndex', literal(args.table), literal(args.name)) }),
   validate(args, state) {
     validateIdentifier(args.name, `index of ${args.table} (dropIndex)`);
     const table = requireTable(state, args.table, 'dropIndex');

@@ -26,7 +26,19 @@ const BUILTIN_DEFINITIONS = {
   runSql,
 } as const;
 
-type BuiltinDefinitions = typeof BUILTIN_DEFINITIONS;
+/** The built-in definitions by kind, each with its `op` builder and writer (see {@link BuiltinDefinition}). */
+export type BuiltinDefinitions = typeof BUILTIN_DEFINITIONS;
+
+/** The parameters of `op.<kind>` for each built-in kind: its definition's `build`. */
+export type BuiltinBuilderParams = { readonly [Kind in BuiltinOperationKind]: Parameters<BuiltinDefinitions[Kind]['build']> };
+
+/**
+ * The definition of built-in `kind`, with its builder and writer (what `covet.operations.get`
+ * gives is the registered one, typed as an {@link OperationDefinition}).
+ */
+export function builtinDefinition<Kind extends BuiltinOperationKind>(kind: Kind): BuiltinDefinitions[Kind] {
+  return BUILTIN_DEFINITIONS[kind];
+}
 
 /** The arguments type of an operation definition. */
 export type OperationArgs<Definition> = Definition extends OperationDefinition<infer Args> ? Args : never;
@@ -77,3 +89,4 @@ export type { AddColumnArgs, DropColumnArgs, AlterColumnArgs, RenameColumnArgs }
 export type { CreateIndexArgs, DropIndexArgs } from './index-operations.js';
 export type { AddForeignKeyArgs, DropForeignKeyArgs } from './foreign-key-operations.js';
 export type { RunSqlArgs } from './run-sql.js';
+export type { BuiltinDefinition } from './define-builtin.js';

@@ -1,5 +1,8 @@
 import { CovetError } from '../../errors/covet-error.js';
-import { createOperation, defineOperation, IRREVERSIBLE } from '../define-operation.js';
+import { createOperation, IRREVERSIBLE } from '../define-operation.js';
+import { call } from '../../writer/code-tree.js';
+import { defineBuiltin } from './define-builtin.js';
+import { statementsCode } from './write-code.js';
 
 /** Arguments of `runSql`: one statement or a list, and optionally what undoes them. */
 export interface RunSqlArgs {
@@ -22,8 +25,15 @@ function checkSql(value: unknown, what: string): void {
  * Raw SQL, run as written. Without `reverseSql` it is irreversible. It does not change the
  * schema state Covet tracks, so use it for data and for objects Covet does not model.
  */
-export const runSql = defineOperation<RunSqlArgs>({
+export const runSql = defineBuiltin<RunSqlArgs>()({
   kind: 'runSql',
+  build: (sql: string | readonly string[], reverseSql?: string | readonly string[]): RunSqlArgs => (reverseSql === undefined ? { sql } : { sql, reverseSql }),
+  write: (args) => ({
+    code:
+      args.reverseSql === undefined
+        ? call('op.runSql', statementsCode(args.sql))
+        : call('op.runSql', statementsCode(args.sql), statementsCode(args.reverseSql)),
+  }),
   validate(args) {
     checkSql(args.sql, 'sql');
     if (args.reverseSql !== undefined) checkSql(args.reverseSql, 'reverseSql');

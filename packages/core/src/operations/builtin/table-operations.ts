@@ -1,9 +1,12 @@
 import { CovetError } from '../../errors/covet-error.js';
-import { normalizeTable } from '../../schema/define-table.js';
+import { buildTableState, normalizeTable, type ColumnsShape, type TableOptions } from '../../schema/define-table.js';
 import { validateIdentifier } from '../../schema/identifiers.js';
 import type { SchemaState, TableState } from '../../schema/types.js';
 import { getTable, requireTable, tablesOf, withTable } from '../../state/schema-state.js';
-import { createOperation, defineOperation } from '../define-operation.js';
+import { createOperation } from '../define-operation.js';
+import { defineBuiltin } from './define-builtin.js';
+import { createTableCode } from './write-code.js';
+import { call, literal } from '../../writer/code-tree.js';
 import { referencingForeignKeys, validateTable } from './validate-args.js';
 import { checkNameScopes } from '../../dialect/name-scopes.js';
 
@@ -15,8 +18,10 @@ export interface DropTableArgs { readonly name: string }
 export interface RenameTableArgs { readonly from: string; readonly to: string }
 
 /** CREATE TABLE with its primary key, indexes and foreign keys. */
-export const createTable = defineOperation<CreateTableArgs>({
+export const createTable = defineBuiltin<CreateTableArgs>()({
   kind: 'createTable',
+  build: (name: string, columns: ColumnsShape, options: TableOptions = {}) => buildTableState(name, columns, options),
+  write: (args) => ({ code: createTableCode(args) }),
   validate(args, state, context) {
     validateTable(args, state);
     if (getTable(state, args.name)) {
@@ -30,8 +35,10 @@ export const createTable = defineOperation<CreateTableArgs>({
 });
 
 /** DROP TABLE; its reverse recreates the table as it was (without its rows). */
-export const dropTable = defineOperation<DropTableArgs>({
+export const dropTable = defineBuiltin<DropTableArgs>()({
   kind: 'dropTable',
+  build: (name: string) => ({ name }),
+  write: (args) => ({ code: call('op.dropTable', literal(args.name)) }),
   validate(args, state) {
     validateIdentifier(args.name, 'table (dropTable)');
     requireTable(state, args.name, 'dropTable');
@@ -52,8 +59,10 @@ export const dropTable = defineOperation<DropTableArgs>({
 });
 
 /** ALTER TABLE ... RENAME TO; foreign keys that pointed at the old name follow. */
-export const renameTable = defineOperation<RenameTableArgs>({
+export const renameTable = defineBuiltin<RenameTableArgs>()({
   kind: 'renameTable',
+  build: (from: string, to: string) => ({ from, to }),
+  write: (args) => ({ code: call('op.renameTable', literal(args.from), literal(args.to)) }),
   validate(args, state) {
     validateIdentifier(args.from, 'table (renameTable)');
     validateIdentifier(args.to, 'new table name (renameTable)');
