@@ -154,3 +154,98 @@ describe('reset', () => {
     expect(p.applied()).toEqual([`accounts:${M1}`, `shop:${M2}`]);
   });
 });
+
+describe('sqlmigrate shows what migrate and rollback send', () => {
+  /**
+   * A config whose SQLite connection records every statement the run sends (not Covet's own
+   * bookkeeping), with a plugin whose processSql rewrites each statement (a comment naming the
+   * direction and the operation) and whose validateSql refuses any statement that mentions
+   * "forbidden".
+   */
+  const recordingConfig = `import { defineConfig } from '@covet/core';
+import { SqliteDialect } from '@covet/dialect-sqlite';
+
+class RecordingSqlite extends SqliteDialect {
+  async connect(config) {
+    const connection = await super.connect(config);
+    const record = (statement) => { if (!statement.bookkeeping) (globalThis.covetSent ??= []).push(statement.sql); };
+    const execute = connection.execute.bind(connection);
+    connection.execute = async (statement) => { record(statement); return execute(statement); };
+    if (connection.executeAll) {
+      const executeAll = connection.executeAll.bind(connection);
+      connection.executeAll = async (statements) => { statements.forEach(record); return executeAll(statements); };
+    }
+    return connection;
+  }
+}
+const recording = { name: 'recording-sqlite', apply: (covet) => covet.hooks.registerDialects.tap('recording', (registry) => registry.register(new RecordingSqlite())) };
+const audit = {
+  name: 'audit',
+  apply(covet) {
+    covet.hooks.processSql.tap('audit', (statements, { direction, operation, index }) =>
+      statements.map((statement) => ({ ...statement, sql: \`\${statement.sql} /* audit \${direction} #\${index + 1} \${operation.kind} */\` })));
+    covet.hooks.validateSql.tap('audit', (statements) => {
+      if (statements.some((statement) => statement.sql.includes('forbidden'))) throw new Error('statement mentions forbidden');
+    });
+  },
+};
+
+export default defineConfig({
+  database: { engine: 'sqlite', name: './app.db' },
+  migrations: './migrations',
+  plugins: [recording, audit],
+});
+`;
+  const sent = (): string[] => {
+    const all = ((globalThis as { covetSent?: string[] }).covetSent ?? []).filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b/i.test(sql));
+    (globalThis as { covetSent?: string[] }).covetSent = [];
+    return all;
+  };
+  const printed = async (p: TestProject, ...args: string[]): Promise<string[]> => {
+    const result = await p.run('sqlmigrate', ...args, '--json');
+    expect(result.code, result.output).toBe(0);
+    return (JSON.parse(result.stdout) as { statements: { sql: string }[] }).statements.map((statement) => statement.sql);
+  };
+
+  it('prints, forwards and backwards, exactly the statements migrate and rollback then send, rewritten by processSql', async () => {
+    const p = TestProject.create('sqlmigrate-same', {
+      config: recordingConfig,
+      files: {
+        [`migrations/${M1}.ts`]: migrationSource(["op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull() })"]),
+        [`migrations/${M2}.ts`]: migrationSource(
+          ["op.createTable('posts', { id: t.serial().primaryKey(), title: t.text() })", "op.createIndex('posts', { name: 'posts_title_idx', columns: ['title'] })"],
+          [M1],
+        ),
+      },
+    });
+    const forwards = await printed(p, M2);
+    expect(forwards).toEqual([
+      'CREATE TABLE "posts" (\n  "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n  "title" text\n) /* audit up #1 createTable */',
+      'CREATE INDEX "posts_title_idx" ON "posts" ("title") /* audit up #2 createIndex */',
+    ]);
+    const backwards = await printed(p, M2, '--backwards');
+    expect(backwards.every((sql) => sql.includes('/* audit down #'))).toBe(true);
+
+    expect((await p.run('migrate', M1)).code).toBe(0);
+    sent();
+    const migrated = await p.run('migrate');
+    expect(migrated.code, migrated.output).toBe(0);
+    expect(sent()).toEqual(forwards);
+    const rolled = await p.run('rollback');
+    expect(rolled.code, rolled.output).toBe(0);
+    expect(sent()).toEqual(backwards);
+  });
+
+  it('refuses what validateSql refuses, as migrate would, without a database', async () => {
+    const p = TestProject.create('sqlmigrate-refused', {
+      config: recordingConfig,
+      files: { [`migrations/${M1}.ts`]: migrationSource(["op.runSql('CREATE TABLE forbidden (id INTEGER)', 'DROP TABLE forbidden')"]) },
+    });
+    const result = await p.run('sqlmigrate', M1);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe(
+      `error: statement mentions forbidden (plugin "audit", hook validateSql, migration default:${M1}, operation #1 (runSql))`,
+    );
+    expect(existsSync(p.dbPath)).toBe(false);
+  });
+});

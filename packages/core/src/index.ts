@@ -183,6 +183,8 @@ export { MigrationEngine } from './diff/migration-engine.js';
 export type { MigrationEngineOptions, RenameCandidate } from './diff/migration-engine.js';
 export { columnChangeLosesData, isDestructive, isWideningType } from './diff/data-loss.js';
 export { MigrationRunner } from './runner/migration-runner.js';
+export { planMigrationSql } from './runner/plan-sql.js';
+export type { PlanMigrationSqlOptions, MigrationSql, OperationSql } from './runner/plan-sql.js';
 export { PlanCache, CORE_BUILD_ID } from './runner/plan-cache.js';
 export type { CompiledStep } from './runner/plan-cache.js';
 export type {

@@ -143,41 +143,45 @@ export class MigrationPlanner {
    * `graph`, refusing irreversible ones up front.
    */
   async planDown(graph: MigrationGraph<MigrationEntry>, chosen: readonly TrackingRow[], rows: readonly TrackingRow[]): Promise<PlannedMigration[]> {
-    const registry = this.#options.covet.operations;
     const applied = new Set(rows.map((row) => `${row.app}:${row.name}`));
     const entries = graph.order().filter((entry) => applied.has(entry.id));
     const forwards = new Map((await this.replay(entries, new Set())).map((plan) => [plan.migration.id, plan]));
-    const planned: PlannedMigration[] = [];
-    for (const row of chosen) {
-      const id = `${row.app}:${row.name}`;
-      const forward = forwards.get(id)!;
-      const { migration } = forward;
-      if (migration.up && !migration.down) {
-        throw new CovetError('IRREVERSIBLE', `Cannot roll back ${id}: it has custom up code and no down (${migration.file})`);
-      }
-      const stateAfterMigration = forward.steps.at(-1)?.stateAfter ?? forward.stateBefore;
-      let current = stateAfterMigration;
-      const steps: PlannedStep[] = [];
-      for (const step of [...forward.steps].reverse()) {
-        const definition = registry.get(step.operation.kind);
-        const reverse = definition.reverse(step.operation.args, step.stateBefore);
-        if (reverse === IRREVERSIBLE) {
-          throw new CovetError(
-            'IRREVERSIBLE',
-            `Cannot roll back ${id}: operation #${step.index + 1} (${definition.describe(step.operation.args)}) is irreversible (${migration.file})`,
-            { hint: 'Nothing was rolled back. Give the operation a reverse (e.g. runSql with reverseSql), or write a new migration.' },
-          );
-        }
-        for (const operation of reverse) {
-          const reverseDefinition = registry.get(operation.kind);
-          const before = current;
-          current = reverseDefinition.applyToState(before, operation.args);
-          steps.push({ operation, index: step.index, stateBefore: before, stateAfter: current });
-        }
-      }
-      planned.push({ migration, stateBefore: stateAfterMigration, steps });
+    return chosen.map((row) => this.reverse(forwards.get(`${row.app}:${row.name}`)!));
+  }
+
+  /**
+   * The rollback of one replayed migration: the reverses of its operations, last first, each
+   * with the schema around it; an irreversible operation (or custom up code without down) is a
+   * one-line error naming it.
+   */
+  reverse(forward: PlannedMigration): PlannedMigration {
+    const registry = this.#options.covet.operations;
+    const { migration } = forward;
+    const id = migration.id;
+    if (migration.up && !migration.down) {
+      throw new CovetError('IRREVERSIBLE', `Cannot roll back ${id}: it has custom up code and no down (${migration.file ?? id})`);
     }
-    return planned;
+    const stateAfterMigration = forward.steps.at(-1)?.stateAfter ?? forward.stateBefore;
+    let current = stateAfterMigration;
+    const steps: PlannedStep[] = [];
+    for (const step of [...forward.steps].reverse()) {
+      const definition = registry.get(step.operation.kind);
+      const reverse = definition.reverse(step.operation.args, step.stateBefore);
+      if (reverse === IRREVERSIBLE) {
+        throw new CovetError(
+          'IRREVERSIBLE',
+          `Cannot roll back ${id}: operation #${step.index + 1} (${definition.describe(step.operation.args)}) is irreversible (${migration.file ?? id})`,
+          { hint: 'Nothing was rolled back. Give the operation a reverse (e.g. runSql with reverseSql), or write a new migration.' },
+        );
+      }
+      for (const operation of reverse) {
+        const reverseDefinition = registry.get(operation.kind);
+        const before = current;
+        current = reverseDefinition.applyToState(before, operation.args);
+        steps.push({ operation, index: step.index, stateBefore: before, stateAfter: current });
+      }
+    }
+    return { migration, stateBefore: stateAfterMigration, steps };
   }
 
   /**
