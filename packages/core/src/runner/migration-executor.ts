@@ -1,4 +1,4 @@
-import { CovetError, EXIT_PARTIAL_MIGRATION, isCovetError } from '../errors/covet-error.js';
+import { CovetError, isCovetError } from '../errors/covet-error.js';
 import { elideLiterals } from '../errors/elide-literals.js';
 import type { Dialect, DialectConnection } from '../dialect/dialect.js';
 import {
@@ -6,18 +6,18 @@ import {
   type Direction,
   type FailureHookContext,
   type MigrationHookContext,
-  type OperationHookContext,
   type RunHookContext,
 } from '../hooks/hooks.js';
 import type { MigrationEntry } from '../loader/migration-loader.js';
 import type { Migration } from '../migration/define-migration.js';
-import { IRREVERSIBLE, type Operation } from '../operations/define-operation.js';
+import type { Operation } from '../operations/define-operation.js';
 import type { Covet } from '../plugin/covet.js';
 import type { SqlStatement } from '../schema/types.js';
 import { CodeHandle } from './code-handle.js';
-import { IN_PROGRESS, STOPPED, type IntentRecord, type NextNote } from './intent-record.js';
+import { compensate, settleFailure, type CompensationRequest } from './compensation.js';
+import { IN_PROGRESS, type IntentRecord, type NextNote } from './intent-record.js';
 import { isBuiltin, operationContext, type CompiledMigration, type MigrationPlanner, type PlannedMigration, type PlannedStep } from './migration-planner.js';
-import { FAILED_AT, STATEMENTS_RUN, causeText, isConnectionLost, lostCause, operationError } from './run-errors.js';
+import { FAILED_AT, STATEMENTS_RUN, operationError } from './run-errors.js';
 import { trackingError, type PendingRow, type TrackingStore } from './tracking-store.js';
 
 /** Something a run reports while it goes, for the CLI to print. */
@@ -57,7 +57,8 @@ export interface MigrationExecutorOptions {
  * migration lock, each in one transaction with its tracking row where the dialect allows, in
  * one call where it can (`executeAll`); stops at safe points when the run's signal is aborted;
  * fires the run, migration and operation hooks; and where DDL commits as it runs, keeps the
- * intent record and undoes a failed migration's done operations (compensation). What it writes
+ * intent record and hands a failed migration to compensation.ts (recorded as part-way, or its
+ * done operations undone by their reverses). What it writes
  * to Covet's own tables it gets from the {@link TrackingStore}.
  */
 export class MigrationExecutor {
@@ -262,7 +263,7 @@ export class MigrationExecutor {
       if (transactional) await connection.transaction(body);
       else await body();
     } catch (error) {
-      const failure = await this.#settleFailure({
+      const failure = await settleFailure(intent!, {
         migration,
         direction: 'up',
         complete,
@@ -273,7 +274,7 @@ export class MigrationExecutor {
         atomic: true,
         compensate: async () => {
           const plan = await compiled.plan();
-          return this.#compensate(plan, 'up', plan.steps.filter((step) => done.has(step.index)), error);
+          return this.#compensate({ plan, direction: 'up', done: plan.steps.filter((step) => done.has(step.index)), error });
         },
       });
       await this.#reportFailure(failure, { migration });
@@ -359,7 +360,7 @@ export class MigrationExecutor {
       else await body();
     } catch (error) {
       const failure = intent
-        ? await this.#settleFailure({
+        ? await settleFailure(intent, {
             migration,
             direction,
             complete,
@@ -368,7 +369,7 @@ export class MigrationExecutor {
             error,
             code,
             atomic: migration.atomic,
-            compensate: () => this.#compensate(plan, direction, done, error, migrationContext),
+            compensate: () => this.#compensate({ plan, direction, done, error, migrationContext }),
           })
         : error;
       await this.#reportFailure(failure, { migration });
@@ -593,81 +594,10 @@ export class MigrationExecutor {
     });
   }
 
-  /**
-   * What a failed migration leaves, where DDL commits as it runs (the run has an intent
-   * record). Stopped by a signal: the operations done stay, recorded as part-way. Connection
-   * lost: nothing more can be run; the record says where it was. Custom code that ran
-   * statements that commit, then failed: nothing is guessed, it is recorded as part-way. Else
-   * the operations done are undone (compensation), and the record goes.
-   */
-  async #settleFailure(failure: {
-    readonly migration: Migration;
-    readonly direction: Direction;
-    /** Operations (0-based) whose statements all ran. */
-    readonly complete: readonly number[];
-    /** Whether any statement of an operation ran. */
-    readonly started: boolean;
-    /** Where the migration was: `operation #2 (addColumn)`, `custom up code`. */
-    readonly at: string | undefined;
-    readonly error: unknown;
-    readonly code: CodeHandle | undefined;
-    readonly atomic: boolean;
-    readonly compensate: () => Promise<unknown>;
-  }): Promise<unknown> {
-    const intent = this.#intent!;
-    const { migration, direction, error, at } = failure;
-    const where = migration.file ?? migration.id;
-    const id = migration.id;
-    const done = failure.complete.map((index) => index + 1);
-    const verb = direction === 'up' ? 'applied' : 'rolled back';
-    const doneText = done.length ? `operation(s) ${done.join(', ')} ${verb}` : `no operation ${verb}`;
-    const committed = failure.code?.committed ?? [];
-    const resolveHint = `covet resolve ${id} --applied (or --rolled-back)`;
-    if (isCovetError(error) && error.code === 'INTERRUPTED') {
-      if (!failure.started && committed.length === 0) {
-        await intent.clear();
-        return error;
-      }
-      await intent.note(migration, direction, done, `${STOPPED}${error.message}${at ? ` before ${at}` : ''}`);
-      return new CovetError('INTERRUPTED', `Migration ${id} stopped part-way (${direction}): ${doneText}${at ? `, ${at} and the rest not run` : ''} (${where})`, {
-        hint: `It is recorded as part-way ([!] in covet showmigrations): finish or undo it by hand, then run ${resolveHint}`,
-        exitCode: error.exitCode,
-        cause: error,
-      });
-    }
-    if (isConnectionLost(error)) {
-      // The session (and the lock with it) is gone: nothing can be undone. The record was
-      // written before the operation started; it is brought up to date if the server answers.
-      await intent.note(migration, direction, done, `${IN_PROGRESS}${at ?? 'the tracking row'} when the connection was lost`).catch(() => undefined);
-      return new CovetError('CONNECTION_LOST', `Lost the connection to the database during migration ${id}${at ? `, ${at}` : ''}: ${lostCause(error)} (${where})`, {
-        hint: `${doneText}${at ? `; ${at} may be part-way` : ''}. The migration is recorded as part-way ([!] in covet showmigrations): check the schema, then run ${resolveHint}`,
-        exitCode: EXIT_PARTIAL_MIGRATION,
-        cause: error,
-      });
-    }
-    if (committed.length > 0) {
-      const which = direction === 'up' ? 'up' : 'down';
-      const ran = `${committed.length} statement(s) that commit on their own: ${committed.join('; ')}`;
-      await intent.note(migration, direction, done, `custom ${which} code failed after running ${ran}. Cause: ${causeText(error)}`);
-      return new CovetError(
-        'MIGRATION_PARTIAL',
-        `Custom ${which} code of ${id} failed after running statement(s) no rollback can undo (${committed[0]}${committed.length > 1 ? ` and ${committed.length - 1} more` : ''}); ${doneText}, nothing was undone (${where})`,
-        { hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`, exitCode: EXIT_PARTIAL_MIGRATION, cause: error },
-      );
-    }
-    if (!failure.started) {
-      await intent.clear();
-      return error;
-    }
-    if (!failure.atomic) {
-      await intent.note(migration, direction, done, causeText(error));
-      return new CovetError('MIGRATION_PARTIAL', `Migration ${id} is not atomic and failed part-way: ${doneText}, nothing was undone (${where})`, {
-        hint: `Cause: ${causeText(error)}. Fix the schema by hand, then run: ${resolveHint}`,
-        exitCode: EXIT_PARTIAL_MIGRATION,
-        cause: error,
-      });
-    }
-    return failure.compensate();
+  /** Undoes a failed migration's done operations (see compensation.ts), with the run's parts and intent record. */
+  #compensate(request: CompensationRequest): Promise<unknown> {
+    const { covet, connection } = this.#options;
+    return compensate({ covet, connection, planner: this.#planner, store: this.#store, intent: this.#intent }, request);
   }
 
   /** A run stopped by its signal: the error says which migrations were done and which not. */
@@ -706,85 +636,6 @@ export class MigrationExecutor {
     await this.#options.covet.hooks.afterFailure.promise(error as Error, { ...context, ...failedAt, report: this.#options.covet.reporter }).catch(() => undefined);
   }
 
-  /**
-   * Undoes the steps of a failed migration that already ran (latest first) by running their
-   * reverses. If that is impossible, records what remains in the bookkeeping table so that
-   * `migrate` refuses to go on until a person resolves it.
-   */
-  async #compensate(
-    plan: PlannedMigration,
-    direction: Direction,
-    done: readonly PlannedStep[],
-    error: unknown,
-    migrationContext?: MigrationHookContext,
-  ): Promise<unknown> {
-    const { covet, connection } = this.#options;
-    const { beforeOperation, processSql, afterOperation } = covet.hooks;
-    // The operation hooks see what compensation runs, as the reverses they are (a compiled
-    // plan has no context: it is used only when nobody taps these hooks).
-    const hooked = migrationContext !== undefined && [beforeOperation, processSql, afterOperation].some(isTapped);
-    const { migration } = plan;
-    const undone = new Set<PlannedStep>();
-    const intent = this.#intent;
-    const remaining = () => [...new Set(done.filter((step) => !undone.has(step)).map((step) => step.index + 1))].sort((a, b) => a - b);
-    try {
-      for (const step of [...done].reverse()) {
-        await intent?.note(migration, direction, remaining(), `${IN_PROGRESS}undoing operation #${step.index + 1} after a failure`);
-        const reverse = covet.operations.get(step.operation.kind).reverse(step.operation.args, step.stateBefore);
-        if (reverse === IRREVERSIBLE) {
-          throw new CovetError('IRREVERSIBLE', `operation #${step.index + 1} (${step.operation.kind}) is irreversible`);
-        }
-        let state = step.stateAfter;
-        for (const operation of reverse) {
-          const after = covet.operations.get(operation.kind).applyToState(state, operation.args);
-          const compiled = (await this.#planner.compile({ operation, index: step.index, stateBefore: state, stateAfter: after }, connection)) ?? [];
-          const context: OperationHookContext | undefined = hooked
-            ? {
-                ...migrationContext,
-                direction: direction === 'up' ? 'down' : 'up',
-                migration,
-                operation,
-                index: step.index,
-                stateBefore: state,
-                stateAfter: after,
-                compensation: true,
-              }
-            : undefined;
-          if (context && isTapped(beforeOperation)) await beforeOperation.promise(operation, context);
-          const statements = context && isTapped(processSql) ? await processSql.promise(compiled, context) : compiled;
-          for (const statement of statements) await connection.execute(statement);
-          if (context && isTapped(afterOperation)) await afterOperation.promise(operation, context);
-          state = after;
-        }
-        undone.add(step);
-      }
-    } catch (compensationError) {
-      const left = remaining();
-      const reason = error instanceof Error ? error.message : String(error);
-      if (intent) await intent.note(migration, direction, left, reason);
-      else await this.#store.recordPartial({ app: migration.app, name: migration.name, direction, operations: left, error: reason });
-      return new CovetError(
-        'MIGRATION_PARTIAL',
-        `Migration ${migration.id} failed and could not be undone (${(compensationError as Error).message.split('\n')[0]}): operation(s) ${left.join(', ')} remain ${direction === 'up' ? 'applied' : 'rolled back'} (${migration.file ?? migration.id})`,
-        {
-          hint: `Cause: ${reason}. Fix the schema by hand, then run: covet resolve ${migration.id} --applied (or --rolled-back)`,
-          exitCode: EXIT_PARTIAL_MIGRATION,
-          cause: error,
-        },
-      );
-    }
-    await intent?.clear();
-    if (!isCovetError(error)) return error;
-    const count = new Set(done.map((step) => step.index)).size;
-    const undoneError = new CovetError(error.code, error.message, {
-      hint: `${error.hint ? `${error.hint}. ` : ''}The ${count} operation(s) before it were undone; nothing was recorded.`,
-      cause: error.cause ?? error,
-      exitCode: error.exitCode,
-    });
-    const failedAt = (error as { [FAILED_AT]?: unknown })[FAILED_AT];
-    if (failedAt) Object.defineProperty(undoneError, FAILED_AT, { value: failedAt });
-    return undoneError;
-  }
 }
 
 /** The step a statement of a batch belongs to: a planned step, or a compiled plan's (forward, so the operation is the migration's). */
