@@ -132,6 +132,32 @@ describe('compiled plans (PlanCache)', () => {
     expect(globalThis.covetHookLog).toEqual([`${A} createTable`, `${B} createTable`, `${B} addColumn`, `${C} createIndex`, `${C} addColumn`]);
   });
 
+  it('a plugin that rewrites SQL (processSql, no cacheKey) never gets the plans compiled without it', async () => {
+    const plugin = `{ name: 'unique-indexes', apply(covet) {
+      covet.hooks.processSql.tap('unique-indexes', (statements) => statements.map((statement) => ({ ...statement, sql: statement.sql.replace(/^CREATE INDEX/, 'CREATE UNIQUE INDEX') })));
+    } }`;
+    const project = TestProject.create('plans-rewrite', { config: countingConfig(), files: files() });
+    expect((await project.run('migrate')).code).toBe(0);
+    const indexes = () => project.rows("SELECT sql FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '%covet%'").map((row) => (row as { sql: string }).sql);
+    expect(indexes().every((sql) => sql.startsWith('CREATE INDEX'))).toBe(true);
+
+    // The plans of the first run are in the cache; with the plugin, a fresh database gets its rewrite.
+    project.remove('app.db');
+    project.write('covet.config.ts', countingConfig(plugin));
+    const result = await project.run('migrate');
+    expect(result.code, result.output).toBe(0);
+    expect(indexes().length).toBeGreaterThan(0);
+    expect(indexes().every((sql) => sql.startsWith('CREATE UNIQUE INDEX'))).toBe(true);
+
+    // And without it again, the cached plans (not the rewritten SQL) apply.
+    project.remove('app.db');
+    project.write('covet.config.ts', countingConfig());
+    globalThis.covetCompiles = 0;
+    expect((await project.run('migrate')).code).toBe(0);
+    expect(globalThis.covetCompiles).toBeLessThanOrEqual(2);
+    expect(indexes().every((sql) => sql.startsWith('CREATE INDEX'))).toBe(true);
+  });
+
   describe('a plugin operation (with plugin state)', () => {
     const NOTE = '20260101000002_note';
     const LAST = '20260101000003_born';
