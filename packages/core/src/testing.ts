@@ -9,6 +9,7 @@ import { apply, compile } from './testing/apply-operations.js';
 import { describeIdentifierProperty } from './testing/identifier-property.js';
 import { describeLockConformance } from './testing/lock-conformance.js';
 export { createCliProject, describeCliHistory, migrationSource } from './testing/cli-history.js';
+export { describeCliHooks } from './testing/cli-hooks.js';
 export type { CliDatabase, CliHistoryOptions, CliProject, CliProjectOptions, CliRunResult } from './testing/cli-history.js';
 import type { DatabaseConfig, Dialect, DialectConnection } from './dialect/dialect.js';
 import { BUILTIN_OPERATION_KINDS } from './operations/builtin/index.js';

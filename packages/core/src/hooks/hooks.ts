@@ -165,7 +165,9 @@ export interface MigrationFileHookContext {
  *
  * A tap's error is reported as `<message> (plugin "<name>", hook <hook>, migration <id>,
  * operation #<n> (<kind>))`, naming the plugin whose `apply` added the tap. See
- * `docs/plugins.md`.
+ * `docs/plugins.md`. This order is tested through the `covet` binary on SQLite, PostgreSQL and
+ * MariaDB by `describeCliHooks` of `@covet/core/testing` (a plugin that records every hook),
+ * which a third-party dialect can run too.
  */
 export interface CovetHooks {
   readonly processConfig: AsyncSeriesWaterfallHook<[ResolvedConfig]>;
