@@ -44,6 +44,7 @@ export type {
   RenameColumnArgs,
   CreateIndexArgs,
   DropIndexArgs,
+  RenameIndexArgs,
   AddForeignKeyArgs,
   DropForeignKeyArgs,
   RunSqlArgs,

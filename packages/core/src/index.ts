@@ -102,6 +102,7 @@ export type {
   RenameColumnArgs,
   CreateIndexArgs,
   DropIndexArgs,
+  RenameIndexArgs,
   AddForeignKeyArgs,
   DropForeignKeyArgs,
   RunSqlArgs,

@@ -183,6 +183,7 @@ function conformanceOperations(quote: (name: string) => string): { name: string;
       operation: createOperation('createIndex', { table: 'posts', index: { name: 'posts_author_title_key', columns: ['author_id', 'title'], unique: true } }),
     },
     { name: 'dropIndex', operation: createOperation('dropIndex', { table: 'posts', name: 'posts_title_idx' }) },
+    { name: 'renameIndex', operation: createOperation('renameIndex', { table: 'posts', from: 'posts_title_idx', to: 'posts_headline_idx' }) },
     {
       name: 'addForeignKey',
       operation: createOperation('addForeignKey', {

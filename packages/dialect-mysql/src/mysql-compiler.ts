@@ -12,6 +12,7 @@ import type {
   DropColumnArgs,
   DropForeignKeyArgs,
   DropIndexArgs,
+  RenameIndexArgs,
   DropTableArgs,
   ForeignKeyState,
   IndexState,
@@ -210,6 +211,12 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
       if (!hidden) clauses.push(`ADD INDEX ${q(foreignKey.name)} (${foreignKey.columns.map(q).join(', ')})`);
     }
     return clauses;
+  }
+
+  /** ALTER TABLE ... RENAME INDEX (MySQL 5.7, MariaDB 10.5.2). */
+  renameIndex(args: RenameIndexArgs): CompileResult {
+    const q = this.#quote;
+    return [{ sql: `ALTER TABLE ${q(args.table)} RENAME INDEX ${q(args.from)} TO ${q(args.to)}` }];
   }
 
   async dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {

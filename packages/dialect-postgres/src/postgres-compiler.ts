@@ -12,6 +12,7 @@ import type {
   DropColumnArgs,
   DropForeignKeyArgs,
   DropIndexArgs,
+  RenameIndexArgs,
   DropTableArgs,
   ForeignKeyState,
   IndexState,
@@ -229,6 +230,11 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
    * ALTER TABLE ... DROP CONSTRAINT removes. Without the live database (a dry run) it assumes
    * an index, which is what Covet itself creates.
    */
+  /** ALTER INDEX ... RENAME TO: a UNIQUE constraint's index renames its constraint with it. */
+  renameIndex(args: RenameIndexArgs): CompileResult {
+    return [{ sql: `ALTER INDEX ${this.#quote(args.from)} RENAME TO ${this.#quote(args.to)}` }];
+  }
+
   async dropIndex(args: DropIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
     const q = this.#quote;
     if (context.query) {

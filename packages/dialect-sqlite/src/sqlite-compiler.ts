@@ -11,6 +11,7 @@ import type {
   DropColumnArgs,
   DropForeignKeyArgs,
   DropIndexArgs,
+  RenameIndexArgs,
   DropTableArgs,
   Operation,
   RenameColumnArgs,
@@ -137,6 +138,17 @@ export class SqliteCompiler implements BuiltinOperationCompiler {
     }
     if (constrained) return this.#rebuild(args.table, context, { droppedColumns: [args.column] });
     return [{ sql: `ALTER TABLE ${this.#quote(args.table)} DROP COLUMN ${this.#quote(args.column)}` }];
+  }
+
+  /**
+   * SQLite cannot rename an index: it is dropped and created again under the new name, or,
+   * when it is a UNIQUE constraint of the table's SQL, the table is rebuilt with the new name.
+   */
+  async renameIndex(args: RenameIndexArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+    const index = requireTable(context.stateBefore, args.table).indexes.find((i) => i.name === args.from)!;
+    const dropped = await this.dropIndex({ table: args.table, name: args.from }, context);
+    if (dropped.length !== 1 || !dropped[0]!.sql.startsWith('DROP INDEX')) return dropped;
+    return [...dropped, ...(await this.createIndex({ table: args.table, index: { ...index, name: args.to } }))];
   }
 
   /** An index that is really a UNIQUE constraint of the table's SQL can only go with a rebuild. */

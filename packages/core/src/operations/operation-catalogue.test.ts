@@ -24,7 +24,7 @@ import type { Code } from '../writer/code-tree.js';
 import { t } from '../schema/column-builder.js';
 import { sql } from '../schema/sql-tag.js';
 import type { SchemaState } from '../schema/types.js';
-import { createOperation, defineOperation, isOperation, type AnyOperationDefinition, type CompileContext, type Operation, type OperationDefinition, type OperationRegistry, type SqlRenderer } from './define-operation.js';
+import { createOperation, defineOperation, isOperation, type AnyOperationDefinition, type BuiltinOperation, type CompileContext, type Operation, type OperationDefinition, type OperationRegistry, type SqlRenderer } from './define-operation.js';
 import { op } from './op.js';
 import { checkOperationSql, compileOperationSql, dialectFamily, operationSqlSource } from './operation-sql.js';
 
@@ -39,6 +39,7 @@ class RecordingCompiler implements BuiltinOperationCompiler {
   renameColumn = (args: BuiltinOperationArgs['renameColumn']) => [{ sql: `renameColumn ${args.table}` }];
   createIndex = (args: BuiltinOperationArgs['createIndex']) => [{ sql: `createIndex ${args.table}` }];
   dropIndex = (args: BuiltinOperationArgs['dropIndex']) => [{ sql: `dropIndex ${args.table}` }];
+  renameIndex = (args: BuiltinOperationArgs['renameIndex']) => [{ sql: `renameIndex ${args.table}` }];
   addForeignKey = (args: BuiltinOperationArgs['addForeignKey']) => [{ sql: `addForeignKey ${args.table}` }];
   dropForeignKey = (args: BuiltinOperationArgs['dropForeignKey']) => [{ sql: `dropForeignKey ${args.table}` }];
 }
@@ -125,6 +126,28 @@ describe('the operation catalogue', () => {
     expect(typeof code).toBe('object');
     const rebuilt = codeTree.evaluateCode(code as Code, { op, t, sql }) as Operation;
     expect(codeTree.sameData(rebuilt, operation)).toBe(true);
+    // Every kind's writer rebuilds an operation its builder made (one example per kind: a new
+    // kind without one is a type error here).
+    const examples: { readonly [Kind in BuiltinOperationKind]: BuiltinOperation<Kind> } = {
+      createTable: op.createTable('users', { id: t.serial().primaryKey(), email: t.varchar(255).notNull().unique() }, { indexes: [{ columns: ['id', 'email'] }] }),
+      dropTable: op.dropTable('users'),
+      renameTable: op.renameTable('users', 'people'),
+      addColumn: op.addColumn('users', 'bio', t.text().default('')),
+      dropColumn: op.dropColumn('users', 'bio'),
+      alterColumn: op.alterColumn('users', 'bio', t.varchar(10).notNull()),
+      renameColumn: op.renameColumn('users', 'bio', 'about'),
+      createIndex: op.createIndex('users', { columns: ['email'], unique: true, where: 'email IS NOT NULL' }),
+      dropIndex: op.dropIndex('users', 'users_email_key'),
+      renameIndex: op.renameIndex('users', 'users_email_key', 'users_mail_key'),
+      addForeignKey: op.addForeignKey('posts', { columns: ['author_id'], references: { table: 'users', columns: ['id'] }, onDelete: 'cascade' }),
+      dropForeignKey: op.dropForeignKey('posts', 'posts_author_id_fkey'),
+      runSql: op.runSql('SELECT 1', ['SELECT 2', 'SELECT 3']),
+    };
+    for (const kind of BUILTIN_OPERATION_KINDS) {
+      const example = examples[kind] as Operation;
+      const tree = (builtinDefinition(kind).write as (args: unknown) => { code: Code }).call(builtinDefinition(kind), example.args).code;
+      expect(codeTree.sameData(codeTree.evaluateCode(tree, { op, t, sql }), example), kind).toBe(true);
+    }
     // A built-in definition without its builder or writer does not type-check.
     const incomplete = {
       kind: 'fooBar',

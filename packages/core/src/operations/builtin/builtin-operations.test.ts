@@ -80,7 +80,7 @@ function roundTrip(state: SchemaState, operation: Operation) {
   return { after, reverse, restored: applyAll(after, reverse) };
 }
 
-describe('the 12 built-in operations', () => {
+describe('the 13 built-in operations', () => {
   it('are registered by createCovet', () => {
     expect(registry.kinds()).toStrictEqual([
       'addColumn',
@@ -93,6 +93,7 @@ describe('the 12 built-in operations', () => {
       'dropIndex',
       'dropTable',
       'renameColumn',
+      'renameIndex',
       'renameTable',
       'runSql',
     ]);
@@ -162,6 +163,11 @@ describe('the 12 built-in operations', () => {
       name: 'dropIndex (partial)',
       operation: op.dropIndex('posts', 'posts_published_idx'),
       reverse: [createOperation('createIndex', { table: 'posts', index: { name: 'posts_published_idx', columns: ['published'], unique: false, where: 'published' } })],
+    },
+    {
+      name: 'renameIndex (partial)',
+      operation: op.renameIndex('posts', 'posts_published_idx', 'posts_live_idx'),
+      reverse: [createOperation('renameIndex', { table: 'posts', from: 'posts_live_idx', to: 'posts_published_idx' })],
     },
     {
       name: 'addForeignKey (composite-free, restrict)',
@@ -268,6 +274,9 @@ describe('validation before anything runs', () => {
     ['createIndex named like a foreign key of the table', STATE, op.createIndex('posts', { name: 'posts_author_id_fkey', columns: ['title'] }), 'INDEX_EXISTS', 'The name "posts_author_id_fkey" of a new index on posts is taken by foreign key posts_author_id_fkey of posts, and this database keeps both in one namespace (createIndex)'],
     ['createIndex on a missing column', STATE, op.createIndex('users', { name: 'users_age_idx', columns: ['age'] }), 'OPERATION_INVALID', 'Column "age" of index users_age_idx does not exist in users'],
     ['dropIndex that does not exist', STATE, op.dropIndex('users', 'users_age_idx'), 'INDEX_UNKNOWN', 'Index "users_age_idx" does not exist on users (dropIndex)'],
+    ['renameIndex of an index that does not exist', STATE, op.renameIndex('users', 'users_age_idx', 'users_years_idx'), 'INDEX_UNKNOWN', 'Index "users_age_idx" does not exist on users (renameIndex)'],
+    ['renameIndex onto an index of the table', STATE, op.renameIndex('posts', 'posts_published_idx', 'posts_author_id_title_key'), 'NAME_DUPLICATE', 'Index "posts_author_id_title_key" already exists on posts (renameIndex)'],
+    ['renameIndex onto an index of another table', STATE, op.renameIndex('posts', 'posts_published_idx', 'comments_post_id_idx'), 'INDEX_EXISTS', 'Index "comments_post_id_idx" already exists on comments (renameIndex)'],
     ['addForeignKey with a taken name', STATE, op.addForeignKey('posts', { name: 'posts_author_id_fkey', columns: ['author_id'], references: { table: 'users', columns: ['id'] } }), 'FOREIGN_KEY_EXISTS', 'Foreign key "posts_author_id_fkey" already exists on posts (addForeignKey)'],
     ['dropForeignKey that does not exist', STATE, op.dropForeignKey('posts', 'nope_fkey'), 'FOREIGN_KEY_UNKNOWN', 'Foreign key "nope_fkey" does not exist on posts (dropForeignKey)'],
     ['runSql with empty SQL', STATE, op.runSql('  '), 'OPERATION_INVALID', 'runSql needs non-empty sql'],

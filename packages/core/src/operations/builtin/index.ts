@@ -1,7 +1,7 @@
 import type { AnyOperationDefinition, OperationDefinition, SqlRenderer } from '../define-operation.js';
 import { addColumn, alterColumn, dropColumn, renameColumn } from './column-operations.js';
 import { addForeignKey, dropForeignKey } from './foreign-key-operations.js';
-import { createIndex, dropIndex } from './index-operations.js';
+import { createIndex, dropIndex, renameIndex } from './index-operations.js';
 import { runSql } from './run-sql.js';
 import { createTable, dropTable, renameTable } from './table-operations.js';
 
@@ -21,6 +21,7 @@ const BUILTIN_DEFINITIONS = {
   renameColumn,
   createIndex,
   dropIndex,
+  renameIndex,
   addForeignKey,
   dropForeignKey,
   runSql,
@@ -83,10 +84,10 @@ export function isBuiltinOperationKind(kind: string): kind is BuiltinOperationKi
 }
 
 export { createTable, dropTable, renameTable, addColumn, dropColumn, alterColumn, renameColumn };
-export { createIndex, dropIndex, addForeignKey, dropForeignKey, runSql };
+export { createIndex, dropIndex, renameIndex, addForeignKey, dropForeignKey, runSql };
 export type { CreateTableArgs, DropTableArgs, RenameTableArgs } from './table-operations.js';
 export type { AddColumnArgs, DropColumnArgs, AlterColumnArgs, RenameColumnArgs } from './column-operations.js';
-export type { CreateIndexArgs, DropIndexArgs } from './index-operations.js';
+export type { CreateIndexArgs, DropIndexArgs, RenameIndexArgs } from './index-operations.js';
 export type { AddForeignKeyArgs, DropForeignKeyArgs } from './foreign-key-operations.js';
 export type { RunSqlArgs } from './run-sql.js';
 export type { BuiltinDefinition } from './define-builtin.js';
