@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeCliHooks } from '@covet/core/testing';
+import { describeCliHooks, type CliDatabase } from '@covet/core/testing';
 import { createSqliteDialect } from '@covet/dialect-sqlite';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,8 +15,8 @@ describeCliHooks({
   dialect: createSqliteDialect(),
   bin: join(PACKAGE_ROOT, 'bin', 'covet.cjs'),
   root: join(PACKAGE_ROOT, 'test', '.tmp'),
-  async createDatabase() {
+  async createDatabase(): Promise<CliDatabase> {
     const dir = mkdtempSync(join(tmpdir(), 'covet-hooks-'));
-    return { config: { engine: 'sqlite', name: join(dir, 'app.db') }, drop: () => rmSync(dir, { recursive: true, force: true }) };
+    return { config: { engine: 'sqlite', name: join(dir, 'app.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   },
 });

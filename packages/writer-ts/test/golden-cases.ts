@@ -111,6 +111,7 @@ export const GOLDEN_CASES: Readonly<Record<string, GoldenCase>> = {
     ],
   },
   dropIndex: { dependencies: DEPENDENCIES, operations: [op.dropIndex('users', 'users_nickname_idx')] },
+  renameIndex: { dependencies: DEPENDENCIES, operations: [op.renameIndex('users', 'users_nickname_idx', 'users_handle_idx')] },
   addForeignKey: {
     dependencies: DEPENDENCIES,
     operations: [
