@@ -18,6 +18,7 @@ export type { OperationSqlSource } from './operations/operation-sql.js';
 export { BUILTIN_OPERATION_KINDS, isBuiltinOperationKind } from './operations/builtin/index.js';
 export { DialectBase, standardLiteral } from './dialect/dialect-base.js';
 export { quoteLiteral } from './dialect/quote-literal.js';
+export { comparableExpression } from './dialect/comparable-expression.js';
 export type { BuiltinOperationCompiler, BuiltinOperationRenderer, CompileResult, OperationSqlTable } from './dialect/builtin-compiler.js';
 export type {
   ColumnState,
@@ -33,6 +34,8 @@ export type {
   ReferentialAction,
   LobSize,
   ColumnIdentity,
+  ColumnGenerated,
+  ArrayElementType,
 } from './schema/types.js';
 export type {
   CreateTableArgs,

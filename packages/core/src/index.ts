@@ -16,6 +16,8 @@ export type {
   SimpleColumnTypeName,
   LobSize,
   ColumnIdentity,
+  ColumnGenerated,
+  ArrayElementType,
   ColumnDefault,
   ColumnState,
   IndexState,

@@ -119,11 +119,26 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
         hint: 'Use .identity() (AUTO_INCREMENT, which takes given values), or t.serial().',
       });
     }
+    if (column.type.type === 'array') {
+      throw new CovetError('OPERATION_UNSUPPORTED', `MySQL has no array columns: ${where} is an array of ${column.type.of.type}`, {
+        hint: 'Use t.json() to hold a list, or a child table with one row per element.',
+      });
+    }
     const type = column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`;
     const autoIncrement = isAutoIncrement(column);
     const parts = [this.#quote(column.name), type];
     if (column.collation !== undefined) parts.push(`COLLATE ${this.#quote(column.collation)}`);
-    parts.push(column.nullable && !autoIncrement ? 'NULL' : 'NOT NULL');
+    if (column.generated !== undefined) {
+      // MariaDB takes no NULL / NOT NULL on a generated column (its values are whatever the expression gives).
+      if (!column.nullable) {
+        throw new CovetError('OPERATION_UNSUPPORTED', `MariaDB cannot declare a generated column NOT NULL: ${where} is .generated().notNull()`, {
+          hint: 'Leave out .notNull() (a NOT NULL expression never gives NULL), or make the column a plain one.',
+        });
+      }
+      parts.push(`GENERATED ALWAYS AS (${column.generated.sql}) ${column.generated.stored ? 'STORED' : 'VIRTUAL'}`);
+    } else {
+      parts.push(column.nullable && !autoIncrement ? 'NULL' : 'NOT NULL');
+    }
     if (column.default !== undefined && !autoIncrement) parts.push(`DEFAULT ${defaultSql(column.default, baseTypeSql(column.type))}`);
     if (column.comment !== undefined) {
       // A COMMENT clause takes a plain string only, where a backslash means one thing or another as sql_mode says.
@@ -135,6 +150,34 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
       parts.push(`COMMENT '${column.comment.replace(/'/g, "''")}'`);
     }
     return parts.join(' ');
+  }
+
+  /**
+   * A change of how a column is generated, which MODIFY cannot always make (MariaDB: "not yet
+   * supported for generated columns" between virtual and stored, or from virtual to plain):
+   * - to a generated column (or another expression or storage): DROP and ADD in one statement,
+   *   AFTER the column before it so its place is kept; the values are computed from the rows.
+   * - from a virtual column to a plain one: its values are copied into a new column first.
+   * A stored column becoming a plain one keeps its values with MODIFY (undefined here).
+   */
+  #generationChange(after: TableState, previous: ColumnState, column: ColumnState): SqlStatement[] | undefined {
+    if (previous.generated === undefined && column.generated === undefined) return undefined;
+    if (sameGenerated(previous, column)) return undefined;
+    if (column.generated === undefined && previous.generated?.stored === true) return undefined;
+    const q = this.#quote;
+    const table = q(after.name);
+    const position = after.columns.findIndex((c) => c.name === column.name);
+    const place = position <= 0 ? 'FIRST' : `AFTER ${q(after.columns[position - 1]!.name)}`;
+    if (column.generated !== undefined) {
+      return [{ sql: `ALTER TABLE ${table} DROP COLUMN ${q(column.name)}, ADD COLUMN ${this.columnSql(column, after.name)} ${place}` }];
+    }
+    // Virtual to plain: a new column beside it takes the values, then takes its name and place.
+    const temporary = `${column.name.slice(0, 50)}__covet_copy`;
+    return [
+      { sql: `ALTER TABLE ${table} ADD COLUMN ${this.columnSql({ ...column, name: temporary, nullable: true }, after.name)} AFTER ${q(column.name)}` },
+      { sql: `UPDATE ${table} SET ${q(temporary)} = ${q(column.name)}` },
+      { sql: `ALTER TABLE ${table} DROP COLUMN ${q(column.name)}, CHANGE COLUMN ${q(temporary)} ${this.columnSql(column, after.name)}` },
+    ];
   }
 
   /** `[UNIQUE] INDEX name (columns)`, with a prefix length on TEXT/BLOB columns. */
@@ -275,6 +318,8 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
     const after = requireTable(context.stateAfter, args.table);
     const column = after.columns.find((c) => c.name === args.column.name) ?? args.column;
     const previous = before.columns.find((c) => c.name === args.column.name);
+    const generation = previous === undefined ? undefined : this.#generationChange(after, previous, column);
+    if (generation) return generation;
     const prefixChanged = previous !== undefined && isLargeType(baseTypeSql(previous.type)) !== isLargeType(baseTypeSql(column.type));
     const rebuilt = prefixChanged ? after.indexes.filter((index) => index.columns.includes(column.name)) : [];
     // A column that becomes auto-increment gets the index it needs in the same statement.
@@ -287,6 +332,10 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
     ];
     return [{ sql: `ALTER TABLE ${q(args.table)} ${clauses.join(', ')}` }];
   }
+}
+
+function sameGenerated(a: ColumnState, b: ColumnState): boolean {
+  return a.generated?.sql === b.generated?.sql && a.generated?.stored === b.generated?.stored;
 }
 
 function action(foreignKey: ForeignKeyState, which: 'onDelete' | 'onUpdate'): string {

@@ -24,6 +24,7 @@ interface ColumnRow {
   EXTRA: string;
   COLLATION_NAME: string | null;
   COLUMN_COMMENT: string;
+  GENERATION_EXPRESSION: string | null;
 }
 interface IndexRow {
   TABLE_NAME: string;
@@ -75,7 +76,7 @@ export class MysqlIntrospector implements SchemaIntrospector {
     const [tableRows, columnRows, indexRows, foreignKeyRows, unmanagedRows, checkRows] = await Promise.all([
       this.#query<TableRow>('SELECT TABLE_NAME, TABLE_TYPE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', schema),
       this.#query<ColumnRow>(
-        'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, EXTRA, COLLATION_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS ' +
+        'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, EXTRA, COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION FROM information_schema.COLUMNS ' +
           'WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
         schema,
       ),
@@ -131,7 +132,9 @@ export class MysqlIntrospector implements SchemaIntrospector {
       const isJson = jsonColumns.get(row.TABLE_NAME)?.has(row.COLUMN_NAME) === true && /^longtext$/i.test(row.COLUMN_TYPE);
       const type = isJson ? ({ type: 'json' } as const) : parseTypeSql(row.COLUMN_TYPE, row.EXTRA ?? '');
       const nullable = row.IS_NULLABLE === 'YES';
-      let value = parseDefault(row.COLUMN_DEFAULT, row.EXTRA ?? '', type, mariadb);
+      // EXTRA says VIRTUAL GENERATED or STORED GENERATED (MariaDB, MySQL 8); MySQL escapes quotes in the expression.
+      const generation = /\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.exec(row.EXTRA ?? '');
+      let value = generation ? undefined : parseDefault(row.COLUMN_DEFAULT, row.EXTRA ?? '', type, mariadb);
       if (value?.kind === 'value' && value.value === null && nullable) value = undefined;
       // A collation other than the table's (JSON's utf8mb4_bin on MariaDB comes with the type).
       const collation = row.COLLATION_NAME !== null && row.COLLATION_NAME !== tableCollations.get(row.TABLE_NAME) && !isJson ? row.COLLATION_NAME : undefined;
@@ -142,6 +145,9 @@ export class MysqlIntrospector implements SchemaIntrospector {
         ...(value === undefined ? {} : { default: value }),
         ...(collation === undefined ? {} : { collation }),
         ...(row.COLUMN_COMMENT ? { comment: row.COLUMN_COMMENT } : {}),
+        ...(generation && row.GENERATION_EXPRESSION !== null
+          ? { generated: { sql: mariadb ? row.GENERATION_EXPRESSION : row.GENERATION_EXPRESSION.replace(/\\'/g, "'"), stored: !/^VIRTUAL$/i.test(generation[1]!) } }
+          : {}),
       };
       let list = columns.get(row.TABLE_NAME);
       if (!list) columns.set(row.TABLE_NAME, (list = []));

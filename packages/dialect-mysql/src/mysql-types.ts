@@ -1,4 +1,4 @@
-import { constraintName } from '@covet/core/dialect';
+import { comparableExpression, constraintName } from '@covet/core/dialect';
 import type { ColumnDefault, ColumnState, ColumnType, ForeignKeyState, IndexState, ReferentialAction, TableState } from '@covet/core/dialect';
 
 /**
@@ -267,6 +267,8 @@ export function normalizeMysqlColumn(column: ColumnState): ColumnState {
     ...(column.collation === undefined ? {} : { collation: column.collation.toLowerCase() }),
     ...(column.comment === undefined || column.comment === '' ? {} : { comment: column.comment }),
   };
+  // MariaDB re-spells a generation expression (quotes every column); it has no default.
+  if (column.generated !== undefined) return { ...normalized, generated: { sql: comparableExpression(column.generated.sql), stored: column.generated.stored } };
   const value = column.default;
   if (value === undefined || autoIncrement) return normalized;
   if (value.kind === 'value' && value.value === null) return nullable ? normalized : { ...normalized, default: value };

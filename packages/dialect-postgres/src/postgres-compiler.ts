@@ -1,4 +1,4 @@
-import { compileBuiltin, getTable, requireTable } from '@covet/core/dialect';
+import { compileBuiltin, CovetError, getTable, requireTable } from '@covet/core/dialect';
 import type {
   AddColumnArgs,
   BuiltinOperationCompiler,
@@ -47,7 +47,18 @@ function identitySql(identity: 'always' | 'byDefault'): string {
   return `GENERATED ${identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
 }
 
+/** The same expression, storage, type and collation: nothing to regenerate. */
+function sameGeneration(a: ColumnState, b: ColumnState): boolean {
+  return (
+    a.generated?.sql === b.generated?.sql &&
+    a.generated?.stored === b.generated?.stored &&
+    renderType(a.type) === renderType(b.type) &&
+    a.collation === b.collation
+  );
+}
+
 function sameFamily(a: ColumnState, b: ColumnState): boolean {
+  if (a.type.type === 'array' || b.type.type === 'array') return renderType(a.type) === renderType(b.type);
   if (a.type.type === b.type.type && a.type.type !== 'custom') return true;
   return FAMILIES.some((family) => family.includes(a.type.type) && family.includes(b.type.type));
 }
@@ -96,7 +107,7 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
   }
 
   addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
-    const statements: SqlStatement[] = [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${this.column(args.column)}` }];
+    const statements: SqlStatement[] = [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${this.column(args.column, args.table)}` }];
     if (args.column.comment !== undefined) statements.push(this.commentSql(args.table, args.column.name, args.column.comment, context));
     return statements;
   }
@@ -124,10 +135,18 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
   }
 
   /** `"name" type [NOT NULL] [DEFAULT ...]`; a serial's sequence is its default. */
-  column(column: ColumnState): string {
+  column(column: ColumnState, table: string): string {
     const parts = [this.#quote(column.name), renderType(column.type)];
     if (column.collation !== undefined) parts.push(`COLLATE ${this.#quote(column.collation)}`);
     if (column.identity !== undefined) parts.push(identitySql(column.identity));
+    if (column.generated !== undefined) {
+      if (!column.generated.stored) {
+        throw new CovetError('OPERATION_UNSUPPORTED', `PostgreSQL before 18 has no virtual generated columns: ${table}.${column.name} is .generated() without { stored: true }`, {
+          hint: 'Write .generated(sql`...`, { stored: true }): PostgreSQL computes it on write and keeps it.',
+        });
+      }
+      parts.push(`GENERATED ALWAYS AS (${column.generated.sql}) STORED`);
+    }
     const generated = isSerial(column.type) || column.identity !== undefined;
     if (!column.nullable || generated) parts.push('NOT NULL');
     if (column.default !== undefined && !generated) parts.push(`DEFAULT ${renderDefault(column.default)}`);
@@ -147,7 +166,7 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
   /** CREATE TABLE with the primary key and foreign keys inline (indexes are separate statements). */
   createTableSql(table: TableState): string {
     const q = this.#quote;
-    const definitions = table.columns.map((column) => this.column(column));
+    const definitions = table.columns.map((column) => this.column(column, table.name));
     const key = table.primaryKey;
     if (key) definitions.push(`${key.name ? `CONSTRAINT ${q(key.name)} ` : ''}PRIMARY KEY (${key.columns.map(q).join(', ')})`);
     for (const foreignKey of table.foreignKeys) definitions.push(this.foreignKey(foreignKey));
@@ -176,9 +195,14 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
     const after = args.column;
     const old = before ? normalizePostgresColumn(before) : undefined;
     const next = normalizePostgresColumn(after);
+    if (next.generated !== undefined && (old?.generated === undefined || !sameGeneration(old, next))) {
+      return this.#regenerate(args, context);
+    }
     const wasSerial = old !== undefined && isSerial(old.type);
     const becomesSerial = isSerial(next.type);
     const actions: string[] = [];
+    // A generated column becomes a plain one keeping its values (PostgreSQL 13+).
+    if (old?.generated !== undefined && next.generated === undefined) actions.push(`ALTER COLUMN ${column} DROP EXPRESSION`);
     const oldType = old ? renderType(serialBase(old.type)) : undefined;
     const newType = renderType(serialBase(next.type));
     // A collation changes with the type clause (`TYPE t COLLATE c`); "default" puts the type's back.
@@ -222,6 +246,26 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
         { sql: `ALTER TABLE ${table} ALTER COLUMN ${column} SET DEFAULT nextval('${sequence.replace(/'/g, "''")}'::regclass)` },
       );
     }
+    return statements;
+  }
+
+  /**
+   * A column that becomes generated, or whose expression, type or collation changes while it
+   * is one: PostgreSQL 15 cannot alter a generation (SET EXPRESSION came in 17), so the column
+   * is dropped and added again, computed from the rows, with the indexes and foreign keys on it
+   * and its comment. It moves to the end of the table's columns.
+   */
+  #regenerate(args: AlterColumnArgs, context: CompileContext): SqlStatement[] {
+    const q = this.#quote;
+    const after = requireTable(context.stateAfter, args.table);
+    const on = (item: { columns: readonly string[] }) => item.columns.includes(args.column.name);
+    const statements: SqlStatement[] = [
+      { sql: `ALTER TABLE ${q(args.table)} DROP COLUMN ${q(args.column.name)}` },
+      { sql: `ALTER TABLE ${q(args.table)} ADD COLUMN ${this.column(args.column, args.table)}` },
+      ...after.indexes.filter(on).map((index) => ({ sql: this.createIndexSql(args.table, index) })),
+      ...after.foreignKeys.filter(on).map((foreignKey) => ({ sql: `ALTER TABLE ${q(args.table)} ADD ${this.foreignKey(foreignKey)}` })),
+    ];
+    if (args.column.comment !== undefined) statements.push(this.commentSql(args.table, args.column.name, args.column.comment, context));
     return statements;
   }
 

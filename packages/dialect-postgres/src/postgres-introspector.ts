@@ -25,6 +25,7 @@ interface ColumnRow {
   default: string | null;
   identity: string;
   generated: string;
+  dimensions: number | null;
   collation: string | null;
   comment: string | null;
 }
@@ -65,7 +66,7 @@ const COLUMNS = (attrelid: string, numbers: string) =>
 const COLUMNS_SQL = `SELECT c.relname::text AS "table", a.attname::text AS "column",
     format_type(a.atttypid, a.atttypmod) AS "type", COALESCE(a.attnotnull, false) AS "notnull",
     pg_get_expr(d.adbin, d.adrelid) AS "default", COALESCE(a.attidentity::text, '') AS "identity",
-    COALESCE(a.attgenerated::text, '') AS "generated",
+    COALESCE(a.attgenerated::text, '') AS "generated", a.attndims::int AS "dimensions",
     CASE WHEN a.attcollation <> 0 AND a.attcollation <> y.typcollation THEN k.collname::text END AS "collation",
     col_description(c.oid, a.attnum) AS "comment"
   FROM pg_class c
@@ -182,7 +183,7 @@ export class PostgresIntrospector implements SchemaIntrospector {
       let table = tables.get(row.table);
       if (!table) tables.set(row.table, (table = { columns: [], indexes: [], foreignKeys: [] }));
       if (row.column === null || row.type === null) continue;
-      table.columns.push(readColumn(row, unmanaged));
+      table.columns.push(readColumn(row));
     }
 
     const constraintIndexes = new Set<string>();
@@ -228,8 +229,8 @@ export class PostgresIntrospector implements SchemaIntrospector {
   }
 }
 
-function readColumn(row: ColumnRow, unmanaged: UnmanagedObject[]): ColumnState {
-  const type = parseType(row.type!);
+function readColumn(row: ColumnRow): ColumnState {
+  const type = parseType(row.type!, row.dimensions ?? undefined);
   const name = row.column!;
   const extras = {
     ...(row.collation === null ? {} : { collation: row.collation }),
@@ -239,11 +240,8 @@ function readColumn(row: ColumnRow, unmanaged: UnmanagedObject[]): ColumnState {
   const serial = serialOf(type);
   if (serial && row.default !== null && isSequenceDefault(row.default)) return { name, type: serial, nullable: false, ...extras };
   const column: ColumnState = { name, type, nullable: !row.notnull, ...extras };
-  if (row.generated !== '') {
-    // A generated column's expression is not a default: the state cannot hold it.
-    unmanaged.push({ kind: 'generated column', name, table: row.table });
-    return column;
-  }
+  // A generated column's expression is stored where a default is ('s': stored, the only kind before PostgreSQL 18).
+  if (row.generated !== '' && row.default !== null) return { ...column, generated: { sql: stripParentheses(row.default), stored: row.generated === 's' } };
   if (row.default === null) return column;
   return { ...column, default: parseDefault(row.default, type) };
 }

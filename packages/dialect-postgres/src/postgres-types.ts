@@ -1,4 +1,5 @@
-import type { ColumnDefault, ColumnState, ColumnType } from '@covet/core/dialect';
+import { comparableExpression } from '@covet/core/dialect';
+import type { ArrayElementType, ColumnDefault, ColumnState, ColumnType } from '@covet/core/dialect';
 
 /** The three serial types, each an integer type with an owned sequence as its default. */
 const SERIAL_BASE: Readonly<Record<string, string>> = { smallserial: 'smallint', serial: 'integer', bigserial: 'bigint' };
@@ -43,6 +44,8 @@ export function renderType(type: ColumnType): string {
       return type.binary ? 'jsonb' : 'json';
     case 'custom':
       return type.sql;
+    case 'array':
+      return `${renderType(type.of)}${'[]'.repeat(type.dimensions ?? 1)}`;
     default:
       return type.type;
   }
@@ -81,8 +84,16 @@ const SIMPLE: Readonly<Record<string, ColumnType['type']>> = {
  * The portable type for a type as `format_type()` (or a person) spells it. Anything else
  * (jsonb, arrays, enums, domains, `timestamp(3)`, ...) stays `custom` with the text as given.
  */
-export function parseType(text: string): ColumnType {
+export function parseType(text: string, dimensions?: number): ColumnType {
   const spelled = text.trim().replace(/\s+/g, ' ');
+  // `text[]` (format_type writes one [] whatever the declared dimensions; attndims says them).
+  const array = /^(.*?)((?:\s*\[\d*\])+)$/.exec(spelled);
+  if (array) {
+    const of = parseType(array[1]!);
+    if (of.type === 'array' || of.type === 'smallserial' || of.type === 'serial' || of.type === 'bigserial') return { type: 'custom', sql: spelled };
+    const count = Math.max(dimensions ?? 0, (array[2]!.match(/\[/g) ?? []).length);
+    return count > 1 ? { type: 'array', of: of as ArrayElementType, dimensions: count } : { type: 'array', of: of as ArrayElementType };
+  }
   const lower = spelled.toLowerCase().replace(/\s*([(),])\s*/g, '$1');
   const simple = SIMPLE[lower];
   if (simple) return { type: simple } as ColumnType;
@@ -184,6 +195,10 @@ export function normalizePostgresColumn(column: ColumnState): ColumnState {
     ...(column.collation === undefined ? {} : { collation: column.collation }),
     ...(column.comment === undefined ? {} : { comment: column.comment }),
   };
+  // A generated column's expression is compared as PostgreSQL re-spells it; it has no default.
+  if (column.generated !== undefined) {
+    return { name: column.name, type, nullable: column.nullable, ...extras, generated: { sql: comparableExpression(column.generated.sql), stored: column.generated.stored } };
+  }
   if (isSerial(type)) return { name: column.name, type, nullable: false, ...extras };
   // An identity column is NOT NULL and has no default of its own (its generator is not one).
   if (column.identity !== undefined) return { name: column.name, type, nullable: false, ...extras, identity: column.identity };

@@ -98,7 +98,7 @@ describeWithPostgres('introspector', () => {
       { name: 'doc', type: { type: 'json', binary: true }, nullable: true },
       { name: 'data', type: { type: 'json' }, nullable: true },
       { name: 'key', type: { type: 'uuid' }, nullable: true, default: { kind: 'sql', sql: 'gen_random_uuid()' } },
-      { name: 'tags', type: { type: 'custom', sql: 'text[]' }, nullable: true },
+      { name: 'tags', type: { type: 'array', of: { type: 'text' } }, nullable: true },
       { name: 'blob', type: { type: 'blob' }, nullable: true },
       { name: 'mood', type: { type: 'custom', sql: 'mood' }, nullable: true, default: { kind: 'value', value: 'ok' } },
       { name: 'flag', type: { type: 'boolean' }, nullable: false, default: { kind: 'value', value: true } },

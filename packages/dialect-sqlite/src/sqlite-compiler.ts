@@ -102,7 +102,8 @@ export class SqliteCompiler implements BuiltinOperationCompiler {
   addColumn(args: AddColumnArgs, context: CompileContext): CompileResult {
     const column = args.column;
     const hasValue = column.default?.kind === 'value' && column.default.value !== null;
-    const native = column.default?.kind !== 'sql' && (column.nullable || hasValue);
+    // A STORED generated column cannot be added by ALTER TABLE (a VIRTUAL one can).
+    const native = column.default?.kind !== 'sql' && (column.nullable || hasValue) && column.generated?.stored !== true;
     if (!native) return this.#rebuild(args.table, context, { addedColumns: [column.name] });
     const table: TableState = requireTable(context.stateAfter, args.table);
     return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD COLUMN ${renderColumn(this.#quote, { ...table, primaryKey: undefined }, column)}` }];

@@ -29,6 +29,8 @@ interface ColumnRow {
   notnull: number;
   dflt_value: string | null;
   pk: number;
+  /** 0: a plain column; 2: a virtual generated one; 3: a stored one (1: hidden, of a virtual table). */
+  hidden: number;
 }
 interface IndexRow {
   tbl: string;
@@ -60,8 +62,9 @@ function isInternal(name: string): boolean {
 // The pragma table-valued functions (https://www.sqlite.org/pragma.html#pragfunc) let one query
 // read a pragma for every table at once, so introspection costs four queries whatever the size.
 const TABLES = "(SELECT name FROM sqlite_master WHERE type = 'table')";
-const COLUMNS_SQL = `SELECT m.name AS tbl, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk
-  FROM ${TABLES} AS m JOIN pragma_table_info(m.name) AS p ORDER BY m.name, p.cid`;
+// table_xinfo, unlike table_info, lists generated columns (SQLite 3.26+).
+const COLUMNS_SQL = `SELECT m.name AS tbl, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
+  FROM ${TABLES} AS m JOIN pragma_table_xinfo(m.name) AS p WHERE p.hidden <> 1 ORDER BY m.name, p.cid`;
 const INDEXES_SQL = `SELECT m.name AS tbl, l.name AS idx, l."unique" AS is_unique, l.origin, l.partial, i.seqno, i.cid, i.name AS col
   FROM ${TABLES} AS m JOIN pragma_index_list(m.name) AS l JOIN pragma_index_info(l.name) AS i ORDER BY m.name, l.name, i.seqno`;
 const FOREIGN_KEYS_SQL = `SELECT m.name AS tbl, f.id, f.seq, f."table" AS parent, f."from" AS from_column, f."to" AS to_column, f.on_update, f.on_delete
@@ -123,6 +126,27 @@ export class SqliteIntrospector implements SchemaIntrospector {
   }
 }
 
+/** The text inside the first balanced parentheses of `text` (string literals skipped). */
+function parenthesised(text: string): string | undefined {
+  const start = text.indexOf('(');
+  if (start < 0) return undefined;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = start; i < text.length; i++) {
+    const character = text[i]!;
+    if (quote !== undefined) {
+      if (character === quote) quote = undefined;
+    } else if (character === "'" || character === '"' || character === '`') {
+      quote = character;
+    } else if (character === '(') {
+      depth++;
+    } else if (character === ')' && --depth === 0) {
+      return text.slice(start + 1, i).trim();
+    }
+  }
+  return undefined;
+}
+
 function readTable(
   name: string,
   parsed: ParsedTable,
@@ -149,6 +173,14 @@ function readTable(
     const name = clause?.tokens.find((token, index) => index > 0 && !isKeyword(token, 'COLLATE'))?.value;
     if (name !== undefined) collations.set(definition.name.toLowerCase(), name);
   }
+  // Generation expressions (GENERATED ALWAYS AS (...) / AS (...)), which the pragmas do not report either.
+  const expressions = new Map<string, string>();
+  for (const definition of parsed.definitions) {
+    if (definition.kind !== 'column') continue;
+    const clause = definition.constraints.find((c) => c.kind === 'GENERATED');
+    const expression = clause ? parenthesised(clause.text) : undefined;
+    if (expression !== undefined) expressions.set(definition.name.toLowerCase(), expression);
+  }
   const columns: ColumnState[] = columnRows.map((row) => {
     if (autoincrement.has(row.name.toLowerCase()) && keyColumns.length === 1) {
       return { name: row.name, type: { type: 'serial' }, nullable: false };
@@ -158,6 +190,8 @@ function readTable(
     const nullable = row.notnull === 0 && !(row.pk > 0 && keyColumns.length === 1 && row.type.toUpperCase() === 'INTEGER');
     const collation = collations.get(row.name.toLowerCase());
     const column: ColumnState = collation === undefined ? { name: row.name, type, nullable } : { name: row.name, type, nullable, collation };
+    const expression = expressions.get(row.name.toLowerCase());
+    if ((row.hidden === 2 || row.hidden === 3) && expression !== undefined) return { ...column, generated: { sql: expression, stored: row.hidden === 3 } };
     return row.dflt_value === null ? column : { ...column, default: parseDefault(row.dflt_value, type) };
   });
 

@@ -1,6 +1,6 @@
 import { constraintName, CovetError } from '@covet/core/dialect';
 import type { ColumnState, CompileContext, SqlStatement, TableState } from '@covet/core/dialect';
-import { renderColumn, renderCreateIndex, renderCreateTable, renderForeignKey, type Quote } from './sqlite-render.js';
+import { generatedSql, refuseUnsupported, renderColumn, renderCreateIndex, renderCreateTable, renderForeignKey, type Quote } from './sqlite-render.js';
 import {
   isKeyword,
   mentions,
@@ -79,7 +79,10 @@ export async function compileRebuild(validatedQuote: Quote, plan: RebuildPlan, c
     createSql = renderCreateTable(quote, plan.after, temporary);
   }
 
-  const copied = plan.after.columns.filter((c) => !added.has(c.name.toLowerCase()) && !generated.has(c.name.toLowerCase()));
+  // Generated columns take no value: those the new table computes are left out of the copy (a
+  // column that stops being generated is copied: its old values are readable).
+  const computed = (c: ColumnState) => c.generated !== undefined || (generated.has(c.name.toLowerCase()) && !altered.has(c.name.toLowerCase()));
+  const copied = plan.after.columns.filter((c) => !added.has(c.name.toLowerCase()) && !computed(c));
   const selectList = copied.map((column) => copyExpression(quote, plan, column));
   const statements: SqlStatement[] = [];
 
@@ -198,7 +201,7 @@ function editCreateTable(
         .map((c) => c.tokens),
     );
     if (column && changes.altered.has(definition.name.toLowerCase())) {
-      columns.push(rewriteColumn(quote, definition, column, removed));
+      columns.push(rewriteColumn(quote, plan.table, definition, column, removed));
     } else if (removed.size > 0) {
       columns.push(
         [definition.tokens[0]!.text, definition.type, ...definition.constraints.filter((c) => !removed.has(c.tokens)).map((c) => c.text)]
@@ -220,19 +223,16 @@ function editCreateTable(
 }
 
 /**
- * A column definition with a new type, nullability, collation and default; its other
- * constraints (PRIMARY KEY, UNIQUE, CHECK, REFERENCES, GENERATED) are kept as written.
+ * A column definition with a new type, nullability, collation, generation and default; its
+ * other constraints (PRIMARY KEY, UNIQUE, CHECK, REFERENCES) are kept as written.
  */
-function rewriteColumn(quote: Quote, definition: ColumnDefinition, column: ColumnState, removed: Set<unknown>): string {
-  if (column.comment !== undefined) {
-    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no column comments: ${column.name} has .comment()`, {
-      hint: 'Keep the comment in the model as a code comment, or leave SQLite out of this model\'s engines.',
-    });
-  }
-  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT', 'COLLATE'].includes(c.kind) && !removed.has(c.tokens));
+function rewriteColumn(quote: Quote, table: string, definition: ColumnDefinition, column: ColumnState, removed: Set<unknown>): string {
+  refuseUnsupported(table, column);
+  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT', 'COLLATE', 'GENERATED'].includes(c.kind) && !removed.has(c.tokens));
   const autoincrement = kept.some((c) => c.kind === 'PRIMARY' && c.tokens.some((t) => isKeyword(t, 'AUTOINCREMENT')));
   const parts = [quote(column.name), autoincrement ? 'INTEGER' : declaredType(column.type), ...kept.map((c) => c.text)];
   if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
+  if (column.generated !== undefined) parts.push(generatedSql(column));
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');

@@ -31,15 +31,31 @@ export function renderColumn(quote: Quote, table: TableState, column: ColumnStat
   } else {
     parts.push(declaredType(column.type));
   }
-  if (column.comment !== undefined) {
-    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no column comments: ${table.name}.${column.name} has .comment()`, {
-      hint: 'Keep the comment in the model as a code comment, or leave SQLite out of this model\'s engines.',
-    });
-  }
+  refuseUnsupported(table.name, column);
   if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
+  if (column.generated !== undefined) parts.push(generatedSql(column));
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');
+}
+
+/** `GENERATED ALWAYS AS (expression) STORED | VIRTUAL`. */
+export function generatedSql(column: ColumnState): string {
+  return `GENERATED ALWAYS AS (${column.generated!.sql}) ${column.generated!.stored ? 'STORED' : 'VIRTUAL'}`;
+}
+
+/** What SQLite cannot hold, refused in one line before any SQL runs: a column comment, an array. */
+export function refuseUnsupported(table: string, column: ColumnState): void {
+  if (column.comment !== undefined) {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no column comments: ${table}.${column.name} has .comment()`, {
+      hint: 'Keep the comment in the model as a code comment, or leave SQLite out of this model\'s engines.',
+    });
+  }
+  if (column.type.type === 'array') {
+    throw new CovetError('OPERATION_UNSUPPORTED', `SQLite has no array columns: ${table}.${column.name} is an array of ${column.type.of.type}`, {
+      hint: 'Use t.json() to hold a list, or a child table with one row per element.',
+    });
+  }
 }
 
 const ACTIONS: Record<string, string> = {

@@ -115,5 +115,7 @@ export function normalizeSqliteColumn(column: ColumnState): ColumnState {
     // Collation names are case-insensitive; BINARY is what a column without one uses.
     ...(column.collation === undefined || column.collation.toUpperCase() === 'BINARY' ? {} : { collation: column.collation.toUpperCase() }),
   };
+  // SQLite keeps a generation expression as written: it compares as text.
+  if (column.generated !== undefined) return { ...normalized, generated: { sql: column.generated.sql.trim(), stored: column.generated.stored } };
   return column.default === undefined ? normalized : { ...normalized, default: parseDefault(renderDefault(column.default), type) };
 }

@@ -378,3 +378,30 @@ describe('round trip of the column-level DSL', () => {
     }
   });
 });
+
+describe('round trip of generated columns and arrays', () => {
+  it('writes .generated() (stored and virtual) and .array() with the t helpers', async () => {
+    const operations = [
+      op.createTable('lines', {
+        price: t.numeric(10, 2).notNull(),
+        quantity: t.integer(),
+        total: t.numeric(12, 2).generated(sql`price * quantity`, { stored: true }),
+        label: t.text().notNull().generated(sql`'#' || \`x\` || '$' || '{y}'`),
+        tags: t.text().array(),
+        grid: t.varchar(5).array(3).notNull().default(sql`'{}'`),
+        odd: t.custom('citext').array(),
+      }),
+      op.alterColumn('lines', 'quantity', t.bigint().generated(sql`price * 2`)),
+    ];
+    const source = await expectRoundTrip({ operations });
+    for (const code of [
+      'total: t.decimal(12, 2).generated(sql`price * quantity`, { stored: true }),',
+      'tags: t.text().array(),',
+      "grid: t.varchar(5).array(3).notNull().default(sql`'{}'`),",
+      "odd: t.custom('citext').array(),",
+      "op.alterColumn('lines', 'quantity', t.bigint().generated(sql`price * 2`)),",
+    ]) {
+      expect(source).toContain(code);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { CovetError } from '../errors/covet-error.js';
 import { didYouMean, withTypoCheck } from '../errors/suggest.js';
 import { isSafeCustomType } from '../operations/builtin/validate-args.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
-import type { ColumnDefault, ColumnIdentity, ColumnState, ColumnType, LobSize, ReferentialAction } from './types.js';
+import type { ArrayElementType, ColumnDefault, ColumnGenerated, ColumnIdentity, ColumnState, ColumnType, LobSize, ReferentialAction } from './types.js';
 import { LOB_SIZES, REFERENTIAL_ACTIONS } from './types.js';
 
 const COLUMN_BUILDER_BRAND = Symbol.for('covet.columnBuilder');
@@ -29,6 +29,7 @@ export interface ColumnSpec {
   readonly collation?: string;
   readonly comment?: string;
   readonly identity?: ColumnIdentity;
+  readonly generated?: ColumnGenerated;
 }
 
 const REFERENCE_OPTIONS = ['onDelete', 'onUpdate', 'name'];
@@ -113,6 +114,40 @@ export class ColumnBuilder {
     return new ColumnBuilder({ ...this.spec, nullable: false, identity: options.always === true ? 'always' : 'byDefault' });
   }
 
+  /**
+   * A generated (computed) column: the database computes it from `expression`, written with the
+   * `sql` tag over other columns of the same row. `{ stored: true }` keeps the value on disk
+   * (PostgreSQL 15 has only stored ones); without it the column is virtual, computed when read
+   * (MySQL, MariaDB, SQLite). It takes no default and no value from an INSERT.
+   *
+   * @example
+   * total: t.integer().generated(sql`price * quantity`, { stored: true })
+   */
+  generated(expression: SqlExpression, options: { stored?: boolean } = {}): ColumnBuilder {
+    if (!isSqlExpression(expression) || expression.sql.trim() === '') {
+      throw new CovetError('COLUMN_OPTION_INVALID', '.generated() takes a SQL expression written with the sql tag, e.g. .generated(sql`a + b`)');
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'stored') throw new CovetError('OPTION_UNKNOWN', `Unknown option "${key}" in .generated()${didYouMean(key, ['stored'])}`, { hint: 'Options: stored.' });
+    }
+    if (['smallserial', 'serial', 'bigserial'].includes(this.spec.type.type)) {
+      throw new CovetError('COLUMN_OPTION_INVALID', `.generated() needs a plain type, not ${this.spec.type.type}`);
+    }
+    return new ColumnBuilder({ ...this.spec, generated: { sql: expression.sql, stored: options.stored === true } });
+  }
+
+  /**
+   * An array of this column's type (PostgreSQL only; MySQL and SQLite refuse it before any SQL
+   * runs): `t.text().array()` is `text[]`, `t.integer().array(2)` is `integer[][]`.
+   */
+  array(dimensions = 1): ColumnBuilder {
+    const of = this.spec.type;
+    if (of.type === 'array' || ['smallserial', 'serial', 'bigserial'].includes(of.type)) {
+      throw new CovetError('COLUMN_TYPE_INVALID', `.array() needs an element type other than ${of.type === 'array' ? 'an array (say the dimensions: .array(2))' : of.type}`);
+    }
+    return new ColumnBuilder({ ...this.spec, type: { type: 'array', of: of as ArrayElementType, ...(dimensions === 1 ? {} : { dimensions: positiveInteger(dimensions, 'array dimensions') }) } });
+  }
+
   /** A foreign key from this column to `column` of another table (a table definition or a name). */
   references(table: string | { readonly name: string }, column: string, options: ReferenceOptions = {}): ColumnBuilder {
     const tableName = typeof table === 'string' ? table : table.name;
@@ -140,7 +175,7 @@ export class ColumnBuilder {
 }
 
 /** The builder methods, for suggestions. */
-const BUILDER_METHODS = ['notNull', 'nullable', 'primaryKey', 'unique', 'default', 'references', 'collate', 'comment', 'identity'];
+const BUILDER_METHODS = ['notNull', 'nullable', 'primaryKey', 'unique', 'default', 'references', 'collate', 'comment', 'identity', 'generated', 'array'];
 
 /** What a collation name may hold (engines name them with letters, digits and `_ . - @`). */
 const COLLATION = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
@@ -179,7 +214,7 @@ export function toColumnDefault(value: unknown): ColumnDefault {
 
 /** The column state a builder describes, once it has a name. */
 export function columnStateOf(name: string, builder: ColumnBuilder): ColumnState {
-  const { type, nullable, default: columnDefault, collation, comment, identity } = builder.spec;
+  const { type, nullable, default: columnDefault, collation, comment, identity, generated } = builder.spec;
   return {
     name,
     type,
@@ -188,6 +223,7 @@ export function columnStateOf(name: string, builder: ColumnBuilder): ColumnState
     ...(collation === undefined ? {} : { collation }),
     ...(comment === undefined ? {} : { comment }),
     ...(identity === undefined ? {} : { identity }),
+    ...(generated === undefined ? {} : { generated }),
   };
 }
 

@@ -230,6 +230,34 @@ describe('column options: sizes, jsonb, numeric, collation, comment, identity', 
   });
 });
 
+describe('generated columns and arrays', () => {
+  it('builds them into the column state', () => {
+    const { state } = defineTable('lines', {
+      price: t.integer(),
+      total: t.integer().notNull().generated(sql`price * 2`, { stored: true }),
+      half: t.integer().generated(sql`price / 2`),
+      tags: t.text().array(),
+      grid: t.varchar(3).array(2),
+    });
+    expect(state.columns).toEqual([
+      { name: 'price', type: { type: 'integer' }, nullable: true },
+      { name: 'total', type: { type: 'integer' }, nullable: false, generated: { sql: 'price * 2', stored: true } },
+      { name: 'half', type: { type: 'integer' }, nullable: true, generated: { sql: 'price / 2', stored: false } },
+      { name: 'tags', type: { type: 'array', of: { type: 'text' } }, nullable: true },
+      { name: 'grid', type: { type: 'array', of: { type: 'varchar', length: 3 }, dimensions: 2 }, nullable: true },
+    ]);
+  });
+
+  it('refuses what cannot be, naming it', () => {
+    expect(covetErrorOf(() => t.integer().generated('a + 1' as never)).message).toBe('.generated() takes a SQL expression written with the sql tag, e.g. .generated(sql`a + b`)');
+    expect(covetErrorOf(() => t.integer().generated(sql`a`, { store: true } as never)).message).toBe('Unknown option "store" in .generated(): did you mean "stored"?');
+    expect(covetErrorOf(() => t.serial().generated(sql`a`)).message).toBe('.generated() needs a plain type, not serial');
+    expect(covetErrorOf(() => t.serial().array()).message).toBe('.array() needs an element type other than serial');
+    expect(covetErrorOf(() => t.text().array().array()).message).toBe('.array() needs an element type other than an array (say the dimensions: .array(2))');
+    expect(covetErrorOf(() => t.text().array(0)).message).toBe('array dimensions must be a positive integer, got 0');
+  });
+});
+
 describe('defineTable bad input: one-line CovetErrors that name the table and column', () => {
   it('refuses an unknown column in an index, a unique and a foreign key', () => {
     const index = covetErrorOf(() => defineTable('users', { id: t.integer() }, { indexes: [{ name: 'i', columns: ['nope'] }] }));

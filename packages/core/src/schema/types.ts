@@ -56,7 +56,15 @@ export type ColumnType =
   | { readonly type: 'varchar' | 'char'; readonly length: number }
   | { readonly type: 'decimal'; readonly precision?: number; readonly scale?: number }
   | { readonly type: 'time' | 'timestamp'; readonly withTimeZone?: boolean }
-  | { readonly type: 'custom'; readonly sql: string };
+  | { readonly type: 'custom'; readonly sql: string }
+  /**
+   * An array of `of` (PostgreSQL only: `text[]`, `integer[][]`); `dimensions` (1 when unset) is
+   * what the declaration says, which PostgreSQL keeps but does not enforce.
+   */
+  | { readonly type: 'array'; readonly of: ArrayElementType; readonly dimensions?: number };
+
+/** What an array may hold: any column type but a serial or another array (dimensions say that). */
+export type ArrayElementType = Exclude<ColumnType, { readonly type: 'array' | 'smallserial' | 'serial' | 'bigserial' }>;
 
 /** Every type name `ColumnType.type` can hold. */
 export type ColumnTypeName = ColumnType['type'];
@@ -81,6 +89,18 @@ export interface ColumnState {
    * generator; `always` refuses values an INSERT gives, `byDefault` takes them.
    */
   readonly identity?: ColumnIdentity;
+  /**
+   * A generated (computed) column: the database computes it from `sql`, an expression over
+   * other columns of the row. `stored` keeps the value on disk; otherwise (virtual) it is
+   * computed when read. Such a column has no default and takes no value from an INSERT.
+   */
+  readonly generated?: ColumnGenerated;
+}
+
+/** How a generated column is computed (see {@link ColumnState.generated}). */
+export interface ColumnGenerated {
+  readonly sql: string;
+  readonly stored: boolean;
 }
 
 /** How an identity column takes values an INSERT gives (see {@link ColumnState.identity}). */

@@ -12,7 +12,7 @@ const SIMPLE_TYPES = new Set([
 
 /** Names every column type a state may hold (the portable set plus `custom`). */
 export const COLUMN_TYPE_NAMES: readonly string[] = Object.freeze([
-  ...SIMPLE_TYPES, 'varchar', 'char', 'decimal', 'time', 'timestamp', 'custom',
+  ...SIMPLE_TYPES, 'varchar', 'char', 'decimal', 'time', 'timestamp', 'custom', 'array',
 ]);
 
 function fail(message: string, hint?: string): never {
@@ -80,6 +80,15 @@ export function validateColumnType(type: ColumnType, where: string): void {
     case 'custom':
       if (!isSafeCustomType(type.sql)) fail(`Invalid custom type ${JSON.stringify(type.sql)} for ${where}`);
       return;
+    case 'array': {
+      const of = type.of as ColumnType | undefined;
+      if (typeof of !== 'object' || of === null || ['array', 'smallserial', 'serial', 'bigserial'].includes(of.type)) {
+        fail(`An array of ${where} must hold a column type other than a serial or an array`, 'Say the dimensions with .array(2) for an array of arrays.');
+      }
+      if (type.dimensions !== undefined && !isInteger(type.dimensions)) fail(`Array dimensions must be a positive integer for ${where}`);
+      validateColumnType(of, where);
+      return;
+    }
     default:
       if (!SIMPLE_TYPES.has(type.type)) {
         fail(`Unknown column type "${String(type.type)}" for ${where}`, `Known types: ${COLUMN_TYPE_NAMES.join(', ')}.`);
@@ -101,6 +110,7 @@ export function validateColumn(column: ColumnState, table: string): void {
     if (column.identity !== 'always' && column.identity !== 'byDefault') fail(`Identity of ${where} must be "always" or "byDefault"`);
     if (!['smallint', 'integer', 'bigint'].includes(column.type.type)) fail(`Identity column ${where} must be a smallint, integer or bigint`);
   }
+  if (column.generated !== undefined) validateGenerated(column, where);
   const value = column.default;
   if (value !== undefined) {
     if (value.kind === 'sql') {
@@ -114,6 +124,19 @@ export function validateColumn(column: ColumnState, table: string): void {
       fail(`Invalid default for ${where}`);
     }
   }
+}
+
+/** A generated column has an expression, says whether it is stored, and nothing that would fill it otherwise. */
+function validateGenerated(column: ColumnState, where: string): void {
+  const generated = column.generated!;
+  if (typeof generated !== 'object' || generated === null || typeof generated.sql !== 'string' || generated.sql.trim() === '') {
+    fail(`Generated column ${where} needs a SQL expression`);
+  }
+  if (typeof generated.stored !== 'boolean') fail(`Generated column ${where} must say whether it is stored`);
+  if (generated.sql.includes('\0')) fail(`The expression of generated column ${where} holds a NUL character`);
+  if (column.default !== undefined) fail(`Generated column ${where} cannot have a default: the database computes its value`);
+  if (column.identity !== undefined) fail(`Generated column ${where} cannot be an identity column`);
+  if (['smallserial', 'serial', 'bigserial'].includes(column.type.type)) fail(`Generated column ${where} cannot be a serial`);
 }
 
 /** Checks an index against its table. */

@@ -41,6 +41,10 @@ export function columnCode(column: ColumnState, table?: string, extras: ColumnEx
   if (columnDefault !== undefined) {
     code = method(code, 'default', columnDefault.kind === 'sql' ? sqlTag(columnDefault.sql) : literal(columnDefault.value));
   }
+  if (column.generated !== undefined) {
+    const { sql, stored } = column.generated;
+    code = stored ? method(code, 'generated', sqlTag(sql), object([['stored', literal(true)]])) : method(code, 'generated', sqlTag(sql));
+  }
   if (column.collation !== undefined) code = method(code, 'collate', literal(column.collation));
   if (column.comment !== undefined) code = method(code, 'comment', literal(column.comment));
   if (extras.unique !== undefined) {
@@ -98,6 +102,11 @@ function typeHelperCode(type: ColumnType): Code | undefined {
       return type.size === undefined ? call(`t.${type.type}`) : call(`t.${type.type}`, object([['size', literal(type.size)]]));
     case 'json':
       return type.binary === true ? call('t.jsonb') : call('t.json');
+    case 'array': {
+      const of = typeHelperCode(type.of);
+      if (of === undefined) return undefined;
+      return type.dimensions === undefined || type.dimensions === 1 ? method(of, 'array') : method(of, 'array', literal(type.dimensions));
+    }
     default:
       return COLUMN_TYPE_NAMES.includes(type.type) ? call(`t.${type.type}`) : undefined;
   }
