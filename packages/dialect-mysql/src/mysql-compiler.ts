@@ -124,6 +124,12 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
         hint: 'Use t.json() to hold a list, or a child table with one row per element.',
       });
     }
+    if (column.type.type === 'decimal' && column.type.precision === undefined) {
+      // MySQL reads a bare DECIMAL as decimal(10,0): every fraction would be rounded away.
+      throw new CovetError('OPERATION_UNSUPPORTED', `MySQL has no decimal without precision: ${where} is t.decimal() (MySQL would make it decimal(10,0), rounding every fraction away)`, {
+        hint: 'Give the precision and scale to keep, e.g. t.decimal(65, 30) (MySQL\'s largest), or use t.double().',
+      });
+    }
     const type = column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`;
     const autoIncrement = isAutoIncrement(column);
     const parts = [this.#quote(column.name), type];

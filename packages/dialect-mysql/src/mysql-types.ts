@@ -251,13 +251,16 @@ function literalFor(text: string, base: string): ColumnDefault {
 
 /**
  * The column as MySQL stores and reports it: the type reduced to what its declaration reads
- * back as (`uuid` is `char(36)`, `decimal` is `decimal(10,0)`, `time` has no time zone),
+ * back as (`uuid` is `char(36)`, `time` has no time zone; a decimal without precision is kept),
  * auto-increment columns never null, a NULL default on a nullable column the same as none,
  * literal defaults typed as the column (`'0'` on an integer is `0`, `1` on a boolean `true`).
  */
 export function normalizeMysqlColumn(column: ColumnState): ColumnState {
   // An identity column is an AUTO_INCREMENT one, which reads back as a serial.
-  const type = parseTypeSql(column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`);
+  // A decimal without precision stays one: MySQL has none (the compiler refuses it), so it is
+  // never the decimal(10,0) a database reports, and --from database shows the difference.
+  const bareDecimal = column.type.type === 'decimal' && column.type.precision === undefined;
+  const type = bareDecimal ? column.type : parseTypeSql(column.identity === undefined ? typeSql(column.type) : `${typeSql(column.type)} AUTO_INCREMENT`);
   const autoIncrement = type.type === 'serial' || type.type === 'smallserial' || type.type === 'bigserial' || (type.type === 'custom' && /AUTO_INCREMENT/.test(type.sql));
   const nullable = autoIncrement ? false : column.nullable;
   const normalized: ColumnState = {

@@ -47,6 +47,16 @@ function identitySql(identity: 'always' | 'byDefault'): string {
   return `GENERATED ${identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
 }
 
+const CONSTRAINT_KINDS: Readonly<Record<string, string>> = { p: 'primary key', u: 'UNIQUE constraint', c: 'CHECK constraint', x: 'exclusion constraint' };
+
+/** PostgreSQL keeps one namespace of constraint names per table. */
+function constraintClash(table: string, name: string, type: string): CovetError {
+  const kind = CONSTRAINT_KINDS[type] ?? 'constraint';
+  return new CovetError('NAME_CONFLICT', `PostgreSQL keeps constraint names per table: foreign key ${name} of ${table} is named like its ${kind}`, {
+    hint: `Name the foreign key otherwise (references(..., { name }) or the foreignKeys option); a foreign key may share a name with an index, not with a constraint.`,
+  });
+}
+
 /** The same expression, storage, type and collation: nothing to regenerate. */
 function sameGeneration(a: ColumnState, b: ColumnState): boolean {
   return (
@@ -126,7 +136,23 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
     return [{ sql: this.createIndexSql(args.table, args.index) }];
   }
 
-  addForeignKey(args: AddForeignKeyArgs): CompileResult {
+  /**
+   * A foreign key may share its name with an index (another namespace), but not with another
+   * constraint of its table: a UNIQUE constraint (an adopted database's; Covet makes unique
+   * indexes), the primary key, a CHECK. That is refused in one line before any SQL runs.
+   */
+  async addForeignKey(args: AddForeignKeyArgs, context: CompileContext): Promise<readonly SqlStatement[]> {
+    const name = args.foreignKey.name;
+    let clash = requireTable(context.stateBefore, args.table).primaryKey?.name === name ? 'p' : undefined;
+    if (clash === undefined && context.query) {
+      const rows = await context.query<{ type: string }>(
+        `SELECT c.contype::text AS "type" FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+          WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = $1 AND c.conname = $2 AND c.contype <> 'f'`,
+        [args.table, name],
+      );
+      clash = rows[0]?.type;
+    }
+    if (clash !== undefined) throw constraintClash(args.table, name, clash);
     return [{ sql: `ALTER TABLE ${this.#quote(args.table)} ADD ${this.foreignKey(args.foreignKey)}` }];
   }
 
@@ -168,6 +194,8 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
     const q = this.#quote;
     const definitions = table.columns.map((column) => this.column(column, table.name));
     const key = table.primaryKey;
+    const clash = table.foreignKeys.find((foreignKey) => foreignKey.name === key?.name);
+    if (clash) throw constraintClash(table.name, clash.name, 'p');
     if (key) definitions.push(`${key.name ? `CONSTRAINT ${q(key.name)} ` : ''}PRIMARY KEY (${key.columns.map(q).join(', ')})`);
     for (const foreignKey of table.foreignKeys) definitions.push(this.foreignKey(foreignKey));
     return `CREATE TABLE ${q(table.name)} (\n  ${definitions.join(',\n  ')}\n)`;
@@ -187,7 +215,7 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
    * column into one creates and attaches an owned sequence (started after the largest value),
    * turning one into a plain integer drops its sequence default.
    */
-  alterColumn(args: AlterColumnArgs, context: CompileContext): SqlStatement[] {
+  async alterColumn(args: AlterColumnArgs, context: CompileContext): Promise<SqlStatement[]> {
     const q = this.#quote;
     const table = q(args.table);
     const column = q(args.column.name);
@@ -229,6 +257,14 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
       actions.push(`ALTER COLUMN ${column} SET DEFAULT ${renderDefault(next.default)}`);
     }
     const statements: SqlStatement[] = actions.length > 0 ? [{ sql: `ALTER TABLE ${table} ${actions.join(', ')}` }] : [];
+    if (wasSerial && !becomesSerial) {
+      // The serial's sequence goes with its default: left owned by the column, it would be the
+      // one pg_get_serial_sequence names, not an identity's (turning back into a serial makes it again).
+      const owned = context.query
+        ? (await context.query<{ name: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS name', [table, args.column.name]))[0]?.name
+        : q(`${args.table}_${args.column.name}_seq`.slice(0, 63));
+      if (owned) statements.push({ sql: `DROP SEQUENCE IF EXISTS ${owned}` });
+    }
     if (next.identity !== undefined && old?.identity === undefined) {
       // After the ALTER above made the column NOT NULL and dropped its default; numbering goes on after the rows there are.
       statements.push(
