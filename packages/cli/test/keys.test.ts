@@ -24,7 +24,7 @@ describe('serial and identity on SQLite', () => {
     const insert = (body: string) => {
       const db = project.open();
       try {
-        return Number(db.prepare('INSERT INTO notes (body) VALUES (?)').run(body).lastInsertRowid);
+        return Number((db.prepare('INSERT INTO notes (body) VALUES (?)').run(body) as { lastInsertRowid: number | bigint }).lastInsertRowid);
       } finally {
         db.close();
       }
