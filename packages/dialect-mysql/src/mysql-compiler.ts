@@ -124,6 +124,11 @@ export class MysqlCompiler implements BuiltinOperationCompiler {
         hint: 'Use t.json() to hold a list, or a child table with one row per element.',
       });
     }
+    if (column.type.type === 'enum' && column.type.values.some((value) => value.includes('\\'))) {
+      throw new CovetError('OPERATION_UNSUPPORTED', `MySQL cannot store an enum value holding a backslash the same under every sql_mode (${where})`, {
+        hint: 'Write the values without a backslash.',
+      });
+    }
     if (column.type.type === 'decimal' && column.type.precision === undefined) {
       // MySQL reads a bare DECIMAL as decimal(10,0): every fraction would be rounded away.
       throw new CovetError('OPERATION_UNSUPPORTED', `MySQL has no decimal without precision: ${where} is t.decimal() (MySQL would make it decimal(10,0), rounding every fraction away)`, {

@@ -48,9 +48,25 @@ export function typeSql(type: ColumnType): string {
       return `${type.size ?? ''}${type.type}`;
     case 'custom':
       return type.sql;
+    case 'enum':
+      return `enum(${type.values.map((value) => `'${value.replace(/'/g, "''")}'`).join(',')})`;
     default:
       return type.type;
   }
+}
+
+/** `enum('a','it''s')` as its values, or undefined for anything else (a backslash: left as written). */
+function enumValues(base: string): string[] | undefined {
+  const match = /^enum\((.*)\)$/s.exec(base);
+  if (!match || match[1]!.includes('\\')) return undefined;
+  const values: string[] = [];
+  const pattern = /'((?:[^']|'')*)'(,|$)/gy;
+  let found: RegExpExecArray | null;
+  while ((found = pattern.exec(match[1]!)) !== null) {
+    values.push(found[1]!.replace(/''/g, "'"));
+    if (found[2] === '') return pattern.lastIndex === match[1]!.length ? values : undefined;
+  }
+  return undefined;
 }
 
 /** The type without attributes, as SQL text: `int`, `varchar(10)`, `enum('a','b')`. */
@@ -148,6 +164,8 @@ export function parseTypeSql(columnType: string, extra = ''): ColumnType {
       const decimal = /^(?:decimal|numeric)\((\d+)(?:,(\d+))?\)$/.exec(base);
       if (decimal) return { type: 'decimal', precision: Number(decimal[1]), scale: Number(decimal[2] ?? 0) };
       if (base === 'decimal' || base === 'numeric') return { type: 'decimal', precision: 10, scale: 0 };
+      const values = enumValues(base);
+      if (values) return { type: 'enum', values };
     }
   }
   const sql = [base, ...(autoIncrement ? ['AUTO_INCREMENT'] : []), ...(onUpdate ? [`ON UPDATE ${onUpdate}`] : [])].join(' ');

@@ -61,7 +61,7 @@ describe.runIf(!UNAVAILABLE)('covet inspectdb on MySQL/MariaDB', () => {
       if (label === 'Sakila') {
         expect(run.stdout).toContain('Not in the models (Covet does not manage them): ');
         expect(run.stdout).toContain('view film_list');
-        expect(readFileSync(join(folder, 'models', 'film.ts'), 'utf8')).toContain("rating: t.custom(\"enum('G','PG','PG-13','R','NC-17')\").default('G'),");
+        expect(readFileSync(join(folder, 'models', 'film.ts'), 'utf8')).toContain("rating: t.enum(['G', 'PG', 'PG-13', 'R', 'NC-17']).default('G'),");
       }
       // Written again only when asked.
       run = covet(folder, 'inspectdb');

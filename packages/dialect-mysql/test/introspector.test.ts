@@ -120,7 +120,7 @@ describe.runIf(!UNAVAILABLE)('MySQL introspection', () => {
     });
     const copy = await target.connection.introspector.introspect();
     expect(comparable({ tables: copy.tables })).toEqual(comparable({ tables: introspected.tables }));
-    expect(introspected.tables.film!.columns.find((c) => c.name === 'rating')!.type).toEqual({ type: 'custom', sql: "enum('G','PG','PG-13','R','NC-17')" });
+    expect(introspected.tables.film!.columns.find((c) => c.name === 'rating')!.type).toEqual({ type: 'enum', values: ['G', 'PG', 'PG-13', 'R', 'NC-17'] });
     expect(introspected.tables.actor!.columns.find((c) => c.name === 'last_update')).toEqual({
       name: 'last_update',
       type: { type: 'custom', sql: 'timestamp ON UPDATE CURRENT_TIMESTAMP' },

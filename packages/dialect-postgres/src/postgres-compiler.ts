@@ -162,6 +162,11 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
 
   /** `"name" type [NOT NULL] [DEFAULT ...]`; a serial's sequence is its default. */
   column(column: ColumnState, table: string): string {
+    if (column.type.type === 'enum') {
+      throw new CovetError('OPERATION_UNSUPPORTED', `PostgreSQL enum types are not in the model DSL yet: ${table}.${column.name} is t.enum()`, {
+        hint: "Create the type with op.runSql(\"CREATE TYPE status AS ENUM ('a', 'b')\", 'DROP TYPE status') and declare the column t.custom('status').",
+      });
+    }
     const parts = [this.#quote(column.name), renderType(column.type)];
     if (column.collation !== undefined) parts.push(`COLLATE ${this.#quote(column.collation)}`);
     if (column.identity !== undefined) parts.push(identitySql(column.identity));

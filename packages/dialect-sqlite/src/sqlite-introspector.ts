@@ -10,7 +10,7 @@ import type {
   UnmanagedObject,
 } from '@covet/core/dialect';
 import { isKeyword, namedConstraints, parseCreateTable, tokenize, type ParsedTable } from './sqlite-table-sql.js';
-import { parseDeclaredType, parseDefault } from './sqlite-types.js';
+import { enumCheckValues, parseDeclaredType, parseDefault } from './sqlite-types.js';
 
 /** Runs a read query; the introspector needs nothing else from a connection. */
 export type SqliteQuery = <Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<Row[]>;
@@ -181,11 +181,22 @@ function readTable(
     const expression = clause ? parenthesised(clause.text) : undefined;
     if (expression !== undefined) expressions.set(definition.name.toLowerCase(), expression);
   }
+  // A text column with CHECK (column IN ('a', ...)) is an enum (SQLite's usual emulation of one).
+  const enums = new Map<string, string[]>();
+  for (const definition of parsed.definitions) {
+    if (definition.kind !== 'column') continue;
+    for (const check of definition.constraints.filter((c) => c.kind === 'CHECK')) {
+      const values = enumCheckValues(check.text, definition.name);
+      if (values !== undefined) enums.set(definition.name.toLowerCase(), values);
+    }
+  }
   const columns: ColumnState[] = columnRows.map((row) => {
     if (autoincrement.has(row.name.toLowerCase()) && keyColumns.length === 1) {
       return { name: row.name, type: { type: 'serial' }, nullable: false };
     }
-    const type = parseDeclaredType(row.type);
+    const declared = parseDeclaredType(row.type);
+    const values = enums.get(row.name.toLowerCase());
+    const type: ColumnState['type'] = values !== undefined && declared.type === 'text' ? { type: 'enum', values } : declared;
     // An INTEGER PRIMARY KEY is the rowid, never NULL, even when NOT NULL is not written.
     const nullable = row.notnull === 0 && !(row.pk > 0 && keyColumns.length === 1 && row.type.toUpperCase() === 'INTEGER');
     const collation = collations.get(row.name.toLowerCase());

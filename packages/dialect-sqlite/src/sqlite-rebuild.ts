@@ -9,7 +9,7 @@ import {
   tokenize,
   type ColumnDefinition,
 } from './sqlite-table-sql.js';
-import { declaredType, renderDefault } from './sqlite-types.js';
+import { declaredType, enumCheckSql, enumCheckValues, renderDefault } from './sqlite-types.js';
 
 /** What a table rebuild changes; everything else about the table is kept. */
 export interface RebuildPlan {
@@ -228,11 +228,14 @@ function editCreateTable(
  */
 function rewriteColumn(quote: Quote, table: string, definition: ColumnDefinition, column: ColumnState, removed: Set<unknown>): string {
   refuseUnsupported(table, column);
-  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT', 'COLLATE', 'GENERATED'].includes(c.kind) && !removed.has(c.tokens));
+  // An enum's CHECK is the column's type on SQLite: it is written again from the state.
+  const isEnumCheck = (c: { kind: string; text: string }) => c.kind === 'CHECK' && enumCheckValues(c.text, definition.name) !== undefined;
+  const kept = definition.constraints.filter((c) => !['NOT', 'NULL', 'DEFAULT', 'COLLATE', 'GENERATED'].includes(c.kind) && !isEnumCheck(c) && !removed.has(c.tokens));
   const autoincrement = kept.some((c) => c.kind === 'PRIMARY' && c.tokens.some((t) => isKeyword(t, 'AUTOINCREMENT')));
   const parts = [quote(column.name), autoincrement ? 'INTEGER' : declaredType(column.type), ...kept.map((c) => c.text)];
   if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
   if (column.generated !== undefined) parts.push(generatedSql(column));
+  if (column.type.type === 'enum') parts.push(enumCheckSql(quote, column.name, column.type.values));
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');

@@ -1,6 +1,6 @@
 import { CovetError } from '@covet/core/dialect';
 import type { ColumnState, ForeignKeyState, IndexState, TableState } from '@covet/core/dialect';
-import { declaredType, isSerial, renderDefault } from './sqlite-types.js';
+import { declaredType, enumCheckSql, isSerial, renderDefault } from './sqlite-types.js';
 
 /** Quotes an identifier: double quotes, embedded quotes doubled (https://www.sqlite.org/lang_keywords.html). */
 export type Quote = (name: string) => string;
@@ -34,6 +34,7 @@ export function renderColumn(quote: Quote, table: TableState, column: ColumnStat
   refuseUnsupported(table.name, column);
   if (column.collation !== undefined) parts.push(`COLLATE ${quote(column.collation)}`);
   if (column.generated !== undefined) parts.push(generatedSql(column));
+  if (column.type.type === 'enum') parts.push(enumCheckSql(quote, column.name, column.type.values));
   if (!column.nullable) parts.push('NOT NULL');
   if (column.default !== undefined) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   return parts.join(' ');

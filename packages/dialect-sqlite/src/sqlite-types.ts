@@ -22,6 +22,9 @@ export function declaredType(type: ColumnType): string {
       return type.withTimeZone ? `${type.type}tz` : type.type;
     case 'custom':
       return type.sql;
+    case 'enum':
+      // The values are a CHECK of the column (see enumCheckSql).
+      return 'text';
     default:
       return type.type;
   }
@@ -106,8 +109,10 @@ export function parseDefault(text: string, type: ColumnType): ColumnDefault {
  * reduced to what its declaration reads back as, and a default to what the pragma reports.
  */
 export function normalizeSqliteColumn(column: ColumnState): ColumnState {
-  // An identity column is SQLite's AUTOINCREMENT, which reads back as a serial.
-  const type = isSerial(column.type) || column.identity !== undefined ? ({ type: 'serial' } as const) : parseDeclaredType(declaredType(column.type));
+  // An identity column is SQLite's AUTOINCREMENT, which reads back as a serial; an enum is read
+  // back from its CHECK.
+  const type: ColumnType =
+    isSerial(column.type) || column.identity !== undefined ? { type: 'serial' } : column.type.type === 'enum' ? column.type : parseDeclaredType(declaredType(column.type));
   const normalized: ColumnState = {
     name: column.name,
     type,
@@ -118,4 +123,24 @@ export function normalizeSqliteColumn(column: ColumnState): ColumnState {
   // SQLite keeps a generation expression as written: it compares as text.
   if (column.generated !== undefined) return { ...normalized, generated: { sql: column.generated.sql.trim(), stored: column.generated.stored } };
   return column.default === undefined ? normalized : { ...normalized, default: parseDefault(renderDefault(column.default), type) };
+}
+
+/**
+ * The CHECK that stands for an enum on SQLite, which has none (the usual emulation):
+ * `CHECK ("status" IN ('draft', 'published'))`.
+ */
+export function enumCheckSql(quote: (name: string) => string, column: string, values: readonly string[]): string {
+  return `CHECK (${quote(column)} IN (${values.map((value) => `'${value.replace(/'/g, "''")}'`).join(', ')}))`;
+}
+
+const ENUM_CHECK = /^CHECK\s*\(\s*("(?:[^"]|"")+"|`(?:[^`]|``)+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)\s+IN\s*\(\s*('(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*)\s*\)\s*\)$/i;
+
+/** The values of a column CHECK written as {@link enumCheckSql} writes it for `column`, or undefined. */
+export function enumCheckValues(text: string, column: string): string[] | undefined {
+  const match = ENUM_CHECK.exec(text.trim());
+  if (!match) return undefined;
+  const quoted = match[1]!;
+  const name = /^["`[]/.test(quoted) ? quoted.slice(1, -1).replace(/""/g, '"').replace(/``/g, '`') : quoted;
+  if (name.toLowerCase() !== column.toLowerCase()) return undefined;
+  return [...match[2]!.matchAll(/'((?:[^']|'')*)'/g)].map((found) => found[1]!.replace(/''/g, "'"));
 }

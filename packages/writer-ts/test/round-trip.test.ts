@@ -380,7 +380,7 @@ describe('round trip of the column-level DSL', () => {
 });
 
 describe('round trip of generated columns and arrays', () => {
-  it('writes .generated() (stored and virtual) and .array() with the t helpers', async () => {
+  it('writes .generated() (stored and virtual), .array() and t.enum() with the t helpers', async () => {
     const operations = [
       op.createTable('lines', {
         price: t.numeric(10, 2).notNull(),
@@ -390,6 +390,7 @@ describe('round trip of generated columns and arrays', () => {
         tags: t.text().array(),
         grid: t.varchar(5).array(3).notNull().default(sql`'{}'`),
         odd: t.custom('citext').array(),
+        status: t.enum(['draft', "it's out"]).notNull().default('draft'),
       }),
       op.alterColumn('lines', 'quantity', t.bigint().generated(sql`price * 2`)),
     ];
@@ -399,6 +400,7 @@ describe('round trip of generated columns and arrays', () => {
       'tags: t.text().array(),',
       "grid: t.varchar(5).array(3).notNull().default(sql`'{}'`),",
       "odd: t.custom('citext').array(),",
+      `status: t.enum(['draft', "it's out"]).notNull().default('draft'),`,
       "op.alterColumn('lines', 'quantity', t.bigint().generated(sql`price * 2`)),",
     ]) {
       expect(source).toContain(code);

@@ -1,6 +1,6 @@
 import { CovetError } from '../errors/covet-error.js';
 import { didYouMean, withTypoCheck } from '../errors/suggest.js';
-import { isSafeCustomType } from '../operations/builtin/validate-args.js';
+import { enumValuesProblem, isSafeCustomType } from '../operations/builtin/validate-args.js';
 import { isSqlExpression, type SqlExpression } from './sql-tag.js';
 import type { ArrayElementType, ColumnDefault, ColumnGenerated, ColumnIdentity, ColumnState, ColumnType, LobSize, ReferentialAction } from './types.js';
 import { LOB_SIZES, REFERENTIAL_ACTIONS } from './types.js';
@@ -142,7 +142,7 @@ export class ColumnBuilder {
    */
   array(dimensions = 1): ColumnBuilder {
     const of = this.spec.type;
-    if (of.type === 'array' || ['smallserial', 'serial', 'bigserial'].includes(of.type)) {
+    if (of.type === 'array' || ['smallserial', 'serial', 'bigserial', 'enum'].includes(of.type)) {
       throw new CovetError('COLUMN_TYPE_INVALID', `.array() needs an element type other than ${of.type === 'array' ? 'an array (say the dimensions: .array(2))' : of.type}`);
     }
     return new ColumnBuilder({ ...this.spec, type: { type: 'array', of: of as ArrayElementType, ...(dimensions === 1 ? {} : { dimensions: positiveInteger(dimensions, 'array dimensions') }) } });
@@ -288,6 +288,17 @@ const COLUMN_TYPES = Object.freeze({
   uuid: () => column({ type: 'uuid' }),
   /** `{ size: 'tiny' | 'medium' | 'long' }` picks MySQL's TINYBLOB / MEDIUMBLOB / LONGBLOB (plain BLOB holds 64 KiB). */
   blob: (options?: { size?: LobSize }) => column({ type: 'blob', ...lobSize(options, 'blob') }),
+  /**
+   * One of a fixed list of strings: `ENUM('draft', 'published')` on MySQL/MariaDB, a `text`
+   * column with `CHECK (column IN (...))` on SQLite; refused on PostgreSQL (its enum types are
+   * schema objects, not modelled yet: use `t.custom('type_name')` with a `CREATE TYPE` in
+   * `op.runSql`).
+   */
+  enum: (values: readonly string[]) => {
+    const problem = enumValuesProblem(values);
+    if (problem) throw new CovetError('COLUMN_TYPE_INVALID', `${problem} (t.enum())`);
+    return column({ type: 'enum', values: [...values] });
+  },
   /** A type outside the portable set, passed to the database as written (e.g. `citext`). */
   custom: (sqlType: string) => {
     if (!isSafeCustomType(sqlType)) {

@@ -255,6 +255,11 @@ describe('generated columns and arrays', () => {
     expect(covetErrorOf(() => t.serial().array()).message).toBe('.array() needs an element type other than serial');
     expect(covetErrorOf(() => t.text().array().array()).message).toBe('.array() needs an element type other than an array (say the dimensions: .array(2))');
     expect(covetErrorOf(() => t.text().array(0)).message).toBe('array dimensions must be a positive integer, got 0');
+    expect(t.enum(['a', "it's"]).spec.type).toEqual({ type: 'enum', values: ['a', "it's"] });
+    expect(covetErrorOf(() => t.enum([])).message).toBe('An enum needs a list of values (t.enum())');
+    expect(covetErrorOf(() => t.enum(['a', 'a'])).message).toBe('Enum value "a" is listed twice (t.enum())');
+    expect(covetErrorOf(() => t.enum(['a', ''])).message).toBe('Enum value "" must be a non-empty string without NUL (t.enum())');
+    expect(covetErrorOf(() => t.enum(['a']).array()).message).toBe('.array() needs an element type other than enum');
   });
 });
 

@@ -58,13 +58,19 @@ export type ColumnType =
   | { readonly type: 'time' | 'timestamp'; readonly withTimeZone?: boolean }
   | { readonly type: 'custom'; readonly sql: string }
   /**
+   * One of a fixed list of strings: MySQL's inline `ENUM(...)`; on SQLite a `text` column with
+   * `CHECK (column IN (...))` (the standard emulation). PostgreSQL's enum types are schema
+   * objects of their own, not modelled yet: refused there.
+   */
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  /**
    * An array of `of` (PostgreSQL only: `text[]`, `integer[][]`); `dimensions` (1 when unset) is
    * what the declaration says, which PostgreSQL keeps but does not enforce.
    */
   | { readonly type: 'array'; readonly of: ArrayElementType; readonly dimensions?: number };
 
 /** What an array may hold: any column type but a serial or another array (dimensions say that). */
-export type ArrayElementType = Exclude<ColumnType, { readonly type: 'array' | 'smallserial' | 'serial' | 'bigserial' }>;
+export type ArrayElementType = Exclude<ColumnType, { readonly type: 'array' | 'smallserial' | 'serial' | 'bigserial' | 'enum' }>;
 
 /** Every type name `ColumnType.type` can hold. */
 export type ColumnTypeName = ColumnType['type'];

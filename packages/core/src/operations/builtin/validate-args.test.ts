@@ -66,7 +66,7 @@ describe('validateColumn: generated columns and arrays', () => {
     expect(fails({ name: 'b', type: { type: 'integer' }, nullable: false, generated: { sql: 'a + 1', stored: true }, identity: 'always' })).toBe('Generated column lines.b cannot be an identity column');
     expect(fails({ name: 'b', type: { type: 'integer' }, nullable: true, generated: { sql: ' ', stored: true } })).toBe('Generated column lines.b needs a SQL expression');
     expect(fails({ name: 'b', type: { type: 'integer' }, nullable: true, generated: { sql: 'a', stored: 'yes' } })).toBe('Generated column lines.b must say whether it is stored');
-    expect(fails({ name: 'b', type: { type: 'array', of: { type: 'serial' } }, nullable: true })).toBe('An array of lines.b must hold a column type other than a serial or an array');
+    expect(fails({ name: 'b', type: { type: 'array', of: { type: 'serial' } }, nullable: true })).toBe('An array of lines.b must hold a column type other than a serial, an enum or an array');
     expect(fails({ name: 'b', type: { type: 'array', of: { type: 'text' }, dimensions: 0 }, nullable: true })).toBe('Array dimensions must be a positive integer for lines.b');
     expect(fails({ name: 'b', type: { type: 'array', of: { type: 'varchar', length: 0 } }, nullable: true })).toBe('varchar length must be a positive integer for lines.b');
     expect(fails({ name: 'b', type: { type: 'array', of: { type: 'text' }, dimensions: 2 }, nullable: true, generated: { sql: 'x', stored: false } })).toBeUndefined();

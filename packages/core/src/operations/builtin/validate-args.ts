@@ -12,7 +12,7 @@ const SIMPLE_TYPES = new Set([
 
 /** Names every column type a state may hold (the portable set plus `custom`). */
 export const COLUMN_TYPE_NAMES: readonly string[] = Object.freeze([
-  ...SIMPLE_TYPES, 'varchar', 'char', 'decimal', 'time', 'timestamp', 'custom', 'array',
+  ...SIMPLE_TYPES, 'varchar', 'char', 'decimal', 'time', 'timestamp', 'custom', 'array', 'enum',
 ]);
 
 function fail(message: string, hint?: string): never {
@@ -80,10 +80,15 @@ export function validateColumnType(type: ColumnType, where: string): void {
     case 'custom':
       if (!isSafeCustomType(type.sql)) fail(`Invalid custom type ${JSON.stringify(type.sql)} for ${where}`);
       return;
+    case 'enum': {
+      const problem = enumValuesProblem(type.values);
+      if (problem) fail(`${problem} for ${where}`);
+      return;
+    }
     case 'array': {
       const of = type.of as ColumnType | undefined;
-      if (typeof of !== 'object' || of === null || ['array', 'smallserial', 'serial', 'bigserial'].includes(of.type)) {
-        fail(`An array of ${where} must hold a column type other than a serial or an array`, 'Say the dimensions with .array(2) for an array of arrays.');
+      if (typeof of !== 'object' || of === null || ['array', 'smallserial', 'serial', 'bigserial', 'enum'].includes(of.type)) {
+        fail(`An array of ${where} must hold a column type other than a serial, an enum or an array`, 'Say the dimensions with .array(2) for an array of arrays.');
       }
       if (type.dimensions !== undefined && !isInteger(type.dimensions)) fail(`Array dimensions must be a positive integer for ${where}`);
       validateColumnType(of, where);
@@ -94,6 +99,17 @@ export function validateColumnType(type: ColumnType, where: string): void {
         fail(`Unknown column type "${String(type.type)}" for ${where}`, `Known types: ${COLUMN_TYPE_NAMES.join(', ')}.`);
       }
   }
+}
+
+/** What is wrong with an enum's values (a non-empty list of different, non-empty strings without NUL), or undefined. */
+export function enumValuesProblem(values: unknown): string | undefined {
+  if (!Array.isArray(values) || values.length === 0) return 'An enum needs a list of values';
+  for (const value of values) {
+    if (typeof value !== 'string' || value === '' || value.includes('\0')) return `Enum value ${JSON.stringify(value)} must be a non-empty string without NUL`;
+  }
+  const twice = values.find((value, index) => values.indexOf(value) !== index);
+  if (twice !== undefined) return `Enum value ${JSON.stringify(twice)} is listed twice`;
+  return undefined;
 }
 
 /** Checks a column's name, type and default. */

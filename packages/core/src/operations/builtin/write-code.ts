@@ -102,6 +102,8 @@ function typeHelperCode(type: ColumnType): Code | undefined {
       return type.size === undefined ? call(`t.${type.type}`) : call(`t.${type.type}`, object([['size', literal(type.size)]]));
     case 'json':
       return type.binary === true ? call('t.jsonb') : call('t.json');
+    case 'enum':
+      return call('t.enum', array(type.values.map((value) => literal(value))));
     case 'array': {
       const of = typeHelperCode(type.of);
       if (of === undefined) return undefined;
