@@ -299,12 +299,15 @@ export class PostgresCompiler implements BuiltinOperationCompiler {
   #regenerate(args: AlterColumnArgs, context: CompileContext): SqlStatement[] {
     const q = this.#quote;
     const after = requireTable(context.stateAfter, args.table);
-    const on = (item: { columns: readonly string[] }) => item.columns.includes(args.column.name);
     const statements: SqlStatement[] = [
       { sql: `ALTER TABLE ${q(args.table)} DROP COLUMN ${q(args.column.name)}` },
       { sql: `ALTER TABLE ${q(args.table)} ADD COLUMN ${this.column(args.column, args.table)}` },
-      ...after.indexes.filter(on).map((index) => ({ sql: this.createIndexSql(args.table, index) })),
-      ...after.foreignKeys.filter(on).map((foreignKey) => ({ sql: `ALTER TABLE ${q(args.table)} ADD ${this.foreignKey(foreignKey)}` })),
+      // Every index DROP COLUMN took (by its columns, an expression or a predicate) comes back;
+      // IF NOT EXISTS passes over those it left.
+      ...after.indexes.map((index) => ({ sql: this.createIndexSql(args.table, index).replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ') })),
+      ...after.foreignKeys
+        .filter((foreignKey) => foreignKey.columns.includes(args.column.name))
+        .map((foreignKey) => ({ sql: `ALTER TABLE ${q(args.table)} ADD ${this.foreignKey(foreignKey)}` })),
     ];
     if (args.column.comment !== undefined) statements.push(this.commentSql(args.table, args.column.name, args.column.comment, context));
     return statements;
