@@ -68,7 +68,7 @@ const at = (direction: Direction, migration: string, index: number, kind: string
  * import { describeCliHooks } from '@covet/core/testing';
  * describeCliHooks({ name: 'foo', dialect: createFooDialect(), bin, root: join(here, '.tmp'), createDatabase });
  */
-export function describeCliHooks(options: CliHistoryOptions): void {
+export function describeCliHooks(options: Omit<CliHistoryOptions, 'rawDdl'>): void {
   const { dialect } = options;
   describe(`hook order through the covet binary: ${options.name}`, () => {
     const cleanup: (() => Promise<void> | void)[] = [];
