@@ -4,9 +4,8 @@
 // backslash refused in one line before anything runs.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cliProject, createTestDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
+import { cliProject, covetOk, createTestDatabase, expectUnchanged, queryDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 const MODELS = `import { defineTable, t } from '@covet/core';
 export const posts = defineTable('posts', {
@@ -25,25 +24,9 @@ describe.runIf(!UNAVAILABLE)('enums on MariaDB', () => {
     await database.drop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
-  const ok = (...argv: string[]) => {
-    const run = covet(folder, ...argv);
-    expect(run.status, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
-    return run;
-  };
-  const unchanged = () => {
-    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-      expect(ok(...argv).stdout, argv.join(' ')).toContain('No changes detected');
-    }
-  };
-  const query = async (sql: string, params: unknown[] = []) => {
-    const connection = await mysql.createConnection(database.url);
-    try {
-      await connection.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES'");
-      return (await connection.query(sql, params))[0] as Record<string, unknown>[];
-    } finally {
-      await connection.end();
-    }
-  };
+  const ok = (...argv: string[]) => covetOk(folder, ...argv);
+  const unchanged = () => expectUnchanged(folder);
+  const query = (sql: string, params: unknown[] = []) => queryDatabase(database.url, sql, params, { strict: true });
   const columnType = async () =>
     (await query("SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND COLUMN_NAME = 'status'"))[0]!.type;
   const models = (source: string) => writeFileSync(join(folder, 'models', 'posts.ts'), source);

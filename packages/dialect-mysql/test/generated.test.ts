@@ -6,9 +6,8 @@
 // generated column, an array column.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cliProject, createTestDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
+import { cliProject, covetOk, createTestDatabase, expectUnchanged, queryDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 const MODELS = `import { defineTable, sql, t } from '@covet/core';
 export const items = defineTable('items', {
@@ -31,24 +30,9 @@ describe.runIf(!UNAVAILABLE)('generated columns on MariaDB', () => {
     await database.drop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
-  const ok = (...argv: string[]) => {
-    const run = covet(folder, ...argv);
-    expect(run.status, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
-    return run;
-  };
-  const unchanged = () => {
-    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-      expect(ok(...argv).stdout, argv.join(' ')).toContain('No changes detected');
-    }
-  };
-  const query = async (sql: string) => {
-    const connection = await mysql.createConnection(database.url);
-    try {
-      return (await connection.query(sql))[0] as Record<string, unknown>[];
-    } finally {
-      await connection.end();
-    }
-  };
+  const ok = (...argv: string[]) => covetOk(folder, ...argv);
+  const unchanged = () => expectUnchanged(folder);
+  const query = (sql: string) => queryDatabase(database.url, sql);
   const columns = async () =>
     Object.fromEntries(
       (await query(`SELECT COLUMN_NAME AS name, EXTRA AS extra, GENERATION_EXPRESSION AS expression FROM information_schema.COLUMNS

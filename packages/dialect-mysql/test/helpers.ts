@@ -1,5 +1,5 @@
 import { findWorkspaceRoot } from '@covet/core/testing';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -158,4 +158,29 @@ export function cliProject(name: string, database: TestDatabase): string {
 export function runCovet(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [COVET_BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the `covet` binary in `cwd` and expects exit 0 (the command and its stderr in the failure). */
+export function covetOk(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = runCovet(cwd, ...args);
+  expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+  return run;
+}
+
+/** Neither the models nor the database show a change: `makemigrations` from both finds nothing. */
+export function expectUnchanged(cwd: string): void {
+  for (const args of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
+    expect(covetOk(cwd, ...args).stdout, args.join(' ')).toContain('No changes detected');
+  }
+}
+
+/** One statement on a connection of its own to `url` (in STRICT_ALL_TABLES mode when `strict`). */
+export async function queryDatabase(url: string, sql: string, params: unknown[] = [], options: { strict?: boolean } = {}): Promise<Record<string, unknown> & Record<string, unknown>[]> {
+  const connection = await mysql.createConnection(url);
+  try {
+    if (options.strict) await connection.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES'");
+    return (await connection.query(sql, params))[0] as Record<string, unknown> & Record<string, unknown>[];
+  } finally {
+    await connection.end();
+  }
 }

@@ -5,9 +5,8 @@
 // against a database that holds decimal(10,0).
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cliProject, createTestDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
+import { cliProject, covetOk, createTestDatabase, expectUnchanged, queryDatabase, runCovet as covet, UNAVAILABLE, type TestDatabase } from './helpers.js';
 
 const SERIAL = `import { defineTable, t } from '@covet/core';
 export const notes = defineTable('notes', {
@@ -26,24 +25,9 @@ describe.runIf(!UNAVAILABLE)('keys and decimals on MariaDB', () => {
     await database.drop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
-  const ok = (...argv: string[]) => {
-    const run = covet(folder, ...argv);
-    expect(run.status, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
-    return run;
-  };
-  const unchanged = () => {
-    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-      expect(ok(...argv).stdout, argv.join(' ')).toContain('No changes detected');
-    }
-  };
-  const query = async (sql: string, params: unknown[] = []) => {
-    const connection = await mysql.createConnection(database.url);
-    try {
-      return (await connection.query(sql, params))[0] as Record<string, unknown> & Record<string, unknown>[];
-    } finally {
-      await connection.end();
-    }
-  };
+  const ok = (...argv: string[]) => covetOk(folder, ...argv);
+  const unchanged = () => expectUnchanged(folder);
+  const query = (sql: string, params: unknown[] = []) => queryDatabase(database.url, sql, params);
   const insert = async (body: string) => Number((await query('INSERT INTO notes (body) VALUES (?)', [body])).insertId);
   const models = (source: string) => writeFileSync(join(folder, 'models', 'notes.ts'), source);
 
