@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 /** The server the tests use (any database on it; each test creates its own). */
 export const PG_URL = process.env.COVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -114,6 +114,10 @@ export interface CliProject {
   readonly dir: string;
   write(relative: string, content: string): void;
   run(...argv: string[]): { status: number | null; stdout: string; stderr: string };
+  /** {@link run}, expecting exit 0 (the command and its stderr in the failure). */
+  ok(...argv: string[]): { status: number | null; stdout: string; stderr: string };
+  /** Neither the models nor the database show a change: `makemigrations` from both finds nothing. */
+  expectUnchanged(): void;
   remove(): void;
 }
 
@@ -134,6 +138,16 @@ export function cliProject(database: TestDatabase): CliProject {
       const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'DATABASE_URL' && !key.startsWith('DB_') && !key.startsWith('PG')));
       const result = spawnSync(process.execPath, [bin, ...argv], { cwd: dir, encoding: 'utf8', env });
       return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    ok(...argv) {
+      const run = project.run(...argv);
+      expect(run.status, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
+      return run;
+    },
+    expectUnchanged() {
+      for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
+        expect(project.ok(...argv).stdout, argv.join(' ')).toContain('No changes detected');
+      }
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

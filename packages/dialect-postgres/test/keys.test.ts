@@ -23,16 +23,8 @@ describeWithPostgres('keys on PostgreSQL', () => {
     project.remove();
     await database.drop();
   });
-  const ok = (...argv: string[]) => {
-    const run = project.run(...argv);
-    expect(run.status, `${argv.join(' ')}: ${run.stderr}`).toBe(0);
-    return run;
-  };
-  const unchanged = () => {
-    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-      expect(ok(...argv).stdout, argv.join(' ')).toContain('No changes detected');
-    }
-  };
+  const ok = (...argv: string[]) => project.ok(...argv);
+  const unchanged = () => project.expectUnchanged();
   const insert = (body: string) =>
     withClient(database.url, async (client) => Number((await client.query('INSERT INTO notes (body) VALUES ($1) RETURNING id', [body])).rows[0].id));
   const shape = () =>
