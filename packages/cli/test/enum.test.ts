@@ -13,16 +13,8 @@ const MODELS = "export const posts = defineTable('posts', { id: t.integer().prim
 describe('enums on SQLite', () => {
   it('a CHECK (column IN (...)): built, read back as the enum, a value added, rolled back', { timeout: 120_000 }, async () => {
     const project = TestProject.create('enum', { files: { 'models/posts.ts': modelSource(MODELS) } });
-    const ok = async (...argv: string[]) => {
-      const run = await project.run(...argv);
-      expect(run.code, `${argv.join(' ')}: ${run.output}`).toBe(0);
-      return run;
-    };
-    const unchanged = async () => {
-      for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-        expect((await ok(...argv)).stdout, argv.join(' ')).toContain('No changes detected');
-      }
-    };
+    const ok = (...argv: string[]) => project.ok(...argv);
+    const unchanged = () => project.expectUnchanged();
     const insert = (id: number, status: string) => {
       const db = project.open();
       try {

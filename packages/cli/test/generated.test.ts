@@ -22,16 +22,8 @@ export const lines = defineTable('lines', {
 describe('generated columns on SQLite', () => {
   it('stored and virtual: created, equal to the models, changed, rolled back', { timeout: 120_000 }, async () => {
     const project = TestProject.create('generated', { files: { 'models/lines.ts': modelSource(MODELS) } });
-    const ok = async (...argv: string[]) => {
-      const run = await project.run(...argv);
-      expect(run.code, `${argv.join(' ')}: ${run.output}`).toBe(0);
-      return run;
-    };
-    const unchanged = async () => {
-      for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-        expect((await ok(...argv)).stdout, argv.join(' ')).toContain('No changes detected');
-      }
-    };
+    const ok = (...argv: string[]) => project.ok(...argv);
+    const unchanged = () => project.expectUnchanged();
     await ok('makemigrations', '--name', 'initial');
     expect(readFileSync(project.path('migrations', project.migrationNames()[0]! + '.ts'), 'utf8')).toContain(
       "total: t.integer().generated(sql`price * quantity`, { stored: true }),",

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlanCache } from '@covet/core';
+import { expect } from 'vitest';
 import { runCli } from '../src/cli.js';
 
 /** packages/cli */
@@ -180,6 +181,20 @@ export class TestProject {
   /** Runs `covet ...argv` in-process with this folder as the working directory. */
   run(...argv: string[]): Promise<RunResult> {
     return this.runWith({}, ...argv);
+  }
+
+  /** {@link run}, expecting exit 0 (the command and its output in the failure). */
+  async ok(...argv: string[]): Promise<RunResult> {
+    const run = await this.run(...argv);
+    expect(run.code, `${argv.join(' ')}: ${run.output}`).toBe(0);
+    return run;
+  }
+
+  /** Neither the models nor the database show a change: `makemigrations` from both finds nothing. */
+  async expectUnchanged(): Promise<void> {
+    for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
+      expect((await this.ok(...argv)).stdout, argv.join(' ')).toContain('No changes detected');
+    }
   }
 
   /** {@link run} with extra environment variables, or from a subfolder (`cwd`, relative to the project). */

@@ -11,16 +11,8 @@ const SERIAL = "export const notes = defineTable('notes', { id: t.serial().prima
 describe('serial and identity on SQLite', () => {
   it('a serial primary key becomes an identity and a serial again, numbering on; rolled back', { timeout: 120_000 }, async () => {
     const project = TestProject.create('serial-identity', { files: { 'models/notes.ts': modelSource(SERIAL) } });
-    const ok = async (...argv: string[]) => {
-      const run = await project.run(...argv);
-      expect(run.code, `${argv.join(' ')}: ${run.output}`).toBe(0);
-      return run;
-    };
-    const unchanged = async () => {
-      for (const argv of [['makemigrations', '--dry-run'], ['makemigrations', '--from', 'database', '--dry-run']]) {
-        expect((await ok(...argv)).stdout, argv.join(' ')).toContain('No changes detected');
-      }
-    };
+    const ok = (...argv: string[]) => project.ok(...argv);
+    const unchanged = () => project.expectUnchanged();
     const insert = (body: string) => {
       const db = project.open();
       try {
